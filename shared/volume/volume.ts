@@ -1,0 +1,48 @@
+/** Voxel storage types a {@link Volume} can hold. */
+export type VoxelArray =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
+
+/** A 4x4 voxel-to-world (RAS+, millimetres) affine, row-major: `world = affine · [i, j, k, 1]`. */
+export type Affine = [
+  [number, number, number, number],
+  [number, number, number, number],
+  [number, number, number, number],
+  [number, number, number, number],
+];
+
+/**
+ * One scan or mask in memory.
+ *
+ * Layout: voxel (i, j, k) of channel c lives at `data[c·X·Y·Z + i + j·X + k·X·Y]` (i fastest, as
+ * NIfTI stores it), where `shape = [X, Y, Z]`. An h5py array `a[i, j, k]` is the same voxel
+ * (i, j, k), so an HDF5 label and a NIfTI prediction of one case line up.
+ */
+export interface Volume<T extends VoxelArray = VoxelArray> {
+  /** Spatial size [X, Y, Z] in voxels. */
+  shape: [number, number, number];
+  /** Number of channels (modalities); 1 for a plain scan or a mask. */
+  channels: number;
+  data: T;
+  /** Voxel size in millimetres along i, j, k. */
+  spacing: [number, number, number];
+  /** Voxel-to-world affine; the identity scaled by spacing when the source has none (HDF5). */
+  affine: Affine;
+  /** Where the volume came from, for messages and for writing a result in the same geometry. */
+  source?: VolumeSource;
+}
+
+/** Provenance kept with a volume so a mask written for it keeps its geometry. */
+export interface VolumeSource {
+  /** Path (with `#dataset` fragment for HDF5) or upload name. */
+  path: string;
+  format: "nifti" | "hdf5";
+  /** The raw NIfTI header bytes (348 or 540), when read from NIfTI. */
+  niftiHeader?: Uint8Array;
+}
