@@ -1,1 +1,2 @@
 export { UserError } from "./errors.ts";
+export { Rng } from "./random.ts";
