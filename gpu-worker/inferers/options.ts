@@ -1,0 +1,27 @@
+/** Options and results of whole-volume inference (METHOD.md 6). */
+import type { Volume } from "../../shared/volume/volume.ts";
+
+/** Which member of the co-trained pair predicts (METHOD.md 6: A by default). */
+export type EvaluatedNetwork = "a" | "b" | "average";
+
+export interface InferOptions {
+  /** Window size [X, Y, Z]; default: the model's training patch. */
+  patch?: [number, number, number];
+  /** Window stride [X, Y, Z]; default: the model's validation stride. */
+  stride?: [number, number, number];
+  /** Default "a"; "average" averages the two networks' window softmax. */
+  network?: EvaluatedNetwork;
+  /** Keep only the largest 26-connected foreground component (METHOD.md 6.5); default false. */
+  largestComponent?: boolean;
+  /** Also return the foreground probability (float32, averaged over windows). */
+  probabilities?: boolean;
+  /** Also return |p_A − p_B| of the foreground probability (needs a co-trained model). */
+  uncertainty?: boolean;
+}
+
+export interface InferResult {
+  /** Label map (uint8), same shape, spacing, affine and source as the input. */
+  mask: Volume<Uint8Array>;
+  probabilities?: Volume<Float32Array>;
+  uncertainty?: Volume<Float32Array>;
+}

@@ -1,0 +1,84 @@
+/**
+ * What a training run accepts and reports: the contract between the learning core and its two
+ * callers (the `llmseg train` CLI and the queue worker), which both call {@link train} from
+ * `./mod.ts`.
+ */
+import type { TrainConfig } from "./config.ts";
+
+/** Names of the built-in presets (`./presets.ts`). */
+export type PresetName = "la" | "pancreas" | "brats" | "hippocampus" | "smoke";
+
+/** One training job. */
+export interface TrainOptions {
+  /** Starting configuration; `overrides` are applied on top and the result is validated. */
+  preset: PresetName;
+  overrides?: Partial<TrainConfig>;
+  /**
+   * Dataset folder (see `shared/dataset`). Absent: a small synthetic dataset is generated in
+   * memory (meant for the `smoke` preset and tests).
+   */
+  data?: string;
+  /** Model folder: config, weights, knowledge vector and the resumable checkpoint go here. */
+  out: string;
+  /** Continue from the checkpoint in `out` (weights, optimiser, RNG, iteration). */
+  resume?: boolean;
+  /** 768-d knowledge vector (METHOD.md 3.3); absent: a fixed seeded stand-in vector. */
+  knowledge?: Float32Array;
+  /** Id of the descriptor set the knowledge vector was embedded from, kept in the model folder. */
+  descriptorSetId?: string;
+}
+
+/** Reported after every iteration. */
+export interface IterationEvent {
+  kind: "iteration";
+  iteration: number;
+  maxIterations: number;
+  /** Total loss L = L_s + w·L_u (eq 1) of this iteration. */
+  loss: number;
+  lossSupervised: number;
+  lossUnsupervised: number;
+  /** Weight applied to L_u this iteration (1 for the literal eq 1). */
+  unsupWeight: number;
+  /** Learning rate used for this iteration's step. */
+  lr: number;
+  iterationsPerSecond: number;
+  etaSeconds: number;
+}
+
+/** Reported after each validation pass (network A, sliding window, no post-processing). */
+export interface ValidationEvent {
+  kind: "validation";
+  iteration: number;
+  /** Mean foreground Dice over the validation cases, in [0, 1]. */
+  dice: number;
+  cases: number;
+}
+
+/** Reported after the checkpoint in the model folder was (atomically) rewritten. */
+export interface CheckpointEvent {
+  kind: "checkpoint";
+  iteration: number;
+  path: string;
+}
+
+export type ProgressEvent = IterationEvent | ValidationEvent | CheckpointEvent;
+
+/** Callbacks and cancellation for {@link train}. */
+export interface TrainHooks {
+  onProgress?(event: ProgressEvent): void;
+  /** Aborting stops after the current iteration and writes a checkpoint (the job can resume). */
+  signal?: AbortSignal;
+}
+
+/** How a run ended. */
+export interface TrainResult {
+  modelDir: string;
+  /** Iterations completed in total (including those before a resume). */
+  iterations: number;
+  /** True when `signal` stopped the run before `maxIterations`. */
+  aborted: boolean;
+  finalLoss: number;
+  /** Last validation Dice, when validation ran. */
+  validationDice?: number;
+  config: TrainConfig;
+}
