@@ -1,0 +1,306 @@
+/**
+ * Building blocks shared by the V-Net and the 3D U-Net, in NDHWC layout `[N, X, Y, Z, C]`.
+ *
+ * Two tfjs-core defects shape this file (COMPUTE.md 1): `conv3dTranspose` has no gradient, so the
+ * k2 s2 up-convolution is a matMul + depth-to-space; `batchNorm` has a broken gradient on 5-D
+ * input, so batch norm is written from `tf.moments`.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "@llmseg/shared";
+
+/** Named variables of one network, in creation order (PyTorch state-dict names). */
+export class ParameterStore {
+  readonly variables: Map<string, tf.Variable> = new Map();
+  /** Draws initial values; one generator per network so A and B differ (METHOD.md 2.5). */
+  readonly rng: Rng;
+
+  constructor(rng: Rng) {
+    this.rng = rng;
+  }
+
+  /** Registers a variable; `trainable` false for BN running statistics. */
+  add(name: string, shape: number[], values: Float32Array, trainable = true): tf.Variable {
+    if (this.variables.has(name)) throw new Error(`duplicate parameter name ${name}`);
+    const variable = tf.variable(tf.tensor(values, shape, "float32"), trainable);
+    this.variables.set(name, variable);
+    return variable;
+  }
+
+  /** U(−bound, bound), PyTorch's default for conv/linear weights and biases. */
+  uniform(size: number, bound: number): Float32Array {
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = this.rng.uniformIn(-bound, bound);
+    return values;
+  }
+
+  /** N(0, std²), for Kaiming-normal initialisation. */
+  normal(size: number, std: number): Float32Array {
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = std * this.rng.normal();
+    return values;
+  }
+
+  get trainable(): tf.Variable[] {
+    return [...this.variables.values()].filter((v) => v.trainable);
+  }
+
+  dispose(): void {
+    for (const variable of this.variables.values()) variable.dispose();
+    this.variables.clear();
+  }
+}
+
+/** How conv weights are initialised (METHOD.md 2.5). */
+export type ConvInit = "torch-default" | "kaiming-normal";
+
+/** Conv3d with bias; weight `[k, k, k, Cin, Cout]`. k3 uses padding 1 ('same'), k2 s2 / k1 none. */
+export class Conv3d {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly stride: number;
+
+  constructor(
+    store: ParameterStore,
+    name: string,
+    inChannels: number,
+    outChannels: number,
+    kernel: 1 | 2 | 3,
+    stride: 1 | 2 = 1,
+    init: ConvInit = "torch-default",
+  ) {
+    const fanIn = inChannels * kernel ** 3;
+    const size = fanIn * outChannels;
+    const bound = 1 / Math.sqrt(fanIn);
+    // Draw in PyTorch's [Cout, Cin, k, k, k] order, then store transposed, so a seed means the same.
+    const torchOrder = init === "kaiming-normal"
+      ? store.normal(size, Math.sqrt(2 / fanIn))
+      : store.uniform(size, bound);
+    this.weight = store.add(
+      `${name}.weight`,
+      [kernel, kernel, kernel, inChannels, outChannels],
+      torchConvToTfjs(torchOrder, outChannels, inChannels, kernel),
+    );
+    this.bias = store.add(`${name}.bias`, [outChannels], store.uniform(outChannels, bound));
+    this.stride = stride;
+  }
+
+  /** `[N, X, Y, Z, Cin]` → `[N, X/stride, Y/stride, Z/stride, Cout]`. */
+  apply(x: tf.Tensor5D): tf.Tensor5D {
+    const kernel = this.weight.shape[0];
+    const pad = kernel === 3 ? "same" : "valid";
+    return tf.add(tf.conv3d(x, this.weight as tf.Tensor5D, this.stride, pad), this.bias);
+  }
+}
+
+/**
+ * ConvTranspose3d k2 s2 as matMul + depth-to-space (tfjs has no conv3dTranspose gradient).
+ * Weight `[2, 2, 2, Cout, Cin]` (tfjs's conv3dTranspose filter layout); PyTorch default init with
+ * fan_in from weight dim 1 (= Cout·8, METHOD.md 2.5).
+ */
+export class UpConv3d {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(store: ParameterStore, name: string, inChannels: number, outChannels: number) {
+    const bound = 1 / Math.sqrt(outChannels * 8);
+    const torchOrder = store.uniform(inChannels * outChannels * 8, bound);
+    this.weight = store.add(
+      `${name}.weight`,
+      [2, 2, 2, outChannels, inChannels],
+      torchDeconvToTfjs(torchOrder, inChannels, outChannels),
+    );
+    this.bias = store.add(`${name}.bias`, [outChannels], store.uniform(outChannels, bound));
+  }
+
+  /** `[N, X, Y, Z, Cin]` → `[N, 2X, 2Y, 2Z, Cout]`. */
+  apply(x: tf.Tensor5D): tf.Tensor5D {
+    const [n, sx, sy, sz, cin] = x.shape;
+    const cout = this.bias.shape[0] as number;
+    // [2,2,2,Cout,Cin] → [Cin, (a, b, c, Cout)]: one matMul gives all 8 sub-voxels.
+    const w = tf.reshape(tf.transpose(this.weight, [4, 0, 1, 2, 3]), [cin, 8 * cout]);
+    const y = tf.reshape(tf.matMul(tf.reshape(x, [n * sx * sy * sz, cin]), w), [
+      n,
+      sx,
+      sy,
+      sz,
+      2,
+      2,
+      2,
+      cout,
+    ]);
+    // Depth-to-space: output voxel (2i+a, 2j+b, 2k+c) takes sub-voxel (a, b, c) of input (i, j, k).
+    const spread = tf.reshape(tf.transpose(y, [0, 1, 4, 2, 5, 3, 6, 7]), [
+      n,
+      2 * sx,
+      2 * sy,
+      2 * sz,
+      cout,
+    ]) as tf.Tensor5D;
+    return tf.add(spread, this.bias);
+  }
+}
+
+/**
+ * BatchNorm3d from moments (tfjs's 5-D batchNorm gradient is broken). γ=1, β=0, eps 1e-5,
+ * momentum 0.1; running variance updated with the unbiased batch variance, as PyTorch.
+ */
+export class BatchNorm3d {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+
+  constructor(store: ParameterStore, name: string, channels: number) {
+    this.weight = store.add(`${name}.weight`, [channels], new Float32Array(channels).fill(1));
+    this.bias = store.add(`${name}.bias`, [channels], new Float32Array(channels));
+    this.runningMean = store.add(
+      `${name}.running_mean`,
+      [channels],
+      new Float32Array(channels),
+      false,
+    );
+    this.runningVar = store.add(
+      `${name}.running_var`,
+      [channels],
+      new Float32Array(channels).fill(1),
+      false,
+    );
+  }
+
+  /** `[N, X, Y, Z, C]` → same shape. Training: batch statistics + running-statistics update. */
+  apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
+    let mean: tf.Tensor = this.runningMean;
+    let variance: tf.Tensor = this.runningVar;
+    if (training) {
+      const moments = tf.moments(x, [0, 1, 2, 3]);
+      mean = moments.mean;
+      variance = moments.variance;
+      const count = x.size / x.shape[4];
+      tf.tidy(() => {
+        const unbiased = tf.mul(moments.variance, count / Math.max(count - 1, 1));
+        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 0.9), tf.mul(moments.mean, 0.1)));
+        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 0.9), tf.mul(unbiased, 0.1)));
+      });
+    }
+    const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5)));
+    return tf.add(tf.mul(normalized, this.weight), this.bias);
+  }
+}
+
+/** InstanceNorm3d (affine False, no running statistics, eps 1e-5): per sample and channel. */
+export function instanceNorm(x: tf.Tensor5D): tf.Tensor5D {
+  const { mean, variance } = tf.moments(x, [1, 2, 3], true);
+  return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5)));
+}
+
+/** Linear with PyTorch default init; weight `[in, out]`. */
+export class Linear {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(store: ParameterStore, name: string, inFeatures: number, outFeatures: number) {
+    const bound = 1 / Math.sqrt(inFeatures);
+    const torchOrder = store.uniform(inFeatures * outFeatures, bound);
+    this.weight = store.add(
+      `${name}.weight`,
+      [inFeatures, outFeatures],
+      transpose2d(torchOrder, outFeatures, inFeatures),
+    );
+    this.bias = store.add(`${name}.bias`, [outFeatures], store.uniform(outFeatures, bound));
+  }
+
+  /** `[B, in]` → `[B, out]`. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.weight as tf.Tensor2D), this.bias);
+  }
+}
+
+/**
+ * Dropout in training mode, masks drawn from a tfjs generator seeded by `rng` (deterministic).
+ * `channelwise` = Dropout3d (whole channels per sample), else element-wise. Survivors × 1/(1−p).
+ */
+export function dropout(x: tf.Tensor5D, p: number, rng: Rng, channelwise: boolean): tf.Tensor5D {
+  const [n, , , , c] = x.shape;
+  const maskShape = channelwise ? [n, 1, 1, 1, c] : x.shape;
+  const keep = tf.cast(
+    tf.greaterEqual(tf.randomUniform(maskShape, 0, 1, "float32", rng.nextUint32()), p),
+    "float32",
+  );
+  return tf.mul(x, tf.mul(keep, 1 / (1 - p)));
+}
+
+/**
+ * Trilinear ×2 upsampling with align_corners False (PyTorch `nn.Upsample(scale_factor=2,
+ * mode='trilinear')`): along each axis, output 2k = ¾x[k] + ¼x[k−1], output 2k+1 = ¾x[k] +
+ * ¼x[k+1], indices clamped at the edges. `[N, X, Y, Z, C]` → `[N, 2X, 2Y, 2Z, C]`.
+ */
+export function upsampleTrilinear2x(x: tf.Tensor5D): tf.Tensor5D {
+  let y: tf.Tensor = x;
+  for (const axis of [1, 2, 3]) y = upsampleAxis2x(y, axis);
+  return y as tf.Tensor5D;
+}
+
+function upsampleAxis2x(x: tf.Tensor, axis: number): tf.Tensor {
+  const n = x.shape[axis];
+  let previous = x;
+  let next = x;
+  if (n > 1) {
+    const sliceAlong = (start: number, size: number): tf.Tensor => {
+      const begin = x.shape.map((_, a) => (a === axis ? start : 0));
+      const sizes = x.shape.map((s, a) => (a === axis ? size : s));
+      return tf.slice(x, begin, sizes);
+    };
+    previous = tf.concat([sliceAlong(0, 1), sliceAlong(0, n - 1)], axis);
+    next = tf.concat([sliceAlong(1, n - 1), sliceAlong(n - 1, 1)], axis);
+  }
+  const even = tf.add(tf.mul(x, 0.75), tf.mul(previous, 0.25));
+  const odd = tf.add(tf.mul(x, 0.75), tf.mul(next, 0.25));
+  const shape = [...x.shape];
+  shape[axis] *= 2;
+  return tf.reshape(tf.stack([even, odd], axis + 1), shape);
+}
+
+/** PyTorch conv weight `[Cout, Cin, k, k, k]` (flat) → tfjs `[k, k, k, Cin, Cout]` (flat). */
+export function torchConvToTfjs(
+  values: Float32Array,
+  outChannels: number,
+  inChannels: number,
+  kernel: number,
+): Float32Array {
+  const k3 = kernel ** 3;
+  const out = new Float32Array(values.length);
+  for (let o = 0; o < outChannels; o++) {
+    for (let i = 0; i < inChannels; i++) {
+      for (let s = 0; s < k3; s++) {
+        out[(s * inChannels + i) * outChannels + o] = values[(o * inChannels + i) * k3 + s];
+      }
+    }
+  }
+  return out;
+}
+
+/** PyTorch ConvTranspose3d weight `[Cin, Cout, 2, 2, 2]` (flat) → tfjs `[2, 2, 2, Cout, Cin]`. */
+export function torchDeconvToTfjs(
+  values: Float32Array,
+  inChannels: number,
+  outChannels: number,
+): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < inChannels; i++) {
+    for (let o = 0; o < outChannels; o++) {
+      for (let s = 0; s < 8; s++) {
+        out[(s * outChannels + o) * inChannels + i] = values[(i * outChannels + o) * 8 + s];
+      }
+    }
+  }
+  return out;
+}
+
+/** Row-major `[rows, cols]` → `[cols, rows]` (PyTorch Linear `[out, in]` → tfjs `[in, out]`). */
+export function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  }
+  return out;
+}

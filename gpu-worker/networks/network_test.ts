@@ -1,0 +1,99 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { Rng, UserError } from "@llmseg/shared";
+import { createNetwork, NetworkConfigSchema } from "./network.ts";
+
+await tf.setBackend("cpu");
+
+Deno.test("V-Net at width 16 has METHOD.md 3.1's 9,448,866 parameters and its 112x112x80 shapes", () => {
+  const net = createNetwork(NetworkConfigSchema.parse({ arch: "vnet" }), 1);
+  try {
+    assert.equal(net.parameterCount(), 9_448_866);
+    const rows = new Map(net.summary([112, 112, 80]).map((r) => [r.name, r.outputShape]));
+    assert.deepEqual(rows.get("block_one"), [112, 112, 80, 16]);
+    assert.deepEqual(rows.get("block_four_dw"), [7, 7, 5, 256]);
+    assert.deepEqual(rows.get("block_five"), [7, 7, 5, 256]);
+    assert.deepEqual(rows.get("block_five_up"), [14, 14, 10, 128]);
+    assert.deepEqual(rows.get("block_nine"), [112, 112, 80, 16]);
+    assert.deepEqual(rows.get("out_conv"), [112, 112, 80, 2]);
+    assert.deepEqual(
+      new Map(net.summary([96, 96, 96]).map((r) => [r.name, r.outputShape])).get(
+        "block_five",
+      ),
+      [6, 6, 6, 256],
+    );
+    const encoder = net.summary([96, 96, 96]).filter((r) =>
+      !/six|seven|eight|nine|up|out/.test(r.name)
+    );
+    assert.equal(encoder.reduce((s, r) => s + r.parameters, 0), 7_376_896);
+  } finally {
+    net.dispose();
+  }
+});
+
+Deno.test("3D U-Net at width 16 has METHOD.md 3.2's 5,884,050 parameters and its 96^3 shapes", () => {
+  const net = createNetwork(NetworkConfigSchema.parse({ arch: "unet3d" }), 1);
+  try {
+    assert.equal(net.parameterCount(), 5_884_050);
+    const rows = new Map(net.summary([96, 96, 96]).map((r) => [r.name, r.outputShape]));
+    assert.deepEqual(rows.get("conv1"), [96, 96, 96, 16]);
+    assert.deepEqual(rows.get("center"), [6, 6, 6, 256]);
+    assert.deepEqual(rows.get("up_concat4"), [12, 12, 12, 128]);
+    assert.deepEqual(rows.get("up_concat1"), [96, 96, 96, 16]);
+    assert.deepEqual(rows.get("final"), [96, 96, 96, 2]);
+  } finally {
+    net.dispose();
+  }
+});
+
+Deno.test("the text MLP adds 768·256 + 256 + 256·C + C parameters and changes the output", () => {
+  const knowledge = Float32Array.from({ length: 768 }, (_, i) => Math.sin(i));
+  const plain = createNetwork(NetworkConfigSchema.parse({ arch: "vnet", width: 2 }), 7);
+  const text = createNetwork(
+    NetworkConfigSchema.parse({ arch: "vnet", width: 2, beta: 0.5 }),
+    7,
+    knowledge,
+  );
+  try {
+    assert.equal(text.parameterCount() - plain.parameterCount(), 768 * 256 + 256 + 256 * 32 + 32);
+    const x = tf.randomNormal([1, 16, 16, 16, 1], 0, 1, "float32", 3) as tf.Tensor5D;
+    const a = plain.apply(x, { training: false });
+    const b = text.apply(x, { training: false });
+    assert.deepEqual(b.shape, [1, 16, 16, 16, 2]);
+    assert.ok(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] > 1e-6);
+    tf.dispose([x, a, b]);
+  } finally {
+    plain.dispose();
+    text.dispose();
+  }
+  assert.throws(
+    () => createNetwork(NetworkConfigSchema.parse({ arch: "vnet", width: 2, beta: 1 }), 1),
+    UserError,
+  );
+});
+
+for (const arch of ["vnet", "unet3d"] as const) {
+  Deno.test(`${arch}: same seed same weights, dropout deterministic under an Rng, off in eval`, () => {
+    const config = NetworkConfigSchema.parse({ arch, width: 2, inChannels: 2, classes: 3 });
+    const a = createNetwork(config, 11);
+    const b = createNetwork(config, 11);
+    try {
+      const x = tf.randomNormal([2, 16, 16, 16, 2], 0, 1, "float32", 5) as tf.Tensor5D;
+      const first = a.apply(x, { training: true, rng: new Rng(3) });
+      const again = b.apply(x, { training: true, rng: new Rng(3) });
+      const other = b.apply(x, { training: true, rng: new Rng(4) });
+      assert.deepEqual(first.shape, [2, 16, 16, 16, 3]);
+      assert.deepEqual(first.dataSync(), again.dataSync());
+      assert.notDeepEqual(first.dataSync(), other.dataSync());
+      const evalA = a.apply(x, { training: false });
+      const evalB = a.apply(x, { training: false });
+      assert.deepEqual(evalA.dataSync(), evalB.dataSync());
+      assert.throws(() => a.apply(tf.zeros([1, 16, 16, 16, 1]), { training: false }), UserError);
+      assert.throws(() => a.apply(tf.zeros([1, 16, 24, 16, 2]), { training: false }), UserError);
+      tf.dispose([x, first, again, other, evalA, evalB]);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+}
