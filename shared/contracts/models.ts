@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+/**
+ * An immutable model version with its lineage: what it was trained on, with which descriptors and
+ * configuration, and how it scored. Written once by the worker when a training job completes.
+ */
+export const ModelVersion = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  /** 1, 2, … per tenant, in creation order. */
+  version: z.number().int().positive(),
+  lineage: z.object({
+    jobId: z.string(),
+    datasetId: z.string(),
+    descriptorSetId: z.string().optional(),
+    config: z.record(z.string(), z.unknown()),
+    metrics: z.record(z.string(), z.number()),
+  }),
+  /** Blob prefix of the model folder (internal). */
+  blobPrefix: z.string(),
+  createdAt: z.string(),
+});
+export type ModelVersion = z.infer<typeof ModelVersion>;

@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** Voxel storage types a scan can hold (NIfTI / HDF5 names mapped to one vocabulary). */
+export const Datatype = z.enum([
+  "uint8",
+  "int8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "float32",
+  "float64",
+]);
+export type Datatype = z.infer<typeof Datatype>;
+
+/** What the edge answers for an accepted scan upload (`POST /v1/scans`). */
+export const Scan = z.object({
+  id: z.string(),
+  name: z.string(),
+  format: z.enum(["nifti", "hdf5"]),
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+  channels: z.number().int(),
+  spacing: z.tuple([z.number(), z.number(), z.number()]),
+  datatype: Datatype,
+  bytes: z.number().int(),
+  /** Blob key of the stored file (internal; never a path a client can use). */
+  blobKey: z.string(),
+  createdAt: z.string(),
+});
+export type Scan = z.infer<typeof Scan>;
