@@ -1,0 +1,26 @@
+import type { Rng } from "@llmseg/shared";
+import type { Sample, Shape3 } from "./sample.ts";
+import { remap } from "./spatial.ts";
+
+/**
+ * Zero padding per side of the lineage's `RandomCrop` (METHOD.md 2.2): when any side is ≤ the
+ * patch side, every axis is padded by `max((patch − dim)//2 + 3, 0)` on both sides.
+ */
+export function cropPadding(shape: Shape3, patch: Shape3): Shape3 {
+  if (shape.every((s, a) => s > patch[a])) return [0, 0, 0];
+  return shape.map((s, a) => Math.max(Math.floor((patch[a] - s) / 2) + 3, 0)) as Shape3;
+}
+
+/**
+ * The lineage's `RandomCrop(patch)`: pad as {@link cropPadding}, then start `randint(0, dim − p)`
+ * per axis (upper bound exclusive, draws in axis order), image and label alike.
+ */
+export function randomCrop(sample: Sample, patch: Shape3, rng: Rng): Sample {
+  const pad = cropPadding(sample.shape, patch);
+  const padded = sample.shape.map((s, a) => s + 2 * pad[a]) as Shape3;
+  const start = padded.map((s, a) => rng.integer(0, s - patch[a])) as Shape3;
+  return remap(sample, patch, (a, b, c) => {
+    const p: Shape3 = [a + start[0] - pad[0], b + start[1] - pad[1], c + start[2] - pad[2]];
+    return p.every((v, axis) => v >= 0 && v < sample.shape[axis]) ? p : undefined;
+  });
+}
