@@ -1,2 +1,3 @@
 export { UserError } from "./errors.ts";
 export { Rng } from "./random.ts";
+export * from "./metrics/mod.ts";

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { UserError } from "../errors.ts";
+import type { Volume, VoxelArray } from "../volume/volume.ts";
+import { evaluateBinary, evaluateMasks, isPerLabel, type MaskMetrics } from "./evaluate.ts";
+import type { Shape3 } from "./surface.ts";
+
+function volume(
+  shape: Shape3,
+  data: VoxelArray,
+  spacing: Shape3 = [1, 1, 1],
+  path?: string,
+): Volume {
+  return {
+    shape,
+    channels: 1,
+    data,
+    spacing,
+    affine: [[spacing[0], 0, 0, 0], [0, spacing[1], 0, 0], [0, 0, spacing[2], 0], [0, 0, 0, 1]],
+    source: path ? { path, format: "nifti" } : undefined,
+  };
+}
+
+/** Paints value into the half-open box [lo, hi) of a flat i-fastest array. */
+function paint(data: VoxelArray, [X, Y]: Shape3, lo: Shape3, hi: Shape3, value: number): void {
+  for (let k = lo[2]; k < hi[2]; k++) {
+    for (let j = lo[1]; j < hi[1]; j++) {
+      for (let i = lo[0]; i < hi[0]; i++) data[i + X * (j + Y * k)] = value;
+    }
+  }
+}
+
+const shape: Shape3 = [10, 10, 10];
+
+/** METHOD.md test vector 1 as volumes: A = [2,6)³, B = [3,8)×[2,6)×[2,7). */
+function vectorOne(
+  predValue: number,
+  labelValue: number,
+  type: { new (n: number): VoxelArray } = Uint8Array,
+): [VoxelArray, VoxelArray] {
+  const a = new type(1000);
+  const b = new type(1000);
+  paint(a, shape, [2, 2, 2], [6, 6, 6], predValue);
+  paint(b, shape, [3, 2, 2], [8, 6, 7], labelValue);
+  return [a, b];
+}
+
+function assertMetrics(actual: MaskMetrics, expected: MaskMetrics, tolerance = 1e-9): void {
+  for (const key of ["dice", "jaccard", "hd95", "asd"] as const) {
+    assert.ok(
+      Math.abs(actual[key] - expected[key]) <= tolerance,
+      `${key}: got ${actual[key]}, expected ${expected[key]}`,
+    );
+  }
+}
+
+const vectorOneMetrics = { dice: 0.5853658537, jaccard: 0.4137931034, hd95: 2, asd: 0.4285714286 };
+
+Deno.test("evaluateMasks on binary volumes: any non-zero value is object, any voxel type", () => {
+  const [a, b] = vectorOne(1, 255, Float32Array);
+  const result = evaluateMasks(volume(shape, a), volume(shape, b));
+  assert.ok(!isPerLabel(result));
+  assertMetrics(result, vectorOneMetrics, 5e-11);
+});
+
+Deno.test("evaluateMasks uses the header spacing only when asked, giving millimetres", () => {
+  const [a, b] = vectorOne(1, 1);
+  const spacing: Shape3 = [0.625, 0.625, 0.625];
+  const voxels = evaluateMasks(volume(shape, a, spacing), volume(shape, b, spacing));
+  assertMetrics(voxels as MaskMetrics, vectorOneMetrics, 5e-11);
+  const mm = evaluateMasks(volume(shape, a, spacing), volume(shape, b, spacing), {
+    spacing: "header",
+  }) as MaskMetrics;
+  assertMetrics(mm, {
+    ...vectorOneMetrics,
+    hd95: 2 * 0.625,
+    asd: vectorOneMetrics.asd * 0.625,
+  }, 5e-11);
+});
+
+Deno.test("evaluateMasks evaluates each label of a multi-label mask on its own", () => {
+  // Label 1 is test vector 1; label 2 is a separate pair of boxes, identical in both volumes.
+  const [a, b] = vectorOne(1, 1);
+  paint(a, shape, [7, 7, 7], [10, 10, 10], 2);
+  paint(b, shape, [7, 7, 8], [10, 10, 10], 2);
+  const result = evaluateMasks(volume(shape, a), volume(shape, b));
+  assert.ok(isPerLabel(result));
+  assert.deepEqual(Object.keys(result.labels), ["1", "2"]);
+  assertMetrics(result.labels["1"], vectorOneMetrics, 5e-11);
+  const alone = (value: number, data: VoxelArray) => data.map((x) => (x === value ? 1 : 0));
+  assertMetrics(
+    result.labels["2"],
+    evaluateBinary(alone(2, a) as Uint8Array, alone(2, b) as Uint8Array, shape),
+  );
+  assert.ok(result.labels["2"].dice > 0.6 && result.labels["2"].dice < 1);
+});
+
+Deno.test("empty masks give all-zero metrics, as the lineage records them", () => {
+  const [a, b] = vectorOne(1, 1);
+  const empty = new Uint8Array(1000);
+  const zeros = { dice: 0, jaccard: 0, hd95: 0, asd: 0 };
+  assert.deepEqual(evaluateMasks(volume(shape, empty), volume(shape, b)), zeros);
+  assert.deepEqual(evaluateMasks(volume(shape, a), volume(shape, empty)), zeros);
+  assert.deepEqual(evaluateMasks(volume(shape, empty), volume(shape, empty)), zeros);
+  // A label missing from the prediction of a multi-label case scores zeros for that label only.
+  paint(b, shape, [8, 8, 8], [10, 10, 10], 2);
+  const result = evaluateMasks(volume(shape, a), volume(shape, b));
+  assert.ok(isPerLabel(result));
+  assert.deepEqual(result.labels["2"], zeros);
+  assertMetrics(
+    result.labels["1"],
+    evaluateBinary(a as Uint8Array, vectorOne(1, 1)[1] as Uint8Array, shape),
+  );
+});
+
+Deno.test("evaluateMasks names both files when the grids disagree", () => {
+  const pred = volume([10, 10, 9], new Uint8Array(900), [1, 1, 1], "pred.nii.gz");
+  const label = volume(shape, new Uint8Array(1000), [1, 1, 1], "case.h5#label");
+  assert.throws(
+    () => evaluateMasks(pred, label),
+    (e: unknown) =>
+      e instanceof UserError && e.code === "shape_mismatch" &&
+      /pred\.nii\.gz has shape 10x10x9 but label case\.h5#label has shape 10x10x10/.test(e.message),
+  );
+});
+
+Deno.test("evaluateMasks refuses mismatched spacing in millimetres, and non-masks", () => {
+  const [a, b] = vectorOne(1, 1);
+  const pred = volume(shape, a, [1, 1, 1], "pred.nii.gz");
+  const label = volume(shape, b, [0.625, 0.625, 0.625], "label.nii.gz");
+  assert.ok(!isPerLabel(evaluateMasks(pred, label)), "voxel units ignore the spacing");
+  assert.throws(() => evaluateMasks(pred, label, { spacing: "header" }), /spacing 1x1x1 mm/);
+  assert.throws(
+    () => evaluateMasks({ ...pred, channels: 2, data: new Uint8Array(2000) }, label),
+    /pred\.nii\.gz has 2 channels/,
+  );
+  const fractional = Float32Array.from(b, (x) => x * 0.5);
+  fractional[0] = 2;
+  assert.throws(
+    () => evaluateMasks(pred, volume(shape, fractional, [1, 1, 1], "soft.nii.gz")),
+    /label soft\.nii\.gz holds the non-integer value 0\.5/,
+  );
+});

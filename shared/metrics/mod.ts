@@ -1,0 +1,17 @@
+/** Segmentation metrics exactly as medpy computes them (METHOD.md section 7). */
+export { dice, jaccard } from "./overlap.ts";
+export { type Shape3, surfaceVoxels } from "./surface.ts";
+export { squaredDistanceTransform } from "./distance_transform.ts";
+export { asd, hd95, type SurfaceDistances, surfaceDistances } from "./surface_distance.ts";
+export { numpyMean, numpyPercentile, pairwiseSum } from "./numpy_stats.ts";
+export {
+  evaluateBinary,
+  evaluateMasks,
+  type EvaluateOptions,
+  type EvaluationResult,
+  isPerLabel,
+  type MaskMetrics,
+  maskOf,
+  type PerLabelMetrics,
+} from "./evaluate.ts";
+export { type MetricSummary, summarizeMetrics } from "./summary.ts";

@@ -1,0 +1,124 @@
+/**
+ * Surface distances and the two distance metrics of the lineage, medpy's `hd95` and `asd`
+ * (METHOD.md section 7).
+ */
+import { squaredDistanceTransform } from "./distance_transform.ts";
+import { numpyMean, numpyPercentile } from "./numpy_stats.ts";
+import { type Shape3, surfaceVoxels } from "./surface.ts";
+
+/** Distances from each surface voxel of one mask to the other mask's surface. */
+export interface SurfaceDistances {
+  /** S(pred→label): one entry per surface voxel of pred, in numpy's C order of (i, j, k). */
+  predToLabel: Float64Array;
+  /** S(label→pred): one entry per surface voxel of label, in the same order. */
+  labelToPred: Float64Array;
+}
+
+/**
+ * Both directed surface distances between two non-empty binary masks of one grid.
+ *
+ * The distance transform runs only over the bounding box of both surfaces: every feature lies in
+ * it, so distances there are exact, and it is a fraction of the volume for an organ.
+ *
+ * @param pred [X·Y·Z] prediction mask, i fastest (non-zero = object).
+ * @param label [X·Y·Z] reference mask, same layout.
+ * @param spacing voxel size along i, j, k; [1, 1, 1] gives distances in voxels.
+ * @throws RangeError when either mask is empty (medpy raises too).
+ */
+export function surfaceDistances(
+  pred: Uint8Array,
+  label: Uint8Array,
+  shape: Shape3,
+  spacing: Shape3 = [1, 1, 1],
+): SurfaceDistances {
+  const predSurface = inNumpyOrder(surfaceVoxels(pred, shape), shape);
+  const labelSurface = inNumpyOrder(surfaceVoxels(label, shape), shape);
+  if (predSurface.length === 0) throw new RangeError("the prediction mask contains no object");
+  if (labelSurface.length === 0) throw new RangeError("the label mask contains no object");
+  const box = boundingBox(predSurface, labelSurface, shape);
+  return {
+    predToLabel: distancesToSurface(predSurface, labelSurface, box, shape, spacing),
+    labelToPred: distancesToSurface(labelSurface, predSurface, box, shape, spacing),
+  };
+}
+
+/** 95th percentile of both directions together (numpy "linear"), medpy's `hd95`. */
+export function hd95(distances: SurfaceDistances): number {
+  const all = new Float64Array(distances.predToLabel.length + distances.labelToPred.length);
+  all.set(distances.predToLabel);
+  all.set(distances.labelToPred, distances.predToLabel.length);
+  return numpyPercentile(all, 95);
+}
+
+/** Mean of S(pred→label) only, medpy's one-directional `asd(pred, gt)` (not the symmetric ASSD). */
+export function asd(distances: SurfaceDistances): number {
+  return numpyMean(distances.predToLabel);
+}
+
+/** Inclusive lower and exclusive upper corner of a box of voxels. */
+interface Box {
+  lo: Shape3;
+  hi: Shape3;
+}
+
+function boundingBox(a: Int32Array, b: Int32Array, shape: Shape3): Box {
+  const lo: Shape3 = [...shape];
+  const hi: Shape3 = [0, 0, 0];
+  for (const list of [a, b]) {
+    for (const v of list) {
+      const ijk = coordinates(v, shape);
+      for (let axis = 0; axis < 3; axis++) {
+        lo[axis] = Math.min(lo[axis], ijk[axis]);
+        hi[axis] = Math.max(hi[axis], ijk[axis] + 1);
+      }
+    }
+  }
+  return { lo, hi };
+}
+
+/** Euclidean distance from each `from` voxel to the nearest `to` voxel, via an EDT over `box`. */
+function distancesToSurface(
+  from: Int32Array,
+  to: Int32Array,
+  box: Box,
+  shape: Shape3,
+  spacing: Shape3,
+): Float64Array {
+  const boxShape: Shape3 = [box.hi[0] - box.lo[0], box.hi[1] - box.lo[1], box.hi[2] - box.lo[2]];
+  const inBox = (v: number): number => {
+    const [i, j, k] = coordinates(v, shape);
+    return (i - box.lo[0]) + boxShape[0] * ((j - box.lo[1]) + boxShape[1] * (k - box.lo[2]));
+  };
+  const features = new Uint8Array(boxShape[0] * boxShape[1] * boxShape[2]);
+  for (const v of to) features[inBox(v)] = 1;
+  const squared = squaredDistanceTransform(features, boxShape, spacing);
+  const distances = new Float64Array(from.length);
+  for (let n = 0; n < from.length; n++) distances[n] = Math.sqrt(squared[inBox(from[n])]);
+  return distances;
+}
+
+function coordinates(v: number, [X, Y]: Shape3): Shape3 {
+  return [v % X, Math.floor(v / X) % Y, Math.floor(v / (X * Y))];
+}
+
+/**
+ * Reorders voxel indices to numpy's C order of an (i, j, k) array (k fastest), the order in which
+ * medpy's `dt[border]` lists them, so that `np.mean`'s pairwise sum sees the same sequence.
+ */
+function inNumpyOrder(voxels: Int32Array, shape: Shape3): Int32Array {
+  const [, Y, Z] = shape;
+  const keys = new Float64Array(voxels.length);
+  for (let n = 0; n < voxels.length; n++) {
+    const [i, j, k] = coordinates(voxels[n], shape);
+    keys[n] = (i * Y + j) * Z + k;
+  }
+  keys.sort();
+  const [X] = shape;
+  const ordered = new Int32Array(voxels.length);
+  for (let n = 0; n < keys.length; n++) {
+    const key = keys[n];
+    const k = key % Z, j = Math.floor(key / Z) % Y, i = Math.floor(key / (Y * Z));
+    ordered[n] = i + X * (j + Y * k);
+  }
+  return ordered;
+}
