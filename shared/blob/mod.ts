@@ -1,0 +1,5 @@
+/** Blob storage: the filesystem by default, S3-compatible by configuration. */
+export { type BlobStore, checkKey } from "./store.ts";
+export { fsBlobStore } from "./fs.ts";
+export { s3BlobStore, type S3BlobStoreOptions } from "./s3.ts";
+export { downloadFolder, uploadFolder } from "./folders.ts";
