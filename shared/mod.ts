@@ -1,3 +1,4 @@
 export { UserError } from "./errors.ts";
 export { Rng } from "./random.ts";
 export * from "./metrics/mod.ts";
+export * from "./volume/mod.ts";

@@ -9,6 +9,17 @@ export type VoxelArray =
   | Float32Array
   | Float64Array;
 
+/** Names of the voxel storage types, as a file header states them. */
+export type VoxelType =
+  | "uint8"
+  | "int8"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "float32"
+  | "float64";
+
 /** A 4x4 voxel-to-world (RAS+, millimetres) affine, row-major: `world = affine · [i, j, k, 1]`. */
 export type Affine = [
   [number, number, number, number],
@@ -43,6 +54,8 @@ export interface VolumeSource {
   /** Path (with `#dataset` fragment for HDF5) or upload name. */
   path: string;
   format: "nifti" | "hdf5";
+  /** The voxel type stored in the file (before any `scl_slope` scaling). */
+  datatype?: VoxelType;
   /** The raw NIfTI header bytes (348 or 540), when read from NIfTI. */
   niftiHeader?: Uint8Array;
 }

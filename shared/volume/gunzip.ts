@@ -1,0 +1,42 @@
+import { volumeError } from "./limits.ts";
+
+/** True when `bytes` starts with the gzip magic 1f 8b. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * Inflates at most `count` bytes of a gzip stream with the runtime's native decoder, then stops.
+ *
+ * Callers pass the size the file's header declares (already checked against the limits), so a gzip
+ * bomb never inflates past it: whatever follows is not decompressed at all. The result is shorter
+ * than `count` when the stream ends early; the caller reports that as truncation.
+ */
+export async function gunzipUpTo(
+  bytes: Uint8Array,
+  name: string,
+  count: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(count);
+  let filled = 0;
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new DecompressionStream("gzip")).getReader();
+  try {
+    while (filled < count) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.length, count - filled);
+      out.set(take === value.length ? value : value.subarray(0, take), filled);
+      filled += take;
+    }
+  } catch (error) {
+    // A truncated or corrupt stream: report what was inflated so far as the problem's context.
+    throw volumeError(
+      name,
+      `corrupt or truncated gzip data after ${filled} inflated bytes (${(error as Error).message})`,
+    );
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return filled === count ? out : out.subarray(0, filled);
+}

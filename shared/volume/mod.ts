@@ -1,0 +1,17 @@
+/**
+ * Volumes: reading NIfTI-1/-2 and HDF5 scans and masks into one {@link Volume} type, writing
+ * NIfTI masks in the scan's own geometry, and the geometry operations a pipeline needs.
+ */
+export type { Affine, Volume, VolumeSource, VoxelArray, VoxelType } from "./volume.ts";
+export { DEFAULT_LIMITS, type VolumeLimits } from "./limits.ts";
+export {
+  decodeVolume,
+  inspectVolumeHeader,
+  readVolume,
+  type ReadVolumeOptions,
+  type VolumeHeaderInfo,
+} from "./read.ts";
+export { encodeNifti, type EncodeNiftiOptions } from "./nifti_write.ts";
+export { writeVolume, type WriteVolumeOptions } from "./write.ts";
+export { spacingAffine } from "./affine.ts";
+export { voxelTypeOf } from "./voxel_type.ts";

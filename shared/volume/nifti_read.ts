@@ -1,0 +1,82 @@
+import type { Volume, VoxelArray } from "./volume.ts";
+import { gunzipUpTo, isGzip } from "./gunzip.ts";
+import { formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
+import { type NiftiHeaderInfo, parseNiftiHeader } from "./nifti_header.ts";
+import { VOXEL_ARRAYS } from "./voxel_type.ts";
+
+/** Bytes that always cover a NIfTI-1 or -2 header. */
+const HEADER_PREFIX = 544;
+
+/**
+ * Decodes a `.nii` or `.nii.gz` file held in memory.
+ *
+ * The header is read first (from an inflated prefix for gzip), its dims checked against `limits`,
+ * and only then is the voxel data inflated, never past the size the header declares. Values are
+ * scaled by `scl_slope`/`scl_inter` (to float32, float64 for float64 files) unless the slope is
+ * NaN or 0. A 4-D file's dim[4] becomes `channels`. Data keeps NIfTI's i-fastest order.
+ *
+ * @param name file path or upload name, used in every error message
+ * @throws UserError for wrong magic, truncation, dims that disagree with the byte count,
+ *   absurd dims, unsupported datatypes, corrupt gzip
+ */
+export async function decodeNifti(
+  bytes: Uint8Array,
+  name: string,
+  limits: VolumeLimits,
+): Promise<Volume> {
+  const gzip = isGzip(bytes);
+  const prefix = gzip ? await gunzipUpTo(bytes, name, HEADER_PREFIX) : bytes;
+  const header = parseNiftiHeader(prefix, name, limits);
+  const need = header.voxOffset + header.dataBytes;
+  const raw = gzip ? await gunzipUpTo(bytes, name, need) : bytes;
+  if (raw.length < need) {
+    throw volumeError(
+      name,
+      `truncated or inconsistent: header declares [${header.shape.join(", ")}]` +
+        `${header.channels > 1 ? ` x ${header.channels} channels` : ""} ${header.datatype} ` +
+        `= ${formatBytes(header.dataBytes)} of voxel data at offset ${header.voxOffset}, ` +
+        `but the ${gzip ? "inflated " : ""}file has only ${raw.length} bytes`,
+    );
+  }
+  return {
+    shape: header.shape,
+    channels: header.channels,
+    data: scaled(header, voxelData(header, raw)),
+    spacing: header.spacing,
+    affine: header.affine,
+    source: {
+      path: name,
+      format: "nifti",
+      datatype: header.datatype,
+      niftiHeader: header.headerBytes,
+    },
+  };
+}
+
+/** A fresh typed array of the voxel bytes, byte-swapped when the file is big-endian. */
+function voxelData(header: NiftiHeaderInfo, raw: Uint8Array): VoxelArray {
+  const start = raw.byteOffset + header.voxOffset;
+  const copy = raw.buffer.slice(start, start + header.dataBytes) as ArrayBuffer;
+  const width = VOXEL_ARRAYS[header.datatype].BYTES_PER_ELEMENT;
+  if (!header.littleEndian && width > 1) new Uint8Array(copy).set(byteSwapped(copy, width));
+  return new VOXEL_ARRAYS[header.datatype](copy);
+}
+
+function byteSwapped(buffer: ArrayBuffer, width: number): Uint8Array {
+  const input = new Uint8Array(buffer);
+  const out = new Uint8Array(input.length);
+  for (let at = 0; at < input.length; at += width) {
+    for (let b = 0; b < width; b++) out[at + b] = input[at + width - 1 - b];
+  }
+  return out;
+}
+
+function scaled(header: NiftiHeaderInfo, data: VoxelArray): VoxelArray {
+  if (!header.scaling) return data;
+  const { slope, inter } = header.scaling;
+  const out = header.datatype === "float64"
+    ? new Float64Array(data.length)
+    : new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] * slope + inter;
+  return out;
+}

@@ -1,0 +1,133 @@
+import type { Affine, Volume, VoxelType } from "./volume.ts";
+import { spacingAffine } from "./affine.ts";
+import { locateVolume } from "./format.ts";
+import { gunzipUpTo, isGzip } from "./gunzip.ts";
+import { decodeHdf5, DEFAULT_HDF5_DATASET, inspectHdf5 } from "./hdf5_read.ts";
+import { DEFAULT_LIMITS, volumeError, type VolumeLimits } from "./limits.ts";
+import { parseNiftiHeader } from "./nifti_header.ts";
+import { decodeNifti } from "./nifti_read.ts";
+import { VOXEL_ARRAYS } from "./voxel_type.ts";
+
+/** Options of {@link readVolume} and {@link decodeVolume}. */
+export interface ReadVolumeOptions {
+  /** Size limits (absurd dims, gzip bombs); default {@link DEFAULT_LIMITS}. */
+  limits?: Partial<VolumeLimits>;
+  /** Voxel size to record for HDF5, which stores none (LA: [0.625, 0.625, 0.625]); default 1 mm. */
+  hdf5Spacing?: [number, number, number];
+}
+
+/**
+ * Reads a volume file: `.nii`, `.nii.gz`, or `.h5` with an optional `#dataset` fragment
+ * (`case.h5` reads `image`, `case.h5#label` the label).
+ *
+ * @example
+ * ```ts ignore
+ * const label = await readVolume("../shared/data/la2018/<ID>/mri_norm2.h5#label");
+ * label.shape; // [X, Y, Z], data i-fastest
+ * ```
+ * @throws UserError naming the file when it is missing or bad (see {@link decodeVolume})
+ */
+export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<Volume> {
+  const location = locateVolume(path);
+  return await decodeVolume(await readBytes(location.file, path), path, options);
+}
+
+/**
+ * Decodes a volume held in memory (an upload). `name` picks the format by extension (magic bytes
+ * when it has none) and carries the `#dataset` fragment for HDF5; it names the file in errors.
+ */
+export function decodeVolume(
+  bytes: Uint8Array,
+  name: string,
+  options: ReadVolumeOptions = {},
+): Promise<Volume> {
+  const location = locateVolume(name, bytes);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (location.format === "nifti") return decodeNifti(bytes, location.file, limits);
+  return decodeHdf5(
+    bytes,
+    location.file,
+    location.dataset ?? DEFAULT_HDF5_DATASET,
+    limits,
+    options.hdf5Spacing,
+  );
+}
+
+/** What a file's header declares, read without decoding the voxel data. */
+export interface VolumeHeaderInfo {
+  format: "nifti" | "hdf5";
+  shape: [number, number, number];
+  channels: number;
+  datatype: VoxelType;
+  /** mm; 1 mm for HDF5, which stores none. */
+  spacing: [number, number, number];
+  affine: Affine;
+  /** Bytes of voxel data declared (all channels). */
+  dataBytes: number;
+}
+
+/**
+ * Validates an upload cheaply: magic, header, dims against the limits, and the byte count the
+ * header implies against the bytes given (for `.nii.gz`, against the gzip trailer's size field),
+ * inflating only the first bytes. HDF5 reads the dataset's metadata, not its values.
+ *
+ * @throws UserError naming the upload for any problem {@link decodeVolume} would report from the
+ *   header alone
+ */
+export async function inspectVolumeHeader(
+  bytes: Uint8Array,
+  name: string,
+  options: Pick<ReadVolumeOptions, "limits"> = {},
+): Promise<VolumeHeaderInfo> {
+  const location = locateVolume(name, bytes);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (location.format === "hdf5") {
+    const { shape, datatype } = await inspectHdf5(
+      bytes,
+      location.file,
+      location.dataset ?? DEFAULT_HDF5_DATASET,
+      limits,
+    );
+    const dataBytes = shape.reduce((a, b) => a * b, 1) * VOXEL_ARRAYS[datatype].BYTES_PER_ELEMENT;
+    return {
+      format: "hdf5",
+      shape,
+      channels: 1,
+      datatype,
+      spacing: [1, 1, 1],
+      affine: spacingAffine([1, 1, 1]),
+      dataBytes,
+    };
+  }
+  const gzip = isGzip(bytes);
+  const header = parseNiftiHeader(gzip ? await gunzipUpTo(bytes, name, 544) : bytes, name, limits);
+  const need = header.voxOffset + header.dataBytes;
+  const available = gzip ? gzipDeclaredSize(bytes) : bytes.length;
+  // ISIZE is the size modulo 2^32: only comparable when the declared size is below that.
+  if (available < need && (!gzip || need < 2 ** 32)) {
+    throw volumeError(
+      name,
+      `header declares ${need} bytes (offset ${header.voxOffset} + voxel data), ` +
+        `but the ${gzip ? "gzip stream holds" : "file has"} ${available}`,
+    );
+  }
+  const { shape, channels, datatype, spacing, affine, dataBytes } = header;
+  return { format: "nifti", shape, channels, datatype, spacing, affine, dataBytes };
+}
+
+/** The gzip trailer's ISIZE: the inflated size modulo 2^32. */
+function gzipDeclaredSize(bytes: Uint8Array): number {
+  if (bytes.length < 18) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .getUint32(bytes.byteLength - 4, true);
+}
+
+async function readBytes(file: string, reference: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw volumeError(reference, "file not found");
+    if (error instanceof Deno.errors.IsADirectory) throw volumeError(reference, "is a directory");
+    throw volumeError(reference, `cannot read (${(error as Error).message})`);
+  }
+}
