@@ -2,6 +2,20 @@ import * as tf from "@tensorflow/tfjs";
 import { LOG_EPS, voxelPseudoLabelNll } from "./nll.ts";
 import { voxelSquaredError } from "./mse.ts";
 
+/*
+ * The indicators use only GreaterEqual: inside a training step the (stop-gradient) target is still
+ * on the tape, and tfjs registers no gradient for Greater, Less or LogicalAnd.
+ */
+/** [x > t] as float. */
+function above(x: tf.Tensor, t: number): tf.Tensor {
+  return tf.sub(1, tf.greaterEqual(t, x).toFloat());
+}
+
+/** [x < t] as float. */
+function below(x: tf.Tensor, t: number): tf.Tensor {
+  return tf.sub(1, tf.greaterEqual(x, t).toFloat());
+}
+
 /** USL confidence thresholds (METHOD.md 1.2; DEFAULT t1 = 0.70, t2 = 0.05 from UPS). */
 export interface UslThresholds {
   t1: number;
@@ -31,9 +45,9 @@ export function unifiedSegmentationLoss(
     const classes = prediction.shape[prediction.rank - 1];
     const qMax = tf.max(target, -1);
     const qMin = tf.min(target, -1);
-    const w1 = tf.mul(qMax, tf.greater(qMax, t1).toFloat());
-    const w2 = tf.mul(tf.sub(1, qMin), tf.less(qMin, t2).toFloat());
-    const w3 = tf.logicalAnd(tf.greater(qMin, t2), tf.less(qMax, t1)).toFloat();
+    const w1 = tf.mul(qMax, above(qMax, t1));
+    const w2 = tf.mul(tf.sub(1, qMin), below(qMin, t2));
+    const w3 = tf.mul(above(qMin, t2), below(qMax, t1));
     const positive = voxelPseudoLabelNll(prediction, target);
     const others = tf.sub(1, tf.oneHot(tf.argMax(target, -1).flatten(), classes))
       .reshape(prediction.shape);

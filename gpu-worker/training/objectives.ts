@@ -1,0 +1,70 @@
+/**
+ * L_s (eq 3) and L_u (eq 5) with the ablation switches of Tables 6 and 7, classes last.
+ */
+import * as tf from "@tensorflow/tfjs";
+import {
+  crossEntropy,
+  meanSquaredError,
+  pseudoLabelNll,
+  softDiceLoss,
+  unifiedSegmentationLoss,
+} from "../losses/mod.ts";
+import type { TrainConfig } from "./config.ts";
+import { stopGradient } from "./stop_gradient.ts";
+
+/**
+ * Supervised loss of one network: CE and/or the lineage's soft Dice (eq 3, weights 1). Dice is
+ * taken per foreground class and averaged (for K = 2 exactly the lineage's foreground Dice).
+ *
+ * @param logits [L, X, Y, Z, K] of the labelled samples.
+ * @param labels [L, X, Y, Z] int32.
+ */
+export function supervisedLoss(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  kind: TrainConfig["supLoss"],
+): tf.Scalar {
+  return tf.tidy(() => {
+    const terms: tf.Scalar[] = [];
+    if (kind !== "dice") terms.push(crossEntropy(logits, labels));
+    if (kind !== "ce") {
+      const classes = logits.shape[logits.rank - 1];
+      const probabilities = tf.softmax(logits);
+      const perClass = tf.unstack(probabilities, -1);
+      const dice: tf.Scalar[] = [];
+      for (let c = 1; c < classes; c++) {
+        dice.push(softDiceLoss(perClass[c], tf.equal(labels, c)));
+      }
+      terms.push(tf.div(tf.addN(dice), classes - 1));
+    }
+    return tf.addN(terms) as tf.Scalar;
+  });
+}
+
+/**
+ * Unsupervised loss of a pair in the cut-mixed space (eq 5, METHOD.md 5):
+ * `L_u(pA, sg(pB)) + L_u(pB, sg(pA))` with L_u = USL, pseudo-label NLL or MSE.
+ *
+ * @param pA [U, X, Y, Z, K] network A's probabilities, already mixed into B's geometry.
+ * @param pB [U, X, Y, Z, K] network B's probabilities on the mixed images.
+ */
+export function unsupervisedLoss(
+  pA: tf.Tensor,
+  pB: tf.Tensor,
+  config: Pick<TrainConfig, "unsupLoss" | "t1" | "t2">,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const one = (prediction: tf.Tensor, target: tf.Tensor): tf.Scalar => {
+      const fixed = stopGradient(target);
+      switch (config.unsupLoss) {
+        case "usl":
+          return unifiedSegmentationLoss(prediction, fixed, config);
+        case "nll":
+          return pseudoLabelNll(prediction, fixed);
+        case "mse":
+          return meanSquaredError(prediction, fixed);
+      }
+    };
+    return tf.add(one(pA, pB), one(pB, pA));
+  });
+}

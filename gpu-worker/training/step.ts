@@ -1,0 +1,113 @@
+/**
+ * One optimisation step: the co-training iteration of METHOD.md 5 (two networks, two optimisers)
+ * or the supervised-only baseline (one network, labelled samples only).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "@llmseg/shared";
+import type { SegmentationNetwork } from "../networks/mod.ts";
+import { applyCutMix } from "../transforms/mod.ts";
+import type { TrainConfig } from "./config.ts";
+import { supervisedLoss, unsupervisedLoss } from "./objectives.ts";
+import type { Sgd } from "./sgd.ts";
+
+/** A network with its own optimiser (SSL4MIS-CPS: one optimiser per network). */
+export interface Member {
+  network: SegmentationNetwork;
+  optimizer: Sgd;
+}
+
+/** The tensors of one iteration. */
+export interface StepBatch {
+  /** Noised inputs x + η `[B, X, Y, Z, C]`, the labelled samples first. */
+  inputs: tf.Tensor5D;
+  /** Labels of the first L samples, int32 `[L, X, Y, Z]`. */
+  labels: tf.Tensor4D;
+  /** CutMix of the unlabelled samples (co-training): mask `[U, X, Y, Z, 1]` and partner π. */
+  cutmix?: { mask: tf.Tensor5D; partner: number[] };
+}
+
+/** Scalar values of one step. */
+export interface StepLosses {
+  total: number;
+  supervised: number;
+  unsupervised: number;
+}
+
+export interface StepSettings {
+  config: Pick<TrainConfig, "supLoss" | "unsupLoss" | "t1" | "t2">;
+  lr: number;
+  /** Weight of L_u (1 for the literal eq 1). */
+  unsupWeight: number;
+  /** Dropout masks come from here. */
+  rng: Rng;
+}
+
+/** Splits `[B, ...]` into the first `labeled` samples and the rest. */
+function split<T extends tf.Tensor>(x: T, labeled: number): [T, T] {
+  const rest = x.shape[0] - labeled;
+  return tf.split(x, [labeled, rest], 0) as [T, T];
+}
+
+/**
+ * The co-training iteration of METHOD.md 5: A sees `inputs`; B sees the labelled part as-is and
+ * the unlabelled part cut-mixed; L = L_s(A) + L_s(B) + w·L_u in the mixed space; one SGD step on
+ * each network with its own optimiser.
+ */
+export function cotrainStep(a: Member, b: Member, batch: StepBatch, s: StepSettings): StepLosses {
+  if (!batch.cutmix) throw new Error("cotrainStep needs the CutMix of the unlabelled samples");
+  const { mask, partner } = batch.cutmix;
+  const labeled = batch.labels.shape[0];
+  const parts: tf.Scalar[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const [xLabeled, xUnlabeled] = split(batch.inputs, labeled);
+    const xB = tf.concat([xLabeled, applyCutMix(xUnlabeled, mask, partner)], 0) as tf.Tensor5D;
+    const [logALabeled, logAUnlabeled] = split(
+      a.network.apply(batch.inputs, { training: true, rng: s.rng }),
+      labeled,
+    );
+    const [logBLabeled, logBUnlabeled] = split(
+      b.network.apply(xB, { training: true, rng: s.rng }),
+      labeled,
+    );
+    const ls: tf.Scalar = tf.add(
+      supervisedLoss(logALabeled, batch.labels, s.config.supLoss),
+      supervisedLoss(logBLabeled, batch.labels, s.config.supLoss),
+    );
+    const pA = applyCutMix(tf.softmax(logAUnlabeled), mask, partner);
+    const lu = unsupervisedLoss(pA, tf.softmax(logBUnlabeled), s.config);
+    parts.push(tf.keep(ls), tf.keep(lu));
+    return tf.add(ls, tf.mul(lu, s.unsupWeight));
+  }, [...a.network.trainableVariables, ...b.network.trainableVariables]);
+  a.optimizer.step(grads, s.lr);
+  b.optimizer.step(grads, s.lr);
+  return collect(value, grads, parts);
+}
+
+/** The supervised-only baseline: one network, L_s on the labelled batch, one SGD step. */
+export function supervisedStep(a: Member, batch: StepBatch, s: StepSettings): StepLosses {
+  const { value, grads } = tf.variableGrads(
+    () =>
+      supervisedLoss(
+        a.network.apply(batch.inputs, { training: true, rng: s.rng }),
+        batch.labels,
+        s.config.supLoss,
+      ),
+    a.network.trainableVariables,
+  );
+  a.optimizer.step(grads, s.lr);
+  const total = value.dataSync()[0];
+  value.dispose();
+  tf.dispose(grads);
+  return { total, supervised: total, unsupervised: 0 };
+}
+
+function collect(value: tf.Scalar, grads: tf.NamedTensorMap, [ls, lu]: tf.Scalar[]): StepLosses {
+  const losses = {
+    total: value.dataSync()[0],
+    supervised: ls.dataSync()[0],
+    unsupervised: lu.dataSync()[0],
+  };
+  tf.dispose([value, ls, lu]);
+  tf.dispose(grads);
+  return losses;
+}

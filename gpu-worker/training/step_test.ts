@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "@llmseg/shared";
+import { createNetwork, NetworkConfigSchema } from "../networks/mod.ts";
+import { cutMixMask, drawCutMix } from "../transforms/mod.ts";
+import { cotrainStep, type Member, type StepBatch, supervisedStep } from "./step.ts";
+import { Sgd } from "./sgd.ts";
+import { stopGradient } from "./stop_gradient.ts";
+
+await tf.setBackend("cpu");
+
+const settingsConfig = { supLoss: "ce+dice", unsupLoss: "usl", t1: 0.7, t2: 0.05 } as const;
+
+function member(seed: number): Member {
+  const network = createNetwork(
+    NetworkConfigSchema.parse({ arch: "vnet", width: 2, beta: 0.1 }),
+    seed,
+    new Float32Array(768).fill(0.01),
+  );
+  const trainable = new Map(
+    [...network.namedState()].filter(([, v]) => v.trainable),
+  );
+  return { network, optimizer: new Sgd(trainable, { momentum: 0.9, weightDecay: 1e-4 }) };
+}
+
+function batch(seed: number): StepBatch {
+  const rng = new Rng(seed);
+  const inputs = tf.tensor5d(Array.from({ length: 4 * 4096 }, () => rng.normal()), [
+    4,
+    16,
+    16,
+    16,
+    1,
+  ]);
+  const labels = tf.tensor4d(
+    Array.from({ length: 2 * 4096 }, (_, i) => ((i >> 8) % 16 > 7 ? 1 : 0)),
+    [2, 16, 16, 16],
+    "int32",
+  );
+  const boxes = drawCutMix(2, [16, 16, 16], rng);
+  return {
+    inputs,
+    labels,
+    cutmix: { mask: cutMixMask(boxes, [16, 16, 16]), partner: boxes.partner },
+  };
+}
+
+Deno.test("stopGradient passes values and blocks gradients", () => {
+  const x = tf.tensor([1, 2, 3]);
+  assert.deepEqual(Array.from(stopGradient(x).dataSync()), [1, 2, 3]);
+  const g = tf.grad((t: tf.Tensor) => tf.sum(tf.add(tf.mul(stopGradient(t), t), t)))(x);
+  assert.deepEqual(Array.from(g.dataSync()), [2, 3, 4]);
+});
+
+Deno.test("co-training step: finite losses, both networks move, no tensors leak", () => {
+  const a = member(1), b = member(2);
+  const data = batch(3);
+  const rng = new Rng(4);
+  const before = a.network.trainableVariables[0].dataSync().slice();
+  const beforeB = b.network.trainableVariables[0].dataSync().slice();
+  const counts: number[] = [];
+  for (let it = 0; it < 3; it++) {
+    const losses = cotrainStep(a, b, data, {
+      config: settingsConfig,
+      lr: 0.05,
+      unsupWeight: 1,
+      rng,
+    });
+    assert.ok(Number.isFinite(losses.total) && losses.unsupervised > 0 && losses.supervised > 0);
+    assert.ok(Math.abs(losses.total - losses.supervised - losses.unsupervised) < 1e-4);
+    counts.push(tf.memory().numTensors);
+  }
+  // The first step creates the momentum buffers; afterwards the count must not grow.
+  assert.equal(counts[2], counts[1]);
+  assert.notDeepEqual(a.network.trainableVariables[0].dataSync(), before);
+  assert.notDeepEqual(b.network.trainableVariables[0].dataSync(), beforeB);
+});
+
+Deno.test("supervised-only step lowers the loss on a fixed batch and leaks nothing", () => {
+  const a = member(5);
+  const data = batch(6);
+  const labeled = { inputs: data.inputs.slice([0], [2]) as tf.Tensor5D, labels: data.labels };
+  const rng = new Rng(7);
+  const losses: number[] = [];
+  const counts: number[] = [];
+  for (let it = 0; it < 6; it++) {
+    losses.push(
+      supervisedStep(a, labeled, { config: settingsConfig, lr: 0.05, unsupWeight: 0, rng }).total,
+    );
+    counts.push(tf.memory().numTensors);
+  }
+  assert.equal(counts[5], counts[1]);
+  assert.ok(losses[5] < losses[0], `loss ${losses[0]} → ${losses[5]}`);
+});
