@@ -2,3 +2,4 @@ export { UserError } from "./errors.ts";
 export { Rng } from "./random.ts";
 export * from "./metrics/mod.ts";
 export * from "./volume/mod.ts";
+export * from "./dataset/mod.ts";
