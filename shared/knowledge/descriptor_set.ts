@@ -11,6 +11,9 @@ import { descriptorsDir } from "./paths.ts";
 
 const SET_ID = /^[a-z0-9][a-z0-9-]*$/;
 
+/** A descriptor set id: lower-case letters, digits and `-` (it names a file). */
+export const setIdSchema = z.string().regex(SET_ID, "use lower-case letters, digits and '-'");
+
 /** Number of whitespace-separated words in `text`. */
 export function wordCount(text: string): number {
   return text.trim().split(/\s+/).filter(Boolean).length;
@@ -53,7 +56,7 @@ export const provenanceSchema = z.object({
  */
 export const descriptorSetSchema = z.object({
   schema: z.literal("llmseg.descriptor-set/v1"),
-  id: z.string().regex(SET_ID, "lower-case letters, digits and '-'"),
+  id: setIdSchema,
   task: z.string().min(1),
   structure: z.string().min(1),
   modality: z.string().min(1),
