@@ -1,0 +1,90 @@
+/**
+ * Segments one scan already in network layout with one network or the co-trained pair
+ * (METHOD.md 6): sliding-window softmax, argmax, optional largest component, and the maps.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { UserError } from "@llmseg/shared";
+import type { SegmentationNetwork } from "../networks/mod.ts";
+import type { Shape3 } from "../transforms/mod.ts";
+import type { EvaluatedNetwork } from "./options.ts";
+import { argmaxLabels, slidingWindow, type WindowInput } from "./sliding_window.ts";
+import { keepLargestComponent } from "./largest_component.ts";
+
+export interface SegmentOptions {
+  patch: Shape3;
+  stride: Shape3;
+  network: EvaluatedNetwork;
+  largestComponent: boolean;
+  /** Compute |p_A − p_B| of the foreground (needs `b`). */
+  uncertainty: boolean;
+}
+
+/** Label map and maps, `[X, Y, Z]` row-major. */
+export interface Segmentation {
+  labels: Uint8Array;
+  /** Foreground probability (1 − background), averaged over windows (and networks). */
+  foreground: Float32Array;
+  uncertainty?: Float32Array;
+}
+
+/**
+ * @param a network A; `b` network B when the model is a co-trained pair.
+ * @throws UserError when B is asked for but absent, or the patch does not suit the network.
+ */
+export function segment(
+  input: WindowInput,
+  a: SegmentationNetwork,
+  b: SegmentationNetwork | undefined,
+  options: SegmentOptions,
+): Segmentation {
+  const needB = options.network !== "a" || options.uncertainty;
+  if (needB && !b) {
+    throw new UserError(
+      "bad_option",
+      "this model holds one network: network b, average and the uncertainty map need a co-trained pair",
+    );
+  }
+  if (options.patch.some((p) => p % 16 !== 0)) {
+    throw new UserError(
+      "bad_option",
+      `patch ${options.patch.join("x")}: every side must be divisible by 16`,
+    );
+  }
+  if (options.stride.some((s) => !(s >= 1))) {
+    throw new UserError("bad_option", `stride ${options.stride.join("x")}: every side must be ≥ 1`);
+  }
+  const useA = options.network !== "b" || options.uncertainty;
+  const useB = options.network !== "a" || options.uncertainty;
+  const members = [...(useA ? [a] : []), ...(useB && b ? [b] : [])];
+  const classes = a.config.classes;
+  const maps = slidingWindow(
+    input,
+    (window) => members.map((net) => tf.softmax(net.apply(window, { training: false }))),
+    options.patch,
+    options.stride,
+    classes,
+  );
+  const pA = useA ? maps[0] : undefined;
+  const pB = useB ? maps[maps.length - 1] : undefined;
+  const chosen = options.network === "a"
+    ? pA!
+    : options.network === "b"
+    ? pB!
+    : pA!.map((v, i) => (v + pB![i]) / 2);
+  const labels = argmaxLabels(chosen, classes);
+  if (options.largestComponent) keepLargestComponent(labels, input.shape);
+  const foreground = backgroundComplement(chosen, classes);
+  let uncertainty: Float32Array | undefined;
+  if (options.uncertainty) {
+    const fgB = backgroundComplement(pB!, classes);
+    uncertainty = backgroundComplement(pA!, classes).map((p, v) => Math.abs(p - fgB[v]));
+  }
+  return { labels, foreground, uncertainty };
+}
+
+/** 1 − p(background) per voxel: the foreground probability (any class > 0). */
+function backgroundComplement(probabilities: Float32Array, classes: number): Float32Array {
+  const out = new Float32Array(probabilities.length / classes);
+  for (let v = 0; v < out.length; v++) out[v] = 1 - probabilities[v * classes];
+  return out;
+}
