@@ -1,0 +1,46 @@
+/** A small SVG line chart of one training series against iteration (no chart library needed). */
+import type { JSX } from "preact";
+import { extent, polylinePoints } from "./chart_scale.ts";
+import type { Point } from "./progress.ts";
+
+const WIDTH = 320;
+const HEIGHT = 140;
+
+/** One series with its name, colour class and latest value; an accessible summary in `<title>`. */
+export function LineChart(
+  props: { label: string; points: Point[]; series: string; digits?: number },
+): JSX.Element {
+  const { points, label } = props;
+  const digits = props.digits ?? 4;
+  const xs = extent(points.map((p) => p.x));
+  const ys = extent(points.map((p) => p.y));
+  const last = points.at(-1);
+  return (
+    <figure class="chart" data-series={props.series}>
+      <figcaption>
+        {label}: <strong>{last ? last.y.toFixed(digits) : "—"}</strong>
+        <span class="muted">{points.length} points</span>
+      </figcaption>
+      <svg viewBox={`-40 -8 ${WIDTH + 48} ${HEIGHT + 28}`} role="img">
+        <title>
+          {last
+            ? `${label} over ${points.length} points, last ${
+              last.y.toFixed(digits)
+            } at iteration ${last.x}`
+            : `${label}: no data yet`}
+        </title>
+        <rect class="plot" x={0} y={0} width={WIDTH} height={HEIGHT} />
+        <text class="tick" x={-4} y={8} text-anchor="end">{ys[1].toPrecision(3)}</text>
+        <text class="tick" x={-4} y={HEIGHT} text-anchor="end">{ys[0].toPrecision(3)}</text>
+        <text class="tick" x={0} y={HEIGHT + 16}>{xs[0]}</text>
+        <text class="tick" x={WIDTH} y={HEIGHT + 16} text-anchor="end">{xs[1]}</text>
+        {points.length > 0 && (
+          <polyline
+            class={`line ${props.series}`}
+            points={polylinePoints(points, WIDTH, HEIGHT, xs, ys)}
+          />
+        )}
+      </svg>
+    </figure>
+  );
+}

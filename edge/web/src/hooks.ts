@@ -1,0 +1,43 @@
+/** Small state helpers shared by the pages. */
+import { useCallback, useEffect, useState } from "preact/hooks";
+
+/** The state of one asynchronous load: data, or the error's message, and a way to reload. */
+export interface AsyncState<T> {
+  data?: T;
+  error?: string;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Runs `load` on mount and whenever `deps` change; `reload()` runs it again. */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState<T> {
+  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({
+    loading: true,
+  });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (error: Error) => live && setState({ error: error.message, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+/** The part of `location.hash` after `#/`, split on `/`: `#/train/j1` → `["train", "j1"]`. */
+export function useHashRoute(): string[] {
+  const read = (): string[] => location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const onChange = (): void => setRoute(read());
+    addEventListener("hashchange", onChange);
+    return () => removeEventListener("hashchange", onChange);
+  }, []);
+  return route;
+}

@@ -1,0 +1,179 @@
+/** Training: start a run from a preset, then watch loss, learning rate, Dice and ETA live; cancel. */
+import type { JSX } from "preact";
+import type { z } from "zod";
+import { useState } from "preact/hooks";
+import { finalStatuses, type JobRecord, TrainPreset } from "../../../../shared/contracts/jobs.ts";
+import type { Api } from "../api.ts";
+import { LineChart } from "../chart.tsx";
+import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
+import { useAsync } from "../hooks.ts";
+import { useJobEvents } from "../job_watch.ts";
+import { formatDuration } from "../progress.ts";
+
+/** Built-in presets of the learning core (`gpu-worker/training`); `smoke` is the tiny one. */
+const presets: { id: z.infer<typeof TrainPreset>; text: string }[] = [
+  { id: "smoke", text: "smoke — tiny network, a few iterations (minutes on a CPU)" },
+  { id: "hippocampus", text: "hippocampus — MSD Task04, MRI" },
+  { id: "la", text: "la — left atrium, LGE-MRI (paper)" },
+  { id: "pancreas", text: "pancreas — CT (paper)" },
+  { id: "brats", text: "brats — whole tumour, FLAIR (paper)" },
+];
+
+export function TrainPage(props: { api: Api; jobId?: string }): JSX.Element {
+  const { api, jobId } = props;
+  const jobs = useAsync(() => api.listJobs(), [api, jobId]);
+  return (
+    <>
+      <h1>Training</h1>
+      {jobId ? <JobWatch api={api} jobId={jobId} /> : <TrainForm api={api} />}
+      <Section title="Training jobs">
+        <Loaded state={jobs}>
+          {(list) => <JobTable jobs={list.filter((j) => j.kind === "train")} />}
+        </Loaded>
+      </Section>
+    </>
+  );
+}
+
+function TrainForm(props: { api: Api }): JSX.Element {
+  const { api } = props;
+  const datasets = useAsync(() => api.listDatasets(), [api]);
+  const sets = useAsync(() => api.listDescriptorSets(), [api]);
+  const [datasetId, setDatasetId] = useState("");
+  const [descriptorSetId, setDescriptorSetId] = useState("");
+  const [preset, setPreset] = useState<z.infer<typeof TrainPreset>>("smoke");
+  const [error, setError] = useState<string>();
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const job = await api.submitJob({
+        kind: "train",
+        preset,
+        datasetId,
+        descriptorSetId: descriptorSetId || undefined,
+      });
+      location.hash = `#/train/${job.id}`;
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <Section title="Start a training run">
+      <form onSubmit={submit}>
+        <div class="row">
+          <span class="field">
+            <label for="train-dataset">Dataset</label>
+            <select
+              id="train-dataset"
+              value={datasetId}
+              onChange={(e) => setDatasetId(e.currentTarget.value)}
+              required
+            >
+              <option value="">— choose —</option>
+              {datasets.data?.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+            </select>
+          </span>
+          <span class="field">
+            <label for="train-descriptors">Descriptor set</label>
+            <select
+              id="train-descriptors"
+              value={descriptorSetId}
+              onChange={(e) => setDescriptorSetId(e.currentTarget.value)}
+            >
+              <option value="">none (no text knowledge)</option>
+              {sets.data?.map((s) => <option key={s.id} value={s.id}>{s.id} — {s.structure}
+              </option>)}
+            </select>
+          </span>
+          <span class="field">
+            <label for="train-preset">Preset</label>
+            <select
+              id="train-preset"
+              value={preset}
+              onChange={(e) => setPreset(TrainPreset.parse(e.currentTarget.value))}
+            >
+              {presets.map((p) => <option key={p.id} value={p.id}>{p.text}</option>)}
+            </select>
+          </span>
+        </div>
+        <button type="submit">Start training</button>
+        <ErrorNote message={error ?? datasets.error ?? sets.error} />
+      </form>
+    </Section>
+  );
+}
+
+/** Live progress of one job: bar, phase, ETA, the three series, cancel and the result. */
+export function JobWatch(props: { api: Api; jobId: string }): JSX.Element {
+  const { api, jobId } = props;
+  const view = useJobEvents(api, jobId);
+  const final = finalStatuses.includes(view.status as JobRecord["status"]);
+  const job = useAsync(() => api.getJob(jobId), [api, jobId, final]);
+  const [cancelError, setCancelError] = useState<string>();
+  const cancel = async (): Promise<void> => {
+    try {
+      await api.cancelJob(jobId);
+    } catch (err) {
+      setCancelError((err as Error).message);
+    }
+  };
+  return (
+    <Section title={`Job ${jobId}`}>
+      <div class="status-line" role="status" aria-live="polite">
+        <span class={`badge ${view.status}`} data-testid="job-status">{view.status}</span>
+        <progress max={1} value={view.progress} aria-label="Progress" />
+        <span>{Math.round(view.progress * 100)} %</span>
+        {view.phase && <span class="muted">{view.phase}</span>}
+        {!final && view.etaSeconds !== undefined && (
+          <span>ETA {formatDuration(view.etaSeconds)}</span>
+        )}
+      </div>
+      {!final && <button type="button" class="danger" onClick={cancel}>Cancel job</button>}
+      <ErrorNote message={cancelError ?? view.error ?? view.streamError} />
+      <div class="charts">
+        <LineChart label="Loss" series="loss" points={view.loss} />
+        <LineChart label="Learning rate" series="lr" points={view.lr} digits={6} />
+        <LineChart label="Validation Dice" series="dice" points={view.dice} />
+      </div>
+      {job.data?.modelId && (
+        <p class="ok">
+          Model <a href="#/models">{job.data.modelId}</a> is ready —{" "}
+          <a href="#/infer">run inference</a>.
+        </p>
+      )}
+    </Section>
+  );
+}
+
+function JobTable(props: { jobs: JobRecord[] }): JSX.Element {
+  if (props.jobs.length === 0) return <p class="muted">No training jobs yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Job</th>
+          <th>Status</th>
+          <th>Progress</th>
+          <th>Model</th>
+          <th>Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.jobs.map((j) => (
+          <tr key={j.id}>
+            <td>
+              <a href={`#/train/${j.id}`}>{j.id}</a>
+            </td>
+            <td>
+              <span class={`badge ${j.status}`}>{j.status}</span>
+            </td>
+            <td>{Math.round(j.progress * 100)} %</td>
+            <td>{j.modelId ?? "—"}</td>
+            <td>{formatTime(j.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

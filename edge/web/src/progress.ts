@@ -1,0 +1,93 @@
+/**
+ * Turns a training job's event stream into what the training page draws: loss, learning rate and
+ * validation Dice against iteration, the fraction done and an ETA.
+ */
+import { z } from "zod";
+import { JobEvent, ProgressEvent } from "../../../shared/contracts/events.ts";
+
+/**
+ * The contract's progress event plus the two fields the learning core reports per iteration
+ * (`gpu-worker/training/events.ts`: `lr`, `etaSeconds`); shown when the worker forwards them.
+ */
+const TrainingProgress = ProgressEvent.extend({
+  lr: z.number().optional(),
+  etaSeconds: z.number().optional(),
+});
+
+/** One (iteration, value) point of a chart series. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** Everything the training page shows, rebuilt from events only. */
+export interface TrainingView {
+  progress: number;
+  phase: string;
+  status: string;
+  error?: string;
+  loss: Point[];
+  lr: Point[];
+  dice: Point[];
+  /** Seconds left: the worker's estimate when given, else extrapolated from progress. */
+  etaSeconds?: number;
+}
+
+export const emptyTrainingView: TrainingView = {
+  progress: 0,
+  phase: "",
+  status: "queued",
+  loss: [],
+  lr: [],
+  dice: [],
+};
+
+/**
+ * Folds one SSE `data` payload into the view. `startedAtMs`/`nowMs` are the wall times of the
+ * first progress event seen and of this one, for the extrapolated ETA
+ * `elapsed · (1 − p) / p`.
+ */
+export function applyJobEvent(
+  view: TrainingView,
+  data: string,
+  startedAtMs: number,
+  nowMs: number,
+): TrainingView {
+  const raw: unknown = JSON.parse(data);
+  const event = JobEvent.parse(raw);
+  if (event.type === "status") {
+    return { ...view, status: event.status, error: event.error ?? view.error };
+  }
+  const extra = TrainingProgress.parse(raw);
+  const next: TrainingView = {
+    ...view,
+    status: view.status === "queued" ? "running" : view.status,
+    progress: event.progress,
+    phase: event.phase,
+  };
+  if (event.iteration !== undefined) {
+    const x = event.iteration;
+    if (event.loss !== undefined) next.loss = [...view.loss, { x, y: event.loss }];
+    if (extra.lr !== undefined) next.lr = [...view.lr, { x, y: extra.lr }];
+    if (event.dice !== undefined) next.dice = [...view.dice, { x, y: event.dice }];
+  }
+  next.etaSeconds = extra.etaSeconds ?? extrapolateEta(event.progress, nowMs - startedAtMs);
+  return next;
+}
+
+/** `elapsed · (1 − p) / p` in seconds; undefined before any progress. */
+export function extrapolateEta(progress: number, elapsedMs: number): number | undefined {
+  if (progress <= 0) return undefined;
+  return (elapsedMs / 1000) * (1 - progress) / progress;
+}
+
+/** "1 h 02 min", "3 min 05 s", "12 s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  if (h > 0) return `${h} h ${pad(m)} min`;
+  if (m > 0) return `${m} min ${pad(s % 60)} s`;
+  return `${s} s`;
+}

@@ -1,0 +1,201 @@
+/**
+ * Three orthogonal planes of a scan with NiiVue (WebGL2): the predicted mask (red) and the
+ * uncertainty map |p_A − p_B| (blue–green) as overlays, an optional label (green) for comparison,
+ * opacity and slice controls. Volumes are fetched with the API key in the request headers.
+ */
+import { Niivue, type NVImage } from "@niivue/niivue";
+import type { JSX } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ErrorNote } from "./components.tsx";
+import { maskCentroid, type OverlapReport, overlapReport, voxelToMm } from "./viewer_math.ts";
+
+/** One volume to show; `name` must end in .nii or .nii.gz (NiiVue picks the reader by name). */
+export interface ViewerLayer {
+  url: string;
+  name: string;
+}
+
+export interface ViewerProps {
+  headers: Record<string, string>;
+  scan: ViewerLayer;
+  mask: ViewerLayer;
+  uncertainty?: ViewerLayer;
+  label?: ViewerLayer;
+  /** Called once the label is loaded, with its agreement with the mask. */
+  onOverlap?(report: OverlapReport): void;
+}
+
+const planes = [
+  { axis: 0, name: "Sagittal (x)" },
+  { axis: 1, name: "Coronal (y)" },
+  { axis: 2, name: "Axial (z)" },
+] as const;
+
+export function Viewer(props: ViewerProps): JSX.Element {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const niivue = useRef<Niivue | null>(null);
+  const [ready, setReady] = useState(false);
+  const [error, setError] = useState<string>();
+  const [maskOpacity, setMaskOpacity] = useState(0.6);
+  const [uncertaintyOpacity, setUncertaintyOpacity] = useState(0.5);
+  const [position, setPosition] = useState<number[]>([0.5, 0.5, 0.5]);
+  const layers = [props.scan, props.uncertainty, props.mask, props.label];
+  const index = (layer?: ViewerLayer): number =>
+    layers.filter(Boolean).indexOf(layer as ViewerLayer);
+
+  useEffect(() => {
+    const nv = new Niivue({
+      backColor: [0.08, 0.09, 0.11, 1],
+      crosshairColor: [0.2, 0.8, 1, 0.7],
+      crosshairWidth: 1,
+      show3Dcrosshair: false,
+      isColorbar: false,
+    });
+    niivue.current = nv;
+    nv.onLocationChange = () => setPosition([...nv.scene.crosshairPos]);
+    (async () => {
+      await nv.attachToCanvas(canvas.current!);
+      await nv.loadVolumes([
+        { ...props.scan, headers: props.headers, colormap: "gray" },
+        ...(props.uncertainty
+          ? [{
+            ...props.uncertainty,
+            headers: props.headers,
+            colormap: "winter",
+            opacity: uncertaintyOpacity,
+            cal_min: 0.05,
+            cal_max: 1,
+          }]
+          : []),
+        {
+          ...props.mask,
+          headers: props.headers,
+          colormap: "red",
+          opacity: maskOpacity,
+          cal_min: 0,
+          cal_max: 1,
+        },
+        ...(props.label
+          ? [{
+            ...props.label,
+            headers: props.headers,
+            colormap: "green",
+            opacity: 0.35,
+            cal_min: 0,
+            cal_max: 1,
+          }]
+          : []),
+      ]);
+      nv.setSliceType(nv.sliceTypeMultiplanar);
+      centreOnMask(nv, nv.volumes[index(props.mask)]);
+      if (props.label && props.onOverlap) {
+        const maskImage = nv.volumes[index(props.mask)];
+        const labelImage = nv.volumes[index(props.label)];
+        const pix = maskImage.hdr!.pixDims;
+        props.onOverlap(overlapReport(maskImage.img!, labelImage.img!, pix[1] * pix[2] * pix[3]));
+      }
+      setPosition([...nv.scene.crosshairPos]);
+      setReady(true);
+    })().catch((err: Error) => setError(`The viewer could not load the volumes: ${err.message}`));
+  }, [props.scan.url, props.mask.url, props.uncertainty?.url, props.label?.url]);
+
+  const setOpacity = (layer: ViewerLayer | undefined, value: number): void => {
+    if (layer && niivue.current && ready) niivue.current.setOpacity(index(layer), value);
+  };
+  const moveTo = (axis: number, frac: number): void => {
+    const nv = niivue.current;
+    if (!nv || !ready) return;
+    const next = [...nv.scene.crosshairPos];
+    next[axis] = frac;
+    nv.scene.crosshairPos = next as typeof nv.scene.crosshairPos;
+    nv.drawScene();
+    setPosition(next);
+  };
+
+  return (
+    <div class="viewer">
+      <canvas
+        ref={canvas}
+        data-testid="viewer-canvas"
+        data-ready={ready ? "true" : "false"}
+        aria-label="Scan with the predicted mask overlaid in three planes"
+      />
+      <ErrorNote message={error} />
+      <div class="controls">
+        <span class="field">
+          <label for="mask-opacity">Mask opacity {Math.round(maskOpacity * 100)} %</label>
+          <input
+            id="mask-opacity"
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            value={maskOpacity}
+            onInput={(e) => {
+              setMaskOpacity(Number(e.currentTarget.value));
+              setOpacity(props.mask, Number(e.currentTarget.value));
+            }}
+          />
+        </span>
+        {props.uncertainty && (
+          <span class="field">
+            <label for="uncertainty-opacity">
+              Uncertainty opacity {Math.round(uncertaintyOpacity * 100)} %
+            </label>
+            <input
+              id="uncertainty-opacity"
+              type="range"
+              min={0}
+              max={1}
+              step={0.05}
+              value={uncertaintyOpacity}
+              onInput={(e) => {
+                setUncertaintyOpacity(Number(e.currentTarget.value));
+                setOpacity(props.uncertainty, Number(e.currentTarget.value));
+              }}
+            />
+          </span>
+        )}
+        {planes.map((plane) => (
+          <span class="field" key={plane.axis}>
+            <label for={`slice-${plane.axis}`}>
+              {plane.name} {Math.round(position[plane.axis] * 100)} %
+            </label>
+            <input
+              id={`slice-${plane.axis}`}
+              type="range"
+              min={0}
+              max={1}
+              step={0.01}
+              value={position[plane.axis]}
+              onInput={(e) => moveTo(plane.axis, Number(e.currentTarget.value))}
+            />
+          </span>
+        ))}
+      </div>
+      <p class="legend small">
+        <span class="swatch mask" /> predicted mask
+        {props.uncertainty && (
+          <>
+            <span class="swatch uncertainty" /> uncertainty |p<sub>A</sub> − p<sub>B</sub>|
+          </>
+        )}
+        {props.label && (
+          <>
+            <span class="swatch label" /> label
+          </>
+        )}
+      </p>
+    </div>
+  );
+}
+
+/** Puts the crosshair on the mask's centre of mass so all three planes cut the structure. */
+function centreOnMask(nv: Niivue, mask: NVImage): void {
+  const hdr = mask.hdr;
+  if (!hdr || !mask.img) return;
+  const centroid = maskCentroid(mask.img, [hdr.dims[1], hdr.dims[2], hdr.dims[3]]);
+  if (!centroid) return;
+  nv.scene.crosshairPos = nv.mm2frac(voxelToMm(hdr.affine, centroid));
+  nv.drawScene();
+}
