@@ -40,3 +40,18 @@ export async function gunzipUpTo(
   }
   return filled === count ? out : out.subarray(0, filled);
 }
+
+/**
+ * The first `count` inflated bytes (fewer when the stream is shorter), inflating only a prefix of
+ * the compressed input: enough for a NIfTI header without decompressing the voxel data.
+ */
+export async function gunzipPrefix(
+  bytes: Uint8Array,
+  name: string,
+  count: number,
+): Promise<Uint8Array> {
+  // 64 KiB of deflate input always inflates to more than a header, unless the gzip header itself
+  // carries huge optional fields: then fall back to the whole input.
+  const head = await gunzipUpTo(bytes.subarray(0, 64 * 1024), name, count).catch(() => undefined);
+  return head && head.length === count ? head : await gunzipUpTo(bytes, name, count);
+}

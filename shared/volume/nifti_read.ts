@@ -1,5 +1,5 @@
 import type { Volume, VoxelArray } from "./volume.ts";
-import { gunzipUpTo, isGzip } from "./gunzip.ts";
+import { gunzipPrefix, gunzipUpTo, isGzip } from "./gunzip.ts";
 import { formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
 import { type NiftiHeaderInfo, parseNiftiHeader } from "./nifti_header.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
@@ -25,7 +25,7 @@ export async function decodeNifti(
   limits: VolumeLimits,
 ): Promise<Volume> {
   const gzip = isGzip(bytes);
-  const prefix = gzip ? await gunzipUpTo(bytes, name, HEADER_PREFIX) : bytes;
+  const prefix = gzip ? await gunzipPrefix(bytes, name, HEADER_PREFIX) : bytes;
   const header = parseNiftiHeader(prefix, name, limits);
   const need = header.voxOffset + header.dataBytes;
   const raw = gzip ? await gunzipUpTo(bytes, name, need) : bytes;

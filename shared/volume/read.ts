@@ -1,7 +1,7 @@
 import type { Affine, Volume, VoxelType } from "./volume.ts";
 import { spacingAffine } from "./affine.ts";
 import { locateVolume } from "./format.ts";
-import { gunzipUpTo, isGzip } from "./gunzip.ts";
+import { gunzipPrefix, isGzip } from "./gunzip.ts";
 import { decodeHdf5, DEFAULT_HDF5_DATASET, inspectHdf5 } from "./hdf5_read.ts";
 import { DEFAULT_LIMITS, volumeError, type VolumeLimits } from "./limits.ts";
 import { parseNiftiHeader } from "./nifti_header.ts";
@@ -100,7 +100,11 @@ export async function inspectVolumeHeader(
     };
   }
   const gzip = isGzip(bytes);
-  const header = parseNiftiHeader(gzip ? await gunzipUpTo(bytes, name, 544) : bytes, name, limits);
+  const header = parseNiftiHeader(
+    gzip ? await gunzipPrefix(bytes, name, 544) : bytes,
+    name,
+    limits,
+  );
   const need = header.voxOffset + header.dataBytes;
   const available = gzip ? gzipDeclaredSize(bytes) : bytes.length;
   // ISIZE is the size modulo 2^32: only comparable when the declared size is below that.
