@@ -1,0 +1,95 @@
+/**
+ * Parity with PyTorch: tests/fixtures/parity/make_network_fixtures.py builds the lineage V-Net and
+ * the SSL4MIS 3D U-Net at a small width and saves their weights, an input and the outputs.
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { UserError } from "@llmseg/shared";
+import { createNetwork } from "../networks/network.ts";
+import { decodeSafetensors, type SafetensorsFile, toFloat32 } from "./safetensors.ts";
+import { loadState, stateToEntries } from "./state.ts";
+import { importTorchWeights } from "./torch_import.ts";
+
+await tf.setBackend("cpu");
+
+const fixtures = new URL("../../tests/fixtures/parity/", import.meta.url);
+const read = async (name: string): Promise<SafetensorsFile> =>
+  decodeSafetensors(await Deno.readFile(new URL(name, fixtures)), name);
+const io = await read("io.safetensors");
+
+/** A PyTorch NCDHW tensor of the fixture as tfjs NDHWC. */
+function ndhwc(name: string): tf.Tensor5D {
+  const entry = io.tensors.get(name)!;
+  const ncdhw: tf.Tensor = tf.tensor(toFloat32(entry), entry.shape);
+  return tf.transpose(ncdhw, [0, 2, 3, 4, 1]) as tf.Tensor5D;
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+Deno.test("imported UA-MT V-Net matches PyTorch to 1e-4 in eval and train mode", async () => {
+  const net = importTorchWeights(await read("vnet_weights.safetensors"), "vnet", "vnet_weights");
+  assert.deepEqual([net.config.width, net.config.inChannels, net.config.classes], [2, 1, 2]);
+  const x = ndhwc("input");
+  const evalOut = net.apply(x, { training: false });
+  assert.ok(maxAbsDiff(evalOut, ndhwc("vnet_eval")) < 1e-4);
+
+  // Train mode without dropout: batch-statistics BN and the running-statistics update.
+  const noDropout = createNetwork({ ...net.config, dropout: false }, 0);
+  loadState(noDropout.namedState(), stateToEntries(net.namedState()), "copy");
+  const trainOut = noDropout.apply(x, { training: true });
+  assert.ok(maxAbsDiff(trainOut, ndhwc("vnet_train")) < 1e-4);
+  const state = noDropout.namedState();
+  for (const stat of ["running_mean", "running_var"]) {
+    const expected = io.tensors.get(`vnet_block_one_${stat}`)!;
+    const ours = state.get(`block_one.conv.1.${stat}`)!;
+    assert.ok(maxAbsDiff(ours, tf.tensor(toFloat32(expected))) < 1e-5, stat);
+  }
+  tf.dispose([x, evalOut, trainOut]);
+  net.dispose();
+  noDropout.dispose();
+});
+
+Deno.test("BCP encoder./decoder. and DataParallel module. prefixes import to the same network", async () => {
+  const plain = await read("vnet_weights.safetensors");
+  const prefixed = new Map(
+    [...plain.tensors].map(([key, entry]) => {
+      const encoder = /^block_(one|two|three|four|five)(_dw)?\./.test(key);
+      return [`module.${encoder ? "encoder" : "decoder"}.${key}`, entry];
+    }),
+  );
+  const net = importTorchWeights({ tensors: prefixed, metadata: {} }, "vnet", "bcp");
+  const x = ndhwc("input");
+  const out = net.apply(x, { training: false });
+  assert.ok(maxAbsDiff(out, ndhwc("vnet_eval")) < 1e-4);
+  tf.dispose([x, out]);
+  net.dispose();
+});
+
+Deno.test("imported SSL4MIS 3D U-Net matches PyTorch to 1e-4 (trilinear up, instance norm, concat)", async () => {
+  const net = importTorchWeights(
+    await read("unet3d_weights.safetensors"),
+    "unet3d",
+    "unet3d_weights",
+  );
+  const x = ndhwc("input");
+  const out = net.apply(x, { training: false });
+  assert.ok(maxAbsDiff(out, ndhwc("unet3d_eval")) < 1e-4);
+  tf.dispose([x, out]);
+  net.dispose();
+});
+
+Deno.test("weights of another architecture or with a missing tensor are refused by name", async () => {
+  const vnet = await read("vnet_weights.safetensors");
+  assert.throws(() => importTorchWeights(vnet, "unet3d", "v.safetensors"), (e: unknown) => {
+    return e instanceof UserError && /v\.safetensors: not a PyTorch unet3d/.test(e.message);
+  });
+  const truncated = new Map(vnet.tensors);
+  truncated.delete("block_six.conv.3.weight");
+  assert.throws(
+    () => importTorchWeights({ tensors: truncated, metadata: {} }, "vnet", "t.safetensors"),
+    (e: unknown) =>
+      e instanceof UserError && /missing 1: block_six\.conv\.3\.weight/.test(e.message),
+  );
+});
