@@ -30,6 +30,11 @@ export interface EvaluateOptions {
    * so distances are in millimetres; the prediction must then have the same spacing.
    */
   spacing?: "voxel" | "header";
+  /**
+   * Evaluate exactly these label values, one entry each, instead of detecting binary or
+   * multi-label from the data (so that every case of a folder gives the same keys).
+   */
+  labels?: number[];
 }
 
 /** True when `result` holds one entry per label value. */
@@ -67,6 +72,7 @@ export function evaluateBinary(
  * When each volume holds at most one non-zero value, the masks are binary (non-zero = object, as
  * medpy casts to bool) and one {@link MaskMetrics} comes back. Otherwise every non-zero value
  * present in either volume is one class, evaluated on its own: `{labels: {"1": …, "2": …}}`.
+ * `options.labels` fixes the classes instead.
  *
  * @throws UserError when the grids, channel counts or (with `spacing: "header"`) spacings differ,
  *   or a multi-label mask holds non-integer values.
@@ -78,6 +84,7 @@ export function evaluateMasks(
 ): EvaluationResult {
   checkSameGrid(pred, label, options.spacing ?? "voxel");
   const spacing: Shape3 = options.spacing === "header" ? [...label.spacing] : [1, 1, 1];
+  if (options.labels) return perLabel(pred, label, options.labels, spacing);
   const predValues = nonZeroValues(pred.data);
   const labelValues = nonZeroValues(label.data);
   if (predValues.size <= 1 && labelValues.size <= 1) {
@@ -92,6 +99,15 @@ export function evaluateMasks(
       `${where} holds the non-integer value ${bad}; a multi-label mask must hold integer labels`,
     );
   }
+  return perLabel(pred, label, values, spacing);
+}
+
+function perLabel(
+  pred: Volume,
+  label: Volume,
+  values: readonly number[],
+  spacing: Shape3,
+): PerLabelMetrics {
   const labels: Record<string, MaskMetrics> = {};
   for (const value of values) {
     labels[String(value)] = evaluateBinary(

@@ -140,3 +140,11 @@ Deno.test("evaluateMasks refuses mismatched spacing in millimetres, and non-mask
     /label soft\.nii\.gz holds the non-integer value 0\.5/,
   );
 });
+
+Deno.test("evaluateMasks with fixed labels gives those keys even for binary data", () => {
+  const [a, b] = vectorOne(1, 1);
+  const result = evaluateMasks(volume(shape, a), volume(shape, b), { labels: [1, 2] });
+  assert.ok(isPerLabel(result));
+  assertMetrics(result.labels["1"], vectorOneMetrics, 5e-11);
+  assert.deepEqual(result.labels["2"], { dice: 0, jaccard: 0, hd95: 0, asd: 0 });
+});
