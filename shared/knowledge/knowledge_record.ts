@@ -1,0 +1,86 @@
+/**
+ * The knowledge vector as stored on disk (METHOD.md 1.3, 3.3: `e` in R^768, the mean [CLS] vector
+ * of a descriptor set): in the embedding cache (`<cache>/<hash>.json`) and in a trained model's
+ * folder (`knowledge.json`), so that inference adds the same knowledge the network was trained with.
+ */
+import { dirname } from "node:path";
+import { z } from "zod";
+import { UserError } from "../errors.ts";
+import { KNOWLEDGE_DIM } from "./bert_folder.ts";
+
+const hashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+
+/** A knowledge vector with what it was made from. */
+export const knowledgeRecordSchema = z.object({
+  schema: z.literal("llmseg.knowledge/v1"),
+  setId: z.string().min(1),
+  /** `descriptorSetHash` of the set. */
+  setHash: hashSchema,
+  /**
+   * `bert`: mean [CLS] vector of a BERT model folder; `stand-in`: a fixed vector seeded by the set
+   * hash, used where no BERT weights are available (METHOD.md 3.3 allows it; a documented deviation).
+   */
+  source: z.enum(["bert", "stand-in"]),
+  /** Fingerprint of the BERT folder (source `bert` only). */
+  modelFingerprint: hashSchema.optional(),
+  /** Identity of the vector: hash of the set hash and the model fingerprint (or `stand-in`). */
+  hash: hashSchema,
+  vector: z.array(z.number()).length(KNOWLEDGE_DIM),
+});
+
+/** The stored form: the vector as a JSON array. */
+export type KnowledgeRecord = z.infer<typeof knowledgeRecordSchema>;
+
+/** The in-memory form returned to callers. */
+export type KnowledgeVector = Omit<KnowledgeRecord, "vector" | "schema"> & {
+  /** 768 values, float32. */
+  vector: Float32Array;
+};
+
+/** The stored form of `knowledge`. */
+export function toKnowledgeRecord(knowledge: KnowledgeVector): KnowledgeRecord {
+  return { ...knowledge, schema: "llmseg.knowledge/v1", vector: Array.from(knowledge.vector) };
+}
+
+/** Writes `knowledge` as JSON to `path` atomically (temp file beside it, then rename). */
+export async function writeKnowledgeRecord(
+  path: string,
+  knowledge: KnowledgeVector,
+): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const temp = await Deno.makeTempFile({ dir: dirname(path), prefix: ".knowledge-" });
+  try {
+    await Deno.writeTextFile(temp, JSON.stringify(toKnowledgeRecord(knowledge)));
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Reads a knowledge record from `path`; undefined when there is no file. A file that is not a
+ * valid record is a UserError naming it.
+ */
+export async function readKnowledgeRecord(path: string): Promise<KnowledgeVector | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UserError("invalid_knowledge", `${path} is not JSON`);
+  }
+  const parsed = knowledgeRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new UserError("invalid_knowledge", `${path} is not a knowledge record: ${issues[0]}`);
+  }
+  const { schema: _, vector, ...rest } = parsed.data;
+  return { ...rest, vector: Float32Array.from(vector) };
+}
