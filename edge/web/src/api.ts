@@ -8,7 +8,7 @@ import { Dataset, type DatasetCreate } from "../../../shared/contracts/datasets.
 import { ErrorBody } from "../../../shared/contracts/errors.ts";
 import { JobRecord, type JobRequest, type ResultName } from "../../../shared/contracts/jobs.ts";
 import { ModelVersion } from "../../../shared/contracts/models.ts";
-import { Scan } from "../../../shared/contracts/scans.ts";
+import { PublicScan } from "../../../shared/contracts/scans.ts";
 import {
   WebhookDelivery,
   WebhookEndpoint,
@@ -51,10 +51,14 @@ export class ApiError extends Error {
   }
 }
 
-/** A list answer is either a bare array or `{ items: [...] }`; accept both. */
-function listOf<T extends z.ZodType>(item: T): z.ZodType<z.infer<T>[]> {
-  return z.union([z.array(item), z.object({ items: z.array(item) }).transform((v) => v.items)]);
+/** A list answer `{ [key]: [...] }`, unwrapped to the array. */
+function listOf<T extends z.ZodType>(key: string, item: T): z.ZodType<z.infer<T>[]> {
+  return z.object({ [key]: z.array(item) }).transform((v) => v[key] as z.infer<T>[]);
 }
+
+/** A model version as the edge shows it (its blob prefix is internal). */
+export const PublicModel = ModelVersion.omit({ blobPrefix: true });
+export type PublicModel = z.infer<typeof PublicModel>;
 
 /** Upload progress callback: bytes sent so far and the total. */
 export type UploadProgress = (sent: number, total: number) => void;
@@ -95,8 +99,8 @@ export class Api {
     await this.listScans();
   }
 
-  listScans(): Promise<Scan[]> {
-    return this.#json(listOf(Scan), "GET", "/scans");
+  listScans(): Promise<PublicScan[]> {
+    return this.#json(listOf("scans", PublicScan), "GET", "/scans");
   }
 
   deleteScan(id: string): Promise<unknown> {
@@ -107,7 +111,7 @@ export class Api {
    * Uploads one file as the raw request body (`POST /v1/scans?name=`), reporting progress.
    * XMLHttpRequest because `fetch` has no upload progress in browsers.
    */
-  uploadScan(file: File, onProgress: UploadProgress): Promise<Scan> {
+  uploadScan(file: File, onProgress: UploadProgress): Promise<PublicScan> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open("POST", this.url(`/scans?name=${encodeURIComponent(file.name)}`));
@@ -120,7 +124,7 @@ export class Api {
           if (xhr.status < 200 || xhr.status >= 300) {
             throw errorFrom(xhr.status, xhr.responseText);
           }
-          resolve(parseAnswer(Scan, xhr.responseText, "POST /scans"));
+          resolve(parseAnswer(PublicScan, xhr.responseText, "POST /scans"));
         } catch (error) {
           reject(error);
         }
@@ -130,7 +134,7 @@ export class Api {
   }
 
   listDatasets(): Promise<Dataset[]> {
-    return this.#json(listOf(Dataset), "GET", "/datasets");
+    return this.#json(listOf("datasets", Dataset), "GET", "/datasets");
   }
 
   createDataset(body: z.input<typeof DatasetCreate>): Promise<Dataset> {
@@ -138,7 +142,7 @@ export class Api {
   }
 
   listDescriptorSets(): Promise<DescriptorSetSummaryView[]> {
-    return this.#json(listOf(DescriptorSetSummaryView), "GET", "/descriptors");
+    return this.#json(listOf("sets", DescriptorSetSummaryView), "GET", "/descriptors");
   }
 
   getDescriptorSet(id: string): Promise<DescriptorSetView> {
@@ -154,7 +158,7 @@ export class Api {
   }
 
   listJobs(): Promise<JobRecord[]> {
-    return this.#json(listOf(JobRecord), "GET", "/jobs");
+    return this.#json(listOf("jobs", JobRecord), "GET", "/jobs");
   }
 
   getJob(id: string): Promise<JobRecord> {
@@ -184,12 +188,12 @@ export class Api {
     return await response.blob();
   }
 
-  listModels(): Promise<ModelVersion[]> {
-    return this.#json(listOf(ModelVersion), "GET", "/models");
+  listModels(): Promise<PublicModel[]> {
+    return this.#json(listOf("models", PublicModel), "GET", "/models");
   }
 
   listWebhooks(): Promise<WebhookEndpoint[]> {
-    return this.#json(listOf(WebhookEndpoint), "GET", "/webhooks");
+    return this.#json(listOf("endpoints", WebhookEndpoint), "GET", "/webhooks");
   }
 
   createWebhook(body: z.input<typeof WebhookEndpointCreate>): Promise<WebhookEndpointCreated> {
@@ -202,7 +206,7 @@ export class Api {
 
   listDeliveries(endpointId: string): Promise<WebhookDelivery[]> {
     return this.#json(
-      listOf(WebhookDelivery),
+      listOf("deliveries", WebhookDelivery),
       "GET",
       `/webhooks/${encodeURIComponent(endpointId)}/deliveries`,
     );

@@ -2,7 +2,7 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import type { Dataset, ScanPair } from "../../../../shared/contracts/datasets.ts";
-import type { Scan } from "../../../../shared/contracts/scans.ts";
+import type { PublicScan as Scan } from "../../../../shared/contracts/scans.ts";
 import type { Api } from "../api.ts";
 import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";

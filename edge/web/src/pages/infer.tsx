@@ -5,7 +5,7 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import type { JobRecord, ResultName } from "../../../../shared/contracts/jobs.ts";
-import type { Scan } from "../../../../shared/contracts/scans.ts";
+import type { PublicScan as Scan } from "../../../../shared/contracts/scans.ts";
 import type { Api } from "../api.ts";
 import { ErrorNote, Loaded, saveBlob, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";

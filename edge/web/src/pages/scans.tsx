@@ -1,7 +1,7 @@
 /** Scans: drag-and-drop upload of several files with progress, then the tenant's scan list. */
 import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
-import type { Scan } from "../../../../shared/contracts/scans.ts";
+import type { PublicScan as Scan } from "../../../../shared/contracts/scans.ts";
 import type { Api } from "../api.ts";
 import { ErrorNote, formatBytes, formatTime, Loaded, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";
