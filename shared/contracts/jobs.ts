@@ -18,12 +18,19 @@ export const InferRequest = z.object({
   uncertainty: z.boolean().default(false),
 });
 
-/** Training on a dataset; `config` is handed to the learning core, which validates it. */
+/** Preset names of the learning core (`gpu-worker/training/presets.ts`). */
+export const TrainPreset = z.enum(["la", "pancreas", "brats", "hippocampus", "smoke"]);
+
+/**
+ * Training: a preset plus overrides, handed to the learning core, which validates them. Without
+ * `datasetId` the core's built-in synthetic dataset is used (smoke tests).
+ */
 export const TrainRequest = z.object({
   kind: z.literal("train"),
-  datasetId: z.string().min(1),
+  preset: TrainPreset.default("smoke"),
+  overrides: z.record(z.string(), z.unknown()).default({}),
+  datasetId: z.string().min(1).optional(),
   descriptorSetId: z.string().min(1).optional(),
-  config: z.record(z.string(), z.unknown()).default({}),
 });
 
 /** Evaluation of a model version on a dataset's test pairs. */

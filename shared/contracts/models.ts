@@ -11,8 +11,10 @@ export const ModelVersion = z.object({
   version: z.number().int().positive(),
   lineage: z.object({
     jobId: z.string(),
-    datasetId: z.string(),
+    /** Absent: trained on the built-in synthetic dataset. */
+    datasetId: z.string().optional(),
     descriptorSetId: z.string().optional(),
+    /** The full validated training configuration. */
     config: z.record(z.string(), z.unknown()),
     metrics: z.record(z.string(), z.number()),
   }),

@@ -28,3 +28,7 @@ export const Scan = z.object({
   createdAt: z.string(),
 });
 export type Scan = z.infer<typeof Scan>;
+
+/** A scan as clients see it: the stored record without its internal blob key. */
+export const PublicScan = Scan.omit({ blobKey: true });
+export type PublicScan = z.infer<typeof PublicScan>;

@@ -8,3 +8,4 @@ export { newId } from "./ids.ts";
 export { JobStore, type StoredEvent, type Submitted, type TransitionFields } from "./jobs.ts";
 export { type Delivery, type Reclaimed, WorkStreams } from "./work_stream.ts";
 export { startUpstashShim, type UpstashShim } from "./upstash_shim.ts";
+export { ModelRegistry } from "./models.ts";

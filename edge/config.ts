@@ -1,0 +1,29 @@
+import type { TargetPolicy } from "../shared/webhooks/ssrf.ts";
+
+/** Settings of one edge process. */
+export interface EdgeConfig {
+  /** Bearer token of the operator routes under `/v1/admin`. */
+  adminToken: string;
+  /** Largest scan upload accepted, in bytes. */
+  maxUploadBytes: number;
+  /** Where uploads are spooled while they are validated (a local temp folder). */
+  spoolDir: string;
+  /** How often the SSE handler polls a job's event stream, in ms. */
+  ssePollMs: number;
+  /** SSRF policy for webhook URLs (tests allow loopback over HTTP). */
+  webhookPolicy: TargetPolicy;
+}
+
+/** Defaults for everything but the admin token. */
+export function edgeConfig(overrides: Partial<EdgeConfig> & { adminToken: string }): EdgeConfig {
+  if (overrides.adminToken.length < 16) {
+    throw new Error("the admin token must be at least 16 characters (set LLMSEG_ADMIN_TOKEN)");
+  }
+  return {
+    maxUploadBytes: 512 * 1024 ** 2,
+    spoolDir: Deno.env.get("TMPDIR") ?? "/tmp",
+    ssePollMs: 250,
+    webhookPolicy: {},
+    ...overrides,
+  };
+}

@@ -1,0 +1,43 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { UserError } from "../shared/errors.ts";
+
+/** HTTP status of each {@link UserError} code; codes not listed answer 400. */
+const statusOfCode: Record<string, ContentfulStatusCode> = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_volume: 422,
+  invalid_dataset: 422,
+  idempotency_mismatch: 422,
+  invalid_webhook_url: 422,
+  webhook_target_refused: 422,
+  not_ready: 409,
+  rate_limited: 429,
+  quota_exceeded: 429,
+};
+
+/** A 404 that says what was not found, without saying whether it exists for someone else. */
+export function notFound(what: string, id: string): UserError {
+  return new UserError("not_found", `no ${what} '${id}'`);
+}
+
+/** Answers every error as `{error: {code, message}}`; user mistakes as 4xx, bugs as 500. */
+export function errorHandler(error: Error, c: Context): Response {
+  if (error instanceof UserError) {
+    const status = statusOfCode[error.code] ?? 400;
+    const headers: Record<string, string> = {};
+    if (status === 401) headers["www-authenticate"] = 'Bearer realm="llmseg"';
+    return c.json({ error: { code: error.code, message: error.message } }, status, headers);
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    return c.json({ error: { code: `http_${status}`, message: error.message } }, status);
+  }
+  console.error("edge: unhandled error", error);
+  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+}

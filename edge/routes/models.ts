@@ -1,0 +1,50 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ModelVersion } from "../../shared/contracts/models.ts";
+import { ModelRegistry } from "../../shared/queue/models.ts";
+import type { EdgeDeps, TenantEnv } from "../env.ts";
+import { notFound } from "../errors.ts";
+import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
+
+const PublicModel = ModelVersion.omit({ blobPrefix: true });
+
+const listModels = createRoute({
+  method: "get",
+  path: "/models",
+  summary: "List the tenant's model versions, newest first",
+  security: tenantSecurity,
+  responses: {
+    200: jsonContent(z.object({ models: z.array(PublicModel) }), "models"),
+    ...errorResponses,
+  },
+});
+
+const getModel = createRoute({
+  method: "get",
+  path: "/models/{id}",
+  summary: "Show one immutable model version with its lineage",
+  security: tenantSecurity,
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: jsonContent(PublicModel, "the model version"), ...errorResponses },
+});
+
+function toPublic(model: ModelVersion): z.infer<typeof PublicModel> {
+  const { blobPrefix: _blobPrefix, ...rest } = model;
+  return rest;
+}
+
+/** `/v1/models`: read-only; versions are created by training jobs. */
+export function modelRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
+  const app = new OpenAPIHono<TenantEnv>({ defaultHook: invalidRequest });
+  const registry = new ModelRegistry(deps.redis);
+  app.openapi(
+    listModels,
+    async (c) => c.json({ models: (await registry.list(c.get("tenant").id)).map(toPublic) }, 200),
+  );
+  app.openapi(getModel, async (c) => {
+    const { id } = c.req.valid("param");
+    const model = await registry.get(c.get("tenant").id, id);
+    if (!model) throw notFound("model", id);
+    return c.json(toPublic(model), 200);
+  });
+  return app;
+}
