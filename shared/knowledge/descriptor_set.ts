@@ -12,7 +12,10 @@ import { descriptorsDir } from "./paths.ts";
 const SET_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 /** A descriptor set id: lower-case letters, digits and `-` (it names a file). */
-export const setIdSchema = z.string().regex(SET_ID, "use lower-case letters, digits and '-'");
+export const setIdSchema: z.ZodString = z.string().regex(
+  SET_ID,
+  "use lower-case letters, digits and '-'",
+);
 
 /** Number of whitespace-separated words in `text`. */
 export function wordCount(text: string): number {
@@ -29,20 +32,40 @@ export function wordOverlap(a: string, b: string): number {
 }
 
 /**
- * Who wrote the descriptors: an LLM (through an API `endpoint`, or in a session without one), or a
- * person following the same prompt by hand.
+ * A descriptor set as stored. `requirements` states what the prompt asked for; a valid set meets
+ * it: exactly `count` descriptors, each at least `minWords` words, no two alike. The interface is
+ * written out (not inferred) so the package's public types stay explicit; the schema below is
+ * checked against it.
  */
-export const authorSchema = z.discriminatedUnion("kind", [
+export interface DescriptorSet {
+  schema: "llmseg.descriptor-set/v1";
+  /** Lower-case letters, digits and `-`; names the file of a shipped set. */
+  id: string;
+  task: string;
+  structure: string;
+  modality: string;
+  requirements: { count: number; minWords: number };
+  descriptors: string[];
+  provenance: {
+    /** The exact prompt: template id, its content hash, and the text as sent. */
+    prompt: { id: string; hash: string; text: string };
+    /** An LLM (through an API `endpoint`, or in a session without one), or a person by hand. */
+    author: { kind: "llm"; model: string; endpoint?: string } | { kind: "person"; name: string };
+    /** ISO 8601 date-time. */
+    createdAt: string;
+    notes?: string;
+  };
+}
+
+const authorSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("llm"), model: z.string().min(1), endpoint: z.string().optional() }),
   z.object({ kind: z.literal("person"), name: z.string().min(1) }),
 ]);
 
-/** Where a set came from: the exact prompt (id, hash, rendered text), its author and date. */
-export const provenanceSchema = z.object({
+const provenanceSchema = z.object({
   prompt: z.object({
     id: z.string().min(1),
     hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-    /** The prompt as sent, with its placeholders filled. */
     text: z.string().min(1),
   }),
   author: authorSchema,
@@ -50,11 +73,8 @@ export const provenanceSchema = z.object({
   notes: z.string().optional(),
 });
 
-/**
- * One descriptor set. `requirements` states what the prompt asked for; the set must meet it:
- * exactly `count` descriptors, each at least `minWords` words, no two alike.
- */
-export const descriptorSetSchema = z.object({
+/** Validates a {@link DescriptorSet}, including its requirements. */
+export const descriptorSetSchema: z.ZodType<DescriptorSet> = z.object({
   schema: z.literal("llmseg.descriptor-set/v1"),
   id: setIdSchema,
   task: z.string().min(1),
@@ -94,9 +114,6 @@ export const descriptorSetSchema = z.object({
     }
   });
 });
-
-/** A validated descriptor set. */
-export type DescriptorSet = z.infer<typeof descriptorSetSchema>;
 
 /** One line of `listDescriptorSets()`. */
 export interface DescriptorSetSummary {

@@ -10,26 +10,35 @@ import { KNOWLEDGE_DIM } from "./bert_folder.ts";
 
 const hashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 
-/** A knowledge vector with what it was made from. */
-export const knowledgeRecordSchema = z.object({
-  schema: z.literal("llmseg.knowledge/v1"),
-  setId: z.string().min(1),
+/** A knowledge vector with what it was made from (written out: explicit public types). */
+export interface KnowledgeRecord {
+  schema: "llmseg.knowledge/v1";
+  setId: string;
   /** `descriptorSetHash` of the set. */
-  setHash: hashSchema,
+  setHash: string;
   /**
    * `bert`: mean [CLS] vector of a BERT model folder; `stand-in`: a fixed vector seeded by the set
    * hash, used where no BERT weights are available (METHOD.md 3.3 allows it; a documented deviation).
    */
-  source: z.enum(["bert", "stand-in"]),
+  source: "bert" | "stand-in";
   /** Fingerprint of the BERT folder (source `bert` only). */
-  modelFingerprint: hashSchema.optional(),
+  modelFingerprint?: string;
   /** Identity of the vector: hash of the set hash and the model fingerprint (or `stand-in`). */
+  hash: string;
+  /** 768 values. */
+  vector: number[];
+}
+
+/** Validates a {@link KnowledgeRecord}. */
+export const knowledgeRecordSchema: z.ZodType<KnowledgeRecord> = z.object({
+  schema: z.literal("llmseg.knowledge/v1"),
+  setId: z.string().min(1),
+  setHash: hashSchema,
+  source: z.enum(["bert", "stand-in"]),
+  modelFingerprint: hashSchema.optional(),
   hash: hashSchema,
   vector: z.array(z.number()).length(KNOWLEDGE_DIM),
 });
-
-/** The stored form: the vector as a JSON array. */
-export type KnowledgeRecord = z.infer<typeof knowledgeRecordSchema>;
 
 /** The in-memory form returned to callers. */
 export type KnowledgeVector = Omit<KnowledgeRecord, "vector" | "schema"> & {
