@@ -1,6 +1,7 @@
 import h5wasm, { type Dataset, type File as H5File } from "h5wasm";
 import type { Volume, VoxelArray, VoxelType } from "./volume.ts";
 import { spacingAffine } from "./affine.ts";
+import { UserError } from "../errors.ts";
 import { checkDeclaredSize, volumeError, type VolumeLimits } from "./limits.ts";
 import { allocateVoxels } from "./voxel_type.ts";
 
@@ -62,20 +63,20 @@ async function withDataset<T>(
   use: (entity: Dataset, shape: [number, number, number], type: VoxelType) => T,
 ): Promise<T> {
   if (!isHdf5(bytes)) throw volumeError(name, "not an HDF5 file (wrong magic)");
-  const { FS } = await h5wasm.ready;
+  const { FS } = await h5wasmReady();
   const memoryPath = `/llmseg-${fileCounter++}.h5`;
   FS!.writeFile(memoryPath, bytes);
   let file: H5File | undefined;
   try {
-    file = openFile(memoryPath, name);
-    const entity = file.get(dataset);
+    file = new h5wasm.File(memoryPath, "r");
+    const names = file.keys();
+    const entity = dataset.includes("/") || names.includes(dataset) ? file.get(dataset) : null;
     if (!(entity instanceof h5wasm.Dataset)) {
-      const available = file.keys().join(", ") || "none";
       throw volumeError(
         name,
         entity
           ? `'${dataset}' is not a dataset`
-          : `missing HDF5 dataset '${dataset}' (has: ${available})`,
+          : `missing HDF5 dataset '${dataset}' (has: ${names.join(", ") || "nothing"})`,
       );
     }
     const shape = entity.shape ?? [];
@@ -88,24 +89,42 @@ async function withDataset<T>(
     const type = voxelTypeOfHdf5(entity.metadata, name, dataset);
     checkDeclaredSize(name, shape, entity.metadata.size, limits);
     return use(entity, shape as [number, number, number], type);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw volumeError(name, `corrupt or truncated HDF5 file (${hdf5Reason(error as Error)})`);
   } finally {
-    file?.close();
-    FS!.unlink(memoryPath);
+    try {
+      file?.close();
+    } finally {
+      FS!.unlink(memoryPath);
+    }
   }
+}
+
+let ready: ReturnType<typeof activate> | undefined;
+
+/** h5wasm, loaded once, with HDF5 errors thrown as exceptions instead of printed to stderr. */
+function h5wasmReady(): ReturnType<typeof activate> {
+  ready ??= activate();
+  return ready;
+}
+
+async function activate(): Promise<Awaited<typeof h5wasm.ready>> {
+  const module = await h5wasm.ready;
+  module.activate_throwing_error_handler();
+  return module;
+}
+
+/** The innermost HDF5 reason from a thrown error stack, e.g. "unable to open file". */
+function hdf5Reason(error: Error): string {
+  const reasons = [...error.message.matchAll(/ in \w+\(\): ([^\n]+)/g)].map((m) => m[1].trim());
+  return reasons.at(-1) ?? error.message.split("\n")[0];
 }
 
 /** True when `bytes` starts with the HDF5 signature `\x89HDF\r\n\x1a\n`. */
 export function isHdf5(bytes: Uint8Array): boolean {
   const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
   return bytes.length >= 8 && signature.every((b, i) => bytes[i] === b);
-}
-
-function openFile(memoryPath: string, name: string): H5File {
-  try {
-    return new h5wasm.File(memoryPath, "r");
-  } catch (error) {
-    throw volumeError(name, `corrupt or truncated HDF5 file (${(error as Error).message})`);
-  }
 }
 
 function voxelTypeOfHdf5(

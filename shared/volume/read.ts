@@ -36,15 +36,15 @@ export async function readVolume(path: string, options: ReadVolumeOptions = {}):
  * Decodes a volume held in memory (an upload). `name` picks the format by extension (magic bytes
  * when it has none) and carries the `#dataset` fragment for HDF5; it names the file in errors.
  */
-export function decodeVolume(
+export async function decodeVolume(
   bytes: Uint8Array,
   name: string,
   options: ReadVolumeOptions = {},
 ): Promise<Volume> {
   const location = locateVolume(name, bytes);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  if (location.format === "nifti") return decodeNifti(bytes, location.file, limits);
-  return decodeHdf5(
+  if (location.format === "nifti") return await decodeNifti(bytes, location.file, limits);
+  return await decodeHdf5(
     bytes,
     location.file,
     location.dataset ?? DEFAULT_HDF5_DATASET,
