@@ -3,6 +3,7 @@
  * callers (the `llmseg train` CLI and the queue worker), which both call {@link train} from
  * `./mod.ts`.
  */
+import type { KnowledgeFile } from "../checkpoint/model_manifest.ts";
 import type { TrainConfig } from "./config.ts";
 
 /** Names of the built-in presets (`./presets.ts`). */
@@ -22,10 +23,16 @@ export interface TrainOptions {
   out: string;
   /** Continue from the checkpoint in `out` (weights, optimiser, RNG, iteration). */
   resume?: boolean;
-  /** 768-d knowledge vector (METHOD.md 3.3); absent: a fixed seeded stand-in vector. */
-  knowledge?: Float32Array;
-  /** Id of the descriptor set the knowledge vector was embedded from, kept in the model folder. */
-  descriptorSetId?: string;
+  /**
+   * The 768-d knowledge vector e and its descriptor set (METHOD.md 3.3), stored in the model
+   * folder. Absent: a fixed seeded stand-in vector (a documented deviation, METHOD.md 3.3).
+   */
+  knowledge?: KnowledgeFile;
+  /**
+   * Held-out cases for validation: a count taken from the end of the training list, or absent for
+   * the dataset's own held-out cases (imagesTs, test list). Ignored for a dataset description file.
+   */
+  validationCases?: number;
 }
 
 /** Reported after every iteration. */

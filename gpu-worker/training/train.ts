@@ -1,0 +1,322 @@
+/**
+ * The training run: builds the networks, draws batches, steps, validates, checkpoints and
+ * resumes. One code path for the CLI and the queue worker.
+ */
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { Rng, UserError } from "@llmseg/shared";
+import { contentHash } from "../../shared/knowledge/hash.ts";
+import { dice } from "../../shared/metrics/mod.ts";
+import { saveModelFolder } from "../checkpoint/model_folder.ts";
+import type { KnowledgeFile, ModelManifest } from "../checkpoint/model_manifest.ts";
+import { toFloat32 } from "../checkpoint/safetensors.ts";
+import { loadState } from "../checkpoint/state.ts";
+import {
+  type LoadedTrainingCheckpoint,
+  loadTrainingCheckpoint,
+  saveTrainingCheckpoint,
+} from "../checkpoint/training_checkpoint.ts";
+import { segment } from "../inferers/mod.ts";
+import { createNetwork, NetworkConfigSchema } from "../networks/mod.ts";
+import { type Sample, TwoStreamSampler, type TwoStreamState } from "../transforms/mod.ts";
+import { type TrainConfig, trainConfigSchema } from "./config.ts";
+import { loadTrainingData, type TrainingData } from "./data.ts";
+import { disposeBatch, drawBatch } from "./batch.ts";
+import type { ProgressEvent, TrainHooks, TrainOptions, TrainResult } from "./events.ts";
+import { resolveConfig } from "./presets.ts";
+import { openJsonLinesLog } from "./progress.ts";
+import { polyLearningRate, unsupervisedWeight } from "./schedules.ts";
+import { Sgd } from "./sgd.ts";
+import { cotrainStep, type Member, supervisedStep } from "./step.ts";
+
+/** File names inside the model folder. */
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+export const LOG_FILE = "train.jsonl";
+
+/**
+ * Trains as `options` say, reporting through `hooks`, checkpointing into `options.out` every
+ * `checkpointEvery` iterations, at the end, and when `hooks.signal` aborts. With `resume` the run
+ * continues from the folder's checkpoint with its saved configuration, bit for bit on the CPU.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await train({ preset: "smoke", out: "/tmp/model" }, { onProgress: console.log });
+ * ```
+ * @throws UserError for a bad configuration, dataset or checkpoint.
+ */
+export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const checkpointPath = join(options.out, CHECKPOINT_FILE);
+  const saved = options.resume ? await readCheckpoint(checkpointPath) : undefined;
+  const config = saved
+    ? savedConfig(saved, checkpointPath)
+    : resolveConfig(options.preset, options.overrides);
+  const data = await loadTrainingData(
+    options.data,
+    options.preset,
+    config,
+    options.validationCases,
+  );
+  const knowledge = config.beta > 0
+    ? (options.knowledge ?? standInKnowledge(config.seed))
+    : undefined;
+  const run = new Run(config, data, knowledge, saved);
+  await Deno.mkdir(options.out, { recursive: true });
+  const log = await openJsonLinesLog(join(options.out, LOG_FILE));
+  const report = (event: ProgressEvent): void => {
+    log.write(event);
+    hooks.onProgress?.(event);
+  };
+  try {
+    return await run.loop(options.out, checkpointPath, report, hooks.signal);
+  } finally {
+    run.dispose();
+    await log.close();
+  }
+}
+
+async function readCheckpoint(path: string): Promise<LoadedTrainingCheckpoint> {
+  try {
+    await Deno.stat(path);
+  } catch {
+    throw new UserError("no_checkpoint", `cannot resume: ${path} does not exist`);
+  }
+  return await loadTrainingCheckpoint(path);
+}
+
+function savedConfig(saved: LoadedTrainingCheckpoint, path: string): TrainConfig {
+  const parsed = trainConfigSchema.safeParse(saved.info.config);
+  if (!parsed.success) {
+    throw new UserError("invalid_checkpoint", `${path}: its training configuration is invalid`);
+  }
+  return parsed.data;
+}
+
+/**
+ * METHOD.md 3.3's documented fallback: a fixed seeded 768-d vector stands in for the BERT
+ * embedding when no knowledge file is given (a deviation the model folder records).
+ */
+function standInKnowledge(seed: number): KnowledgeFile {
+  const rng = new Rng(seed ^ 0x7e47);
+  const vector = Array.from({ length: 768 }, () => Math.fround(0.5 * rng.normal()));
+  return {
+    schema: "llmseg.knowledge/v1",
+    descriptorSetId: `stand-in-seed-${seed}`,
+    descriptorSetHash: contentHash(JSON.stringify(vector)),
+    encoder: "fixed seeded N(0, 0.5²) stand-in (no BERT embedding given)",
+    vector,
+  };
+}
+
+/** The mutable state of one run: networks, optimisers, generator, sampler, iteration. */
+class Run {
+  readonly members: { a: Member; b?: Member };
+  readonly rng: Rng;
+  readonly sampler: TwoStreamSampler;
+  iteration: number;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly data: TrainingData,
+    readonly knowledge: KnowledgeFile | undefined,
+    saved?: LoadedTrainingCheckpoint,
+  ) {
+    const network = NetworkConfigSchema.parse({
+      arch: config.arch,
+      inChannels: config.inChannels,
+      classes: config.classes,
+      width: config.nFilters,
+      dropout: config.dropout,
+      beta: config.beta,
+      knowledgeDim: knowledge?.vector.length ?? 768,
+    });
+    const vector = knowledge && Float32Array.from(knowledge.vector);
+    // A and B are initialised independently (METHOD.md 2.5 DEFAULT).
+    const member = (seed: number): Member => {
+      const net = createNetwork(network, seed, vector);
+      const trainable = new Map([...net.namedState()].filter(([, v]) => v.trainable));
+      const optimizer = new Sgd(trainable, {
+        momentum: config.momentum,
+        weightDecay: config.weightDecay,
+      });
+      return { network: net, optimizer };
+    };
+    this.members = {
+      a: member(config.seed),
+      b: config.mode === "cotrain" ? member(config.seed + 1) : undefined,
+    };
+    const unlabeledPerBatch = config.mode === "cotrain"
+      ? config.batchSize - config.labeledBatchSize
+      : 0;
+    const sampler = (state?: TwoStreamState): TwoStreamSampler =>
+      new TwoStreamSampler(
+        data.labeled.length,
+        data.unlabeled.length,
+        config.labeledBatchSize,
+        unlabeledPerBatch,
+        state,
+      );
+    if (saved) {
+      this.restore(saved);
+      this.rng = Rng.fromState(saved.rngStates.train);
+      this.sampler = sampler(saved.info.sampler as TwoStreamState);
+      this.iteration = saved.iteration;
+    } else {
+      this.rng = new Rng(config.seed);
+      this.sampler = sampler();
+      this.iteration = 0;
+    }
+  }
+
+  #named(): [string, Member][] {
+    return Object.entries(this.members).filter((e): e is [string, Member] => e[1] !== undefined);
+  }
+
+  restore(saved: LoadedTrainingCheckpoint): void {
+    for (const [name, member] of this.#named()) {
+      const state = saved.groups[name];
+      const buffers = saved.groups[`sgd-${name}`];
+      if (!state || !buffers) {
+        throw new UserError("invalid_checkpoint", `checkpoint lacks network ${name}`);
+      }
+      loadState(member.network.namedState(), state, `checkpoint (${name})`);
+      member.optimizer.loadBuffers(
+        new Map([...buffers].map(([k, e]) => [k, tf.tensor(toFloat32(e), e.shape, "float32")])),
+      );
+    }
+  }
+
+  async loop(
+    out: string,
+    checkpointPath: string,
+    report: (event: ProgressEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<TrainResult> {
+    const { config } = this;
+    const start = this.iteration;
+    const began = performance.now();
+    let lastLoss = Number.NaN, validationDice: number | undefined, savedAt = -1;
+    const save = async (): Promise<void> => {
+      await this.save(out, checkpointPath);
+      savedAt = this.iteration;
+      report({ kind: "checkpoint", iteration: this.iteration, path: checkpointPath });
+    };
+    while (this.iteration < config.maxIterations && !signal?.aborted) {
+      const it = this.iteration;
+      const losses = this.step(it);
+      lastLoss = losses.total;
+      this.iteration = it + 1;
+      const rate = (this.iteration - start) / ((performance.now() - began) / 1000);
+      report({
+        kind: "iteration",
+        iteration: this.iteration,
+        maxIterations: config.maxIterations,
+        loss: losses.total,
+        lossSupervised: losses.supervised,
+        lossUnsupervised: losses.unsupervised,
+        unsupWeight: config.mode === "cotrain" ? unsupervisedWeight(config, it) : 0,
+        lr: polyLearningRate(config.baseLr, it, config.maxIterations, config.lrPower),
+        iterationsPerSecond: rate,
+        etaSeconds: (config.maxIterations - this.iteration) / rate,
+      });
+      if (
+        config.validateEvery > 0 && this.iteration % config.validateEvery === 0 &&
+        this.data.validation.length > 0
+      ) {
+        validationDice = this.validate();
+        report({
+          kind: "validation",
+          iteration: this.iteration,
+          dice: validationDice,
+          cases: this.data.validation.length,
+        });
+      }
+      if (
+        this.iteration % config.checkpointEvery === 0 || this.iteration === config.maxIterations
+      ) await save();
+    }
+    if (savedAt !== this.iteration) await save();
+    return {
+      modelDir: out,
+      iterations: this.iteration,
+      aborted: this.iteration < config.maxIterations,
+      finalLoss: lastLoss,
+      validationDice,
+      config,
+    };
+  }
+
+  /** One iteration at 0-based index `it` (METHOD.md 5). */
+  step(it: number): { total: number; supervised: number; unsupervised: number } {
+    const { config, members } = this;
+    const batch = drawBatch(this.data.labeled, this.data.unlabeled, this.sampler, config, this.rng);
+    try {
+      const settings = {
+        config,
+        lr: polyLearningRate(config.baseLr, it, config.maxIterations, config.lrPower),
+        unsupWeight: unsupervisedWeight(config, it),
+        rng: this.rng,
+      };
+      return members.b
+        ? cotrainStep(members.a, members.b, batch, settings)
+        : supervisedStep(members.a, batch, settings);
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+
+  /** Mean foreground Dice of network A over the validation cases (no post-processing). */
+  validate(): number {
+    const scores = this.data.validation.map((sample: Sample) => {
+      const { labels } = segment(sample, this.members.a.network, undefined, {
+        patch: this.config.patch,
+        stride: this.config.validationStride,
+        network: "a",
+        largestComponent: false,
+        uncertainty: false,
+      });
+      return dice(labels, sample.label!.map((v) => (v > 0 ? 1 : 0)));
+    });
+    return scores.reduce((s, v) => s + v, 0) / scores.length;
+  }
+
+  /** Writes the resumable checkpoint, then the model folder (each atomically). */
+  async save(out: string, checkpointPath: string): Promise<void> {
+    const groups: Record<string, ReadonlyMap<string, tf.Tensor>> = {};
+    for (const [name, member] of this.#named()) {
+      groups[name] = member.network.namedState();
+      groups[`sgd-${name}`] = member.optimizer.buffers;
+    }
+    await saveTrainingCheckpoint(checkpointPath, {
+      iteration: this.iteration,
+      rngStates: { train: this.rng.state },
+      groups,
+      info: { config: this.config, sampler: this.sampler.state },
+    });
+    const manifest: ModelManifest = {
+      schema: "llmseg.model/v1",
+      network: this.members.a.network.config,
+      members: this.members.b ? ["a", "b"] : ["a"],
+      patch: this.config.patch,
+      stride: this.config.validationStride,
+      preprocessing: { intensity: this.data.normalization.zscore === "none" ? "none" : "zscore" },
+      knowledge: this.knowledge
+        ? {
+          descriptorSetId: this.knowledge.descriptorSetId,
+          descriptorSetHash: this.knowledge.descriptorSetHash,
+        }
+        : null,
+      origin: { kind: "trained", iteration: this.iteration },
+      training: this.config,
+      createdAt: new Date().toISOString(),
+    };
+    const networks = new Map(this.#named().map(([name, m]) => [name as "a" | "b", m.network]));
+    await saveModelFolder(out, manifest, networks, this.knowledge);
+  }
+
+  dispose(): void {
+    for (const [, member] of this.#named()) {
+      member.network.dispose();
+      member.optimizer.dispose();
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { UserError } from "@llmseg/shared";
+import { readSafetensors, toFloat32 } from "../checkpoint/safetensors.ts";
+import { LOG_FILE, type ProgressEvent, resolveConfig, train } from "./mod.ts";
+
+await tf.setBackend("cpu");
+
+const overrides = { maxIterations: 3, validateEvery: 3, checkpointEvery: 3 };
+
+async function weights(dir: string): Promise<Map<string, Float32Array>> {
+  const file = await readSafetensors(join(dir, "weights.safetensors"));
+  return new Map([...file.tensors].map(([name, entry]) => [name, toFloat32(entry)]));
+}
+
+Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical to an uninterrupted one", async () => {
+  const straight = await Deno.makeTempDir(), interrupted = await Deno.makeTempDir();
+  const events: ProgressEvent[] = [];
+  const whole = await train({ preset: "smoke", out: straight, overrides }, {
+    onProgress: (e) => events.push(e),
+  });
+  assert.equal(whole.iterations, 3);
+  assert.equal(whole.aborted, false);
+  assert.ok(Number.isFinite(whole.finalLoss));
+  assert.ok(whole.validationDice !== undefined && whole.validationDice >= 0);
+  assert.deepEqual(events.map((e) => e.kind), [
+    "iteration",
+    "iteration",
+    "iteration",
+    "validation",
+    "checkpoint",
+  ]);
+  const log = (await Deno.readTextFile(join(straight, LOG_FILE))).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.equal(log.length, 5);
+  assert.equal(log[0].kind, "iteration");
+
+  const controller = new AbortController();
+  const first = await train({ preset: "smoke", out: interrupted, overrides }, {
+    onProgress: (e) => e.kind === "iteration" && e.iteration === 1 && controller.abort(),
+    signal: controller.signal,
+  });
+  assert.equal(first.iterations, 1);
+  assert.equal(first.aborted, true);
+  const resumed = await train({ preset: "smoke", out: interrupted, resume: true });
+  assert.equal(resumed.iterations, 3);
+  assert.equal(resumed.finalLoss, whole.finalLoss);
+  const [a, b] = [await weights(straight), await weights(interrupted)];
+  assert.deepEqual([...b.keys()], [...a.keys()]);
+  for (const [name, values] of a) assert.deepEqual(b.get(name), values, name);
+  await Deno.remove(straight, { recursive: true });
+  await Deno.remove(interrupted, { recursive: true });
+});
+
+Deno.test("train: bad configurations and a missing checkpoint fail with clear messages", async () => {
+  assert.throws(() => resolveConfig("smoke", { patch: [16, 16, 12] }), /divisible by 16/);
+  assert.throws(
+    () => resolveConfig("smoke", { labeledBatchSize: 3, batchSize: 4 }),
+    /at least 2 unlabelled/,
+  );
+  assert.throws(
+    () => resolveConfig("smoke", { t1: 2 }),
+    (e) => e instanceof UserError && /t1/.test(e.message),
+  );
+  const empty = await Deno.makeTempDir();
+  await assert.rejects(train({ preset: "smoke", out: empty, resume: true }), /cannot resume/);
+  await assert.rejects(
+    train({ preset: "smoke", out: empty, data: empty }),
+    (e) => e instanceof UserError && /not a dataset/.test(e.message),
+  );
+  await Deno.remove(empty, { recursive: true });
+});
