@@ -28,3 +28,10 @@ export {
   readKnowledgeRecord,
   writeKnowledgeRecord,
 } from "./knowledge_record.ts";
+export {
+  DEFAULT_BERT_SOURCE,
+  type FetchedFile,
+  parseSha256Sums,
+  setupBertModel,
+  type SetupModelOptions,
+} from "./setup_model.ts";
