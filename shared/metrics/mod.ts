@@ -1,7 +1,7 @@
 /** Segmentation metrics exactly as medpy computes them (METHOD.md section 7). */
 export { dice, jaccard } from "./overlap.ts";
 export { type Shape3, surfaceVoxels } from "./surface.ts";
-export { squaredDistanceTransform } from "./distance_transform.ts";
+export { squaredDistancesAt, squaredDistanceTransform } from "./distance_transform.ts";
 export { asd, hd95, type SurfaceDistances, surfaceDistances } from "./surface_distance.ts";
 export { numpyMean, numpyPercentile, pairwiseSum } from "./numpy_stats.ts";
 export {

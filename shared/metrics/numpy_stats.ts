@@ -33,9 +33,16 @@ export function pairwiseSum(values: ArrayLike<number>, start = 0, n = values.len
   return pairwiseSum(values, start, half) + pairwiseSum(values, start + half, n - half);
 }
 
-/** `np.mean(values)` (pairwise sum, then one division); NaN for an empty array, as numpy. */
+/** numpy's default ufunc buffer size: a reduction adds its input chunk by chunk of this many. */
+const REDUCE_CHUNK = 8192;
+
+/** `np.mean(values)` (pairwise sums of 8192-value chunks, then one division); NaN when empty. */
 export function numpyMean(values: ArrayLike<number>): number {
-  return (0 + pairwiseSum(values)) / values.length;
+  let sum = 0;
+  for (let start = 0; start < values.length; start += REDUCE_CHUNK) {
+    sum += pairwiseSum(values, start, Math.min(REDUCE_CHUNK, values.length - start));
+  }
+  return sum / values.length;
 }
 
 /**

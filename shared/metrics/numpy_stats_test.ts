@@ -7,11 +7,16 @@ function roots(n: number, divisor: number): Float64Array {
 
 // Expected values printed by numpy 1.24 (/usr/bin/python3):
 //   v = np.sqrt(np.arange(1, n + 1, dtype=np.float64)) / d; np.mean(v), np.percentile(v, 95)
-// These n, d are ones where a naive left-to-right sum gives a different last bit.
+// These n, d are ones where a naive left-to-right sum (or one pairwise sum over more than 8192
+// values) gives a different last bit.
 Deno.test("numpyMean reproduces np.mean's pairwise summation bit for bit", () => {
   assert.equal(numpyMean(roots(100, 7)), 0.9592327815759252);
   assert.equal(numpyMean(roots(1000, 7)), 3.013922269640105);
   assert.equal(numpyMean(roots(5000, 3)), 15.715827229173723);
+  // Above 8192 values numpy adds chunk by chunk (its ufunc buffer size).
+  assert.equal(numpyMean(roots(10000, 3)), 22.223881973236946);
+  assert.equal(numpyMean(roots(20000, 7)), 13.46920418750463);
+  assert.equal(numpyMean(roots(50000, 3)), 49.69114347132191);
 });
 
 Deno.test("numpyPercentile reproduces np.percentile's linear method", () => {

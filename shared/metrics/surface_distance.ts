@@ -2,7 +2,7 @@
  * Surface distances and the two distance metrics of the lineage, medpy's `hd95` and `asd`
  * (METHOD.md section 7).
  */
-import { squaredDistanceTransform } from "./distance_transform.ts";
+import { squaredDistancesAt } from "./distance_transform.ts";
 import { numpyMean, numpyPercentile } from "./numpy_stats.ts";
 import { type Shape3, surfaceVoxels } from "./surface.ts";
 
@@ -91,10 +91,8 @@ function distancesToSurface(
   };
   const features = new Uint8Array(boxShape[0] * boxShape[1] * boxShape[2]);
   for (const v of to) features[inBox(v)] = 1;
-  const squared = squaredDistanceTransform(features, boxShape, spacing);
-  const distances = new Float64Array(from.length);
-  for (let n = 0; n < from.length; n++) distances[n] = Math.sqrt(squared[inBox(from[n])]);
-  return distances;
+  const squared = squaredDistancesAt(features, boxShape, spacing, from.map(inBox));
+  return squared.map(Math.sqrt);
 }
 
 function coordinates(v: number, [X, Y]: Shape3): Shape3 {
