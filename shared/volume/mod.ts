@@ -15,3 +15,5 @@ export { encodeNifti, type EncodeNiftiOptions } from "./nifti_write.ts";
 export { writeVolume, type WriteVolumeOptions } from "./write.ts";
 export { spacingAffine } from "./affine.ts";
 export { voxelTypeOf } from "./voxel_type.ts";
+export { type AxisCodes, axisCodes, reorient } from "./orient.ts";
+export { describeVolume, type VolumeDescription } from "./describe.ts";
