@@ -1,0 +1,233 @@
+import assert from "node:assert/strict";
+import { readVolume, spacingAffine, type Volume, writeVolume } from "@llmseg/shared";
+import { sharedData, sharedDataPath } from "../../../shared/testing/data.ts";
+import { main } from "../main.ts";
+
+type Shape3 = Volume["shape"];
+
+/** Runs `llmseg <args>` in this process; returns its exit code and what it printed. */
+async function llmseg(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
+  console.error = (...parts: unknown[]) => err.push(parts.join(" "));
+  try {
+    const code = await main(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+/** A uint8 mask with `value` in each half-open box [lo, hi). */
+function mask(
+  shape: Shape3,
+  boxes: [Shape3, Shape3, number][],
+  spacing: Shape3 = [1, 1, 1],
+): Volume {
+  const [X, Y] = shape;
+  const data = new Uint8Array(shape[0] * shape[1] * shape[2]);
+  for (const [lo, hi, value] of boxes) {
+    for (let k = lo[2]; k < hi[2]; k++) {
+      for (let j = lo[1]; j < hi[1]; j++) {
+        for (let i = lo[0]; i < hi[0]; i++) data[i + X * (j + Y * k)] = value;
+      }
+    }
+  }
+  return { shape, channels: 1, data, spacing, affine: spacingAffine(spacing) };
+}
+
+async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "llmseg-evaluate-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const cube: Shape3 = [10, 10, 10];
+// METHOD.md section 7, test vector 1: pred [2,6)³, label [3,8)×[2,6)×[2,7).
+const vectorOne = { dice: 0.5853658537, jaccard: 0.4137931034, hd95: 2, asd: 0.4285714286 };
+
+function near(actual: Record<string, number>, expected: Record<string, number>): void {
+  for (const [key, value] of Object.entries(expected)) {
+    assert.ok(Math.abs(actual[key] - value) < 1e-9, `${key}: ${actual[key]} vs ${value}`);
+  }
+}
+
+Deno.test("evaluate --json prints the four metrics of one pair, in voxels or in mm", async () => {
+  await withTempDir(async (dir) => {
+    const spacing: Shape3 = [2, 2, 2];
+    await writeVolume(`${dir}/pred.nii.gz`, mask(cube, [[[2, 2, 2], [6, 6, 6], 1]], spacing));
+    await writeVolume(`${dir}/label.nii.gz`, mask(cube, [[[3, 2, 2], [8, 6, 7], 1]], spacing));
+    const voxels = await llmseg(
+      "evaluate",
+      "--pred",
+      `${dir}/pred.nii.gz`,
+      "--label",
+      `${dir}/label.nii.gz`,
+      "--json",
+    );
+    assert.equal(voxels.code, 0, voxels.err);
+    const result = JSON.parse(voxels.out);
+    assert.deepEqual(Object.keys(result), ["dice", "jaccard", "hd95", "asd"]);
+    near(result, vectorOne);
+    const mm = await llmseg(
+      "evaluate",
+      "--pred",
+      `${dir}/pred.nii.gz`,
+      "--label",
+      `${dir}/label.nii.gz`,
+      "--spacing",
+      "header",
+      "--json",
+    );
+    near(JSON.parse(mm.out), { ...vectorOne, hd95: 4, asd: 2 * vectorOne.asd });
+    const text = await llmseg(
+      "evaluate",
+      "--pred",
+      `${dir}/pred.nii.gz`,
+      "--label",
+      `${dir}/label.nii.gz`,
+    );
+    assert.match(text.out, /^dice\s+0\.5854$/m);
+    assert.match(text.out, /^hd95\s+2\.0000 voxels$/m);
+  });
+});
+
+Deno.test("evaluate reports a multi-label pair per label", async () => {
+  await withTempDir(async (dir) => {
+    await writeVolume(
+      `${dir}/pred.nii.gz`,
+      mask(cube, [[[2, 2, 2], [6, 6, 6], 1], [[7, 7, 7], [10, 10, 10], 2]]),
+    );
+    await writeVolume(
+      `${dir}/label.nii.gz`,
+      mask(cube, [[[3, 2, 2], [8, 6, 7], 1], [[7, 7, 7], [10, 10, 10], 2]]),
+    );
+    const run = await llmseg(
+      "evaluate",
+      "--pred",
+      `${dir}/pred.nii.gz`,
+      "--label",
+      `${dir}/label.nii.gz`,
+      "--json",
+    );
+    const result = JSON.parse(run.out);
+    assert.deepEqual(Object.keys(result.labels), ["1", "2"]);
+    near(result.labels["1"], vectorOne);
+    near(result.labels["2"], { dice: 1, jaccard: 1, hd95: 0, asd: 0 });
+  });
+});
+
+Deno.test("evaluate --pred-dir prints a per-case table with mean and std, and writes CSV", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/pred`);
+    await Deno.mkdir(`${dir}/label`);
+    const label = mask(cube, [[[3, 2, 2], [8, 6, 7], 1]]);
+    // Case a is test vector 1; case b is perfect; case c is an empty prediction (all zeros).
+    await writeVolume(`${dir}/pred/a.nii.gz`, mask(cube, [[[2, 2, 2], [6, 6, 6], 1]]));
+    await writeVolume(`${dir}/pred/b.nii.gz`, label);
+    await writeVolume(`${dir}/pred/c.nii`, mask(cube, []));
+    for (const id of ["a", "b", "c", "unused"]) {
+      await writeVolume(`${dir}/label/${id}.nii.gz`, label);
+    }
+    const run = await llmseg(
+      "evaluate",
+      "--pred-dir",
+      `${dir}/pred`,
+      "--label-dir",
+      `${dir}/label`,
+      "--csv",
+      `${dir}/out.csv`,
+    );
+    assert.equal(run.code, 0, run.err);
+    const lines = run.out.split("\n");
+    assert.match(lines[0], /^case\s+dice\s+jaccard\s+hd95 \(voxels\)\s+asd \(voxels\)$/);
+    assert.deepEqual(lines.slice(1, 6).map((l) => l.split(/\s+/)[0]), [
+      "a",
+      "b",
+      "c",
+      "mean",
+      "std",
+    ]);
+    assert.equal(lines.at(-1), "3 cases");
+    const csv = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").map((l) =>
+      l.split(",")
+    );
+    assert.deepEqual(csv[0], ["case", "dice", "jaccard", "hd95", "asd"]);
+    const dice = csv.slice(1, 4).map((row) => Number(row[1]));
+    near({ a: dice[0], b: dice[1], c: dice[2] }, { a: vectorOne.dice, b: 1, c: 0 });
+    const mean = dice.reduce((s, x) => s + x, 0) / 3;
+    assert.equal(csv[4][0], "mean");
+    near({ mean: Number(csv[4][1]) }, { mean });
+    const std = Math.sqrt(dice.reduce((s, x) => s + (x - mean) ** 2, 0) / 3);
+    near({ std: Number(csv[5][1]) }, { std });
+  });
+});
+
+Deno.test("evaluate names the files and exits 2 on user mistakes", async () => {
+  await withTempDir(async (dir) => {
+    await writeVolume(`${dir}/small.nii.gz`, mask([10, 10, 9], []));
+    await writeVolume(`${dir}/label.nii.gz`, mask(cube, []));
+    const mismatch = await llmseg(
+      "evaluate",
+      "--pred",
+      `${dir}/small.nii.gz`,
+      "--label",
+      `${dir}/label.nii.gz`,
+    );
+    assert.equal(mismatch.code, 2);
+    assert.match(
+      mismatch.err,
+      /small\.nii\.gz has shape 10x10x9 but label .*label\.nii\.gz has shape 10x10x10/,
+    );
+    assert.doesNotMatch(mismatch.err, /\n\s+at /, "no stack trace");
+    const spacing = await llmseg("evaluate", "--pred", "a", "--label", "b", "--spacing", "mm");
+    assert.equal(spacing.code, 2);
+    assert.match(spacing.err, /--spacing must be voxel or header, not 'mm'/);
+    const both = await llmseg("evaluate", "--pred", "a", "--pred-dir", "b");
+    assert.match(both.err, /either --pred and --label, or --pred-dir and --label-dir/);
+    await Deno.mkdir(`${dir}/preds`);
+    await writeVolume(`${dir}/preds/x.nii.gz`, mask(cube, []));
+    const orphan = await llmseg("evaluate", "--pred-dir", `${dir}/preds`, "--label-dir", dir);
+    assert.equal(orphan.code, 2);
+    assert.match(orphan.err, /no reference for case x/);
+    const missing = await llmseg(
+      "evaluate",
+      "--pred",
+      `${dir}/none.nii.gz`,
+      "--label",
+      `${dir}/label.nii.gz`,
+    );
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /none\.nii\.gz/);
+  });
+});
+
+Deno.test({
+  name: "a NIfTI prediction lines up with the lineage's h5 label ({id}/mri_norm2.h5)",
+  ignore: !sharedData,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const id = "06SR5RBREL16DQ6M8LWS";
+      const label = await readVolume(sharedDataPath(`la2018/${id}/mri_norm2.h5#label`));
+      await writeVolume(`${dir}/${id}.nii.gz`, label, { datatype: "uint8" });
+      const run = await llmseg(
+        "evaluate",
+        "--pred-dir",
+        dir,
+        "--label-dir",
+        sharedDataPath("la2018"),
+        "--json",
+      );
+      assert.equal(run.code, 0, run.err);
+      const result = JSON.parse(run.out);
+      assert.deepEqual(result.cases[id], { dice: 1, jaccard: 1, hd95: 0, asd: 0 });
+      assert.deepEqual(Object.keys(result.cases), [id]);
+    });
+  },
+});
