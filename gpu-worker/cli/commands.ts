@@ -3,6 +3,8 @@ import { evaluateCommand } from "./commands/evaluate.ts";
 import { infoCommand } from "./commands/info.ts";
 import { importWeightsCommand } from "./commands/import-weights.ts";
 import { modelSummaryCommand } from "./commands/model-summary.ts";
+import { trainCommand } from "./commands/train.ts";
+import { inferCommand } from "./commands/infer.ts";
 
 /** Every `llmseg` sub-command, in the order `llmseg help` lists them. */
-export const commands: Command[] = [infoCommand, evaluateCommand, modelSummaryCommand, importWeightsCommand];
+export const commands: Command[] = [trainCommand, inferCommand, infoCommand, evaluateCommand, modelSummaryCommand, importWeightsCommand];

@@ -1,0 +1,199 @@
+/**
+ * `llmseg train`: trains a co-trained pair (METHOD.md 5) or the supervised-only baseline from a
+ * preset, with the paper's ablations as switches, checkpointing into the model folder.
+ */
+import { z } from "zod";
+import { UserError } from "@llmseg/shared";
+import { KnowledgeFileSchema } from "../../checkpoint/model_manifest.ts";
+import { initEngine } from "../../engine/mod.ts";
+import {
+  type PresetName,
+  presets,
+  terminalReporter,
+  train,
+  type TrainConfig,
+} from "../../training/mod.ts";
+import { type Command, parseOptions, required } from "../command.ts";
+import { parseTriple } from "./model-summary.ts";
+
+const usage = `usage: llmseg train --preset <name> --out <model-dir> [--data <dataset>] [--resume]
+                    [switches]
+
+Trains LLM-SegNet (two V-Nets co-trained with USL, METHOD.md 5) or a baseline, writing a model
+folder (model.json, weights, knowledge.json), a resumable checkpoint and train.jsonl into --out.
+
+  --preset <name>        ${Object.keys(presets).join(" | ")}
+  --out <model-dir>      model folder (created)
+  --data <dataset>       nnU-Net folder (imagesTr/), h5 folder (train.list or cases.list), or a
+                         dataset description .json; absent: a small synthetic dataset
+  --resume               continue from the checkpoint in --out (its saved configuration)
+  --knowledge <file>     knowledge.json with the embedded descriptor set (default: a fixed
+                         seeded stand-in vector)
+  --validation-cases N   hold out the last N training cases for validation
+
+switches (override the preset):
+  --supervised-only      one network, labelled data only (the backbone baseline)
+  --sup-loss ce|dice|ce+dice      L_s (Table 6)
+  --unsup-loss usl|nll|mse        L_u (Table 7)
+  --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
+  --rampup N             ramp-up length in iterations
+  --beta B               text weight (eq 7); 0 disables the text branch
+  --t1 T --t2 T          USL thresholds
+  --labeled N            labelled cases (the first N of the list)
+  --iterations N         maximum iterations
+  --lr LR                base learning rate (poly decay)
+  --patch X,Y,Z          training patch (sides divisible by 16)
+  --width N              filters of the first level
+  --validate-every N     validation interval (0: never)
+  --checkpoint-every N   checkpoint interval
+  --seed N               seed of initialisation, sampling and augmentation`;
+
+function parseNumber(text: string | undefined, flag: string, integer = false): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UserError(
+      "bad_option",
+      `${flag} must be ${integer ? "an integer" : "a number"}, not '${text}'`,
+    );
+  }
+  return n;
+}
+
+function parseChoice<T extends string>(
+  text: string | undefined,
+  flag: string,
+  choices: readonly T[],
+): T | undefined {
+  if (text === undefined) return undefined;
+  if (!choices.includes(text as T)) {
+    throw new UserError(
+      "bad_option",
+      `${flag} must be one of ${choices.join(", ")}, not '${text}'`,
+    );
+  }
+  return text as T;
+}
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "Train LLM-SegNet (co-training with USL) or a baseline from a preset",
+  usage,
+  async run(args: string[]): Promise<number> {
+    const { values, positionals } = parseOptions(args, {
+      preset: { type: "string" },
+      out: { type: "string" },
+      data: { type: "string" },
+      resume: { type: "boolean", default: false },
+      knowledge: { type: "string" },
+      "validation-cases": { type: "string" },
+      "supervised-only": { type: "boolean", default: false },
+      "sup-loss": { type: "string" },
+      "unsup-loss": { type: "string" },
+      "unsup-schedule": { type: "string" },
+      rampup: { type: "string" },
+      beta: { type: "string" },
+      t1: { type: "string" },
+      t2: { type: "string" },
+      labeled: { type: "string" },
+      iterations: { type: "string" },
+      lr: { type: "string" },
+      patch: { type: "string" },
+      width: { type: "string" },
+      "validate-every": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      seed: { type: "string" },
+    }, usage);
+    if (positionals.length > 0) {
+      throw new UserError("bad_option", `unexpected argument '${positionals[0]}'\n\n${usage}`);
+    }
+    const preset = parseChoice(
+      required(values.preset, "--preset", usage),
+      "--preset",
+      Object.keys(presets) as PresetName[],
+    )!;
+    const out = required(values.out, "--out", usage);
+    const overrides: Partial<TrainConfig> = Object.fromEntries(
+      Object.entries({
+        mode: values["supervised-only"] ? "supervised" : undefined,
+        supLoss: parseChoice(values["sup-loss"], "--sup-loss", ["ce", "dice", "ce+dice"] as const),
+        unsupLoss: parseChoice(
+          values["unsup-loss"],
+          "--unsup-loss",
+          ["usl", "nll", "mse"] as const,
+        ),
+        unsupSchedule: parseChoice(
+          values["unsup-schedule"],
+          "--unsup-schedule",
+          ["constant", "sigmoid-rampup"] as const,
+        ),
+        rampupIterations: parseNumber(values.rampup, "--rampup", true),
+        beta: parseNumber(values.beta, "--beta"),
+        t1: parseNumber(values.t1, "--t1"),
+        t2: parseNumber(values.t2, "--t2"),
+        labeledCount: parseNumber(values.labeled, "--labeled", true),
+        maxIterations: parseNumber(values.iterations, "--iterations", true),
+        baseLr: parseNumber(values.lr, "--lr"),
+        patch: values.patch === undefined ? undefined : parseTriple(values.patch, "--patch"),
+        nFilters: parseNumber(values.width, "--width", true),
+        validateEvery: parseNumber(values["validate-every"], "--validate-every", true),
+        checkpointEvery: parseNumber(values["checkpoint-every"], "--checkpoint-every", true),
+        seed: parseNumber(values.seed, "--seed", true),
+      }).filter(([, v]) => v !== undefined),
+    );
+    if (values.resume && Object.keys(overrides).length > 0) {
+      throw new UserError(
+        "bad_option",
+        "--resume continues with the checkpoint's saved configuration; drop the switches " +
+          `(${Object.keys(overrides).join(", ")})`,
+      );
+    }
+    const knowledge = values.knowledge === undefined
+      ? undefined
+      : await readKnowledge(values.knowledge);
+    const engine = await initEngine();
+    console.error(
+      `llmseg train: backend ${engine.backend}, preset ${preset}${
+        values.resume ? " (resume)" : ""
+      }`,
+    );
+    const result = await train({
+      preset,
+      out,
+      data: values.data,
+      resume: values.resume,
+      overrides,
+      knowledge,
+      validationCases: parseNumber(values["validation-cases"], "--validation-cases", true),
+    }, {
+      onProgress: terminalReporter(
+        (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
+        Deno.stderr.isTerminal(),
+      ),
+    });
+    console.log(JSON.stringify({
+      modelDir: result.modelDir,
+      iterations: result.iterations,
+      finalLoss: result.finalLoss,
+      validationDice: result.validationDice ?? null,
+    }));
+    return 0;
+  },
+};
+
+async function readKnowledge(path: string): Promise<z.infer<typeof KnowledgeFileSchema>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw new UserError("bad_option", `--knowledge ${path}: ${(error as Error).message}`);
+  }
+  const parsed = KnowledgeFileSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new UserError(
+      "bad_option",
+      `--knowledge ${path}: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`,
+    );
+  }
+  return parsed.data;
+}
