@@ -1,4 +1,5 @@
 import type { Command } from "./command.ts";
+import { descriptorsCommand } from "./commands/descriptors.ts";
 import { evaluateCommand } from "./commands/evaluate.ts";
 import { infoCommand } from "./commands/info.ts";
 import { importWeightsCommand } from "./commands/import-weights.ts";
@@ -7,4 +8,12 @@ import { trainCommand } from "./commands/train.ts";
 import { inferCommand } from "./commands/infer.ts";
 
 /** Every `llmseg` sub-command, in the order `llmseg help` lists them. */
-export const commands: Command[] = [trainCommand, inferCommand, infoCommand, evaluateCommand, modelSummaryCommand, importWeightsCommand];
+export const commands: Command[] = [
+  trainCommand,
+  inferCommand,
+  infoCommand,
+  evaluateCommand,
+  modelSummaryCommand,
+  importWeightsCommand,
+  descriptorsCommand,
+];
