@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readVolume, spacingAffine, writeVolume } from "../../../shared/volume/mod.ts";
+import { Rng } from "@llmseg/shared";
+import { main } from "../main.ts";
+
+/** Runs the CLI in-process with console output silenced; resolves to the exit code. */
+async function llmseg(...argv: string[]): Promise<number> {
+  const { log, error } = console;
+  console.log = console.error = () => {};
+  try {
+    return await main(argv);
+  } finally {
+    Object.assign(console, { log, error });
+  }
+}
+
+Deno.test("llmseg train --preset smoke trains, resumes, and llmseg infer writes masks in the input's geometry", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = join(dir, "model");
+  assert.equal(await llmseg("train", "--preset", "smoke", "--out", model, "--iterations", "2"), 0);
+  const manifest = JSON.parse(await Deno.readTextFile(join(model, "model.json")));
+  assert.deepEqual(manifest.members, ["a", "b"]);
+  assert.equal(manifest.origin.iteration, 2);
+  assert.equal(await llmseg("train", "--preset", "smoke", "--out", model, "--resume"), 0);
+
+  const rng = new Rng(3);
+  const scan = join(dir, "scan.nii.gz");
+  await writeVolume(scan, {
+    shape: [20, 14, 17],
+    channels: 1,
+    data: Float32Array.from({ length: 20 * 14 * 17 }, () => rng.normal()),
+    spacing: [0.8, 1, 1.5],
+    affine: spacingAffine([0.8, 1, 1.5]),
+  });
+  const [mask, probabilities, uncertainty] = ["mask.nii.gz", "p.nii.gz", "u.nii"].map((f) =>
+    join(dir, f)
+  );
+  const code = await llmseg(
+    "infer",
+    "--model",
+    model,
+    "--input",
+    scan,
+    "--output",
+    mask,
+    "--probabilities",
+    probabilities,
+    "--uncertainty",
+    uncertainty,
+    "--stride",
+    "8,8,8",
+  );
+  assert.equal(code, 0);
+  const input = await readVolume(scan);
+  for (const path of [mask, probabilities, uncertainty]) {
+    const out = await readVolume(path);
+    assert.deepEqual(out.shape, input.shape);
+    assert.deepEqual(out.affine, input.affine);
+  }
+  assert.ok((await readVolume(mask)).data instanceof Uint8Array);
+  assert.ok((await readVolume(probabilities)).data instanceof Float32Array);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("llmseg train and infer refuse bad options and inputs with exit code 2", async () => {
+  const dir = await Deno.makeTempDir();
+  assert.equal(await llmseg("train", "--preset", "nope", "--out", dir), 2);
+  assert.equal(await llmseg("train", "--preset", "smoke", "--out", dir, "--unsup-loss", "l1"), 2);
+  assert.equal(await llmseg("train", "--preset", "smoke", "--out", dir, "--patch", "16,16,12"), 2);
+  assert.equal(await llmseg("train", "--preset", "smoke", "--out", dir, "--resume"), 2);
+  assert.equal(
+    await llmseg("train", "--preset", "smoke", "--out", dir, "--resume", "--beta", "0"),
+    2,
+  );
+  assert.equal(
+    await llmseg("infer", "--model", dir, "--input", "x.nii.gz", "--output", "m.png"),
+    2,
+  );
+  assert.equal(
+    await llmseg(
+      "infer",
+      "--model",
+      dir,
+      "--input",
+      join(dir, "missing.nii.gz"),
+      "--output",
+      join(dir, "m.nii.gz"),
+    ),
+    2,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
