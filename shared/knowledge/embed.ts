@@ -86,8 +86,10 @@ export async function embedDescriptorSet(
   const cached = await readKnowledgeRecord(cachePath).catch(() => undefined);
   if (cached && cached.hash === hash) return cached;
   const knowledge: KnowledgeVector = {
-    setId: set.id,
-    setHash,
+    descriptorSetId: set.id,
+    descriptorSetHash: setHash,
+    encoder: `${folder.modelType} last-layer [CLS], mean over ${set.descriptors.length} ` +
+      `descriptors (model ${folder.fingerprint.slice(0, 19)})`,
     source: "bert",
     modelFingerprint: folder.fingerprint,
     hash,

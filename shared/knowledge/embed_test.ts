@@ -26,7 +26,8 @@ Deno.test("a shipped set embeds to one 768-d vector, the same on every run", asy
   const again = await embedDescriptorSet(la, { modelDir: tinyBert, cacheDir: freshCache() });
   assert.equal(first.vector.length, 768);
   assert.equal(first.source, "bert");
-  assert.equal(first.setId, "la");
+  assert.equal(first.descriptorSetId, "la");
+  assert.match(first.encoder, /^bert last-layer \[CLS\], mean over 15 descriptors/);
   assert.ok(first.vector.every(Number.isFinite));
   assert.ok(new Set(first.vector).size > 700, "entries differ from each other");
   assert.deepEqual(again.vector, first.vector);

@@ -10,12 +10,18 @@ import { KNOWLEDGE_DIM } from "./bert_folder.ts";
 
 const hashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 
-/** A knowledge vector with what it was made from (written out: explicit public types). */
+/**
+ * A knowledge vector with what it was made from (written out: explicit public types). Its fields
+ * are a superset of the model folder's `knowledge.json` (gpu-worker/checkpoint/model_manifest.ts
+ * `KnowledgeFileSchema`), so a record can be stored there as it is.
+ */
 export interface KnowledgeRecord {
   schema: "llmseg.knowledge/v1";
-  setId: string;
-  /** `descriptorSetHash` of the set. */
-  setHash: string;
+  descriptorSetId: string;
+  /** `descriptorSetHash()` of the set. */
+  descriptorSetHash: string;
+  /** How the vector was computed, in words. */
+  encoder: string;
   /**
    * `bert`: mean [CLS] vector of a BERT model folder; `stand-in`: a fixed vector seeded by the set
    * hash, used where no BERT weights are available (METHOD.md 3.3 allows it; a documented deviation).
@@ -32,8 +38,9 @@ export interface KnowledgeRecord {
 /** Validates a {@link KnowledgeRecord}. */
 export const knowledgeRecordSchema: z.ZodType<KnowledgeRecord> = z.object({
   schema: z.literal("llmseg.knowledge/v1"),
-  setId: z.string().min(1),
-  setHash: hashSchema,
+  descriptorSetId: z.string().min(1),
+  descriptorSetHash: hashSchema,
+  encoder: z.string().min(1),
   source: z.enum(["bert", "stand-in"]),
   modelFingerprint: hashSchema.optional(),
   hash: hashSchema,

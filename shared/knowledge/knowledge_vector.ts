@@ -34,8 +34,10 @@ export function standInKnowledge(set: DescriptorSet): KnowledgeVector {
   const setHash = descriptorSetHash(set);
   const rng = new Rng(Number.parseInt(setHash.slice(7, 15), 16));
   return {
-    setId: set.id,
-    setHash,
+    descriptorSetId: set.id,
+    descriptorSetHash: setHash,
+    encoder: "fixed N(0, 0.5²) stand-in seeded by the descriptor set hash (no BERT folder; " +
+      "METHOD.md 3.3)",
     source: "stand-in",
     hash: contentHash(`${setHash}\nstand-in`),
     vector: Float32Array.from({ length: KNOWLEDGE_DIM }, () => STAND_IN_STD * rng.normal()),

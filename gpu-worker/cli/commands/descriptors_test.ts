@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadDescriptorSet, readKnowledgeRecord } from "@llmseg/shared";
 import { startFakeOpenAI } from "../../../shared/knowledge/testing/fake_openai.ts";
 import { buildTinyBert } from "../../../tests/fixtures/tiny-bert/build.ts";
+import { KnowledgeFileSchema } from "../../checkpoint/model_manifest.ts";
 
 const main = new URL("../main.ts", import.meta.url).pathname;
 const root = await Deno.makeTempDir({ prefix: "llmseg-descriptors-cli-" });
@@ -92,7 +93,10 @@ Deno.test("embed prints the 768-d vector and writes the knowledge record", async
   assert.match(run.stdout, /^brats: 768-d vector sha256:[0-9a-f]{64}$/m);
   const record = await readKnowledgeRecord(out);
   assert.equal(record?.source, "bert");
-  assert.equal(record?.setId, "brats");
+  assert.equal(record?.descriptorSetId, "brats");
+  // The record is a valid model-folder knowledge.json as the trainer reads it.
+  const asModelFile = KnowledgeFileSchema.parse(JSON.parse(await Deno.readTextFile(out)));
+  assert.deepEqual(Float32Array.from(asModelFile.vector), record?.vector);
   const missing = await llmseg(["embed", "--set", "brats"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no BERT model folder: pass --model-dir or set LLMSEG_MODEL_DIR/);
