@@ -106,3 +106,39 @@ export function affineDistance(a: Affine, b: Affine): number {
   }
   return worst;
 }
+
+/** The product `a · b` of two affines. */
+export function multiplyAffines(a: Affine, b: Affine): Affine {
+  const row = (r: number): [number, number, number, number] =>
+    [0, 1, 2, 3].map((c) =>
+      a[r][0] * b[0][c] + a[r][1] * b[1][c] + a[r][2] * b[2][c] + a[r][3] * b[3][c]
+    ) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+  return [row(0), row(1), row(2), [0, 0, 0, 1]];
+}
+
+/** The inverse of an affine (3x3 part by cofactors, then the translation). */
+export function invertAffine(affine: Affine): Affine {
+  const [[a, b, c], [d, e, f], [g, h, i]] = affine;
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) {
+    throw new RangeError("affine is singular (a voxel axis has no extent in the world)");
+  }
+  const m = [
+    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
+    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
+    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
+  ];
+  const t = [affine[0][3], affine[1][3], affine[2][3]];
+  const row = (r: number): [number, number, number, number] => [
+    m[r][0],
+    m[r][1],
+    m[r][2],
+    -(m[r][0] * t[0] + m[r][1] * t[1] + m[r][2] * t[2]),
+  ];
+  return [row(0), row(1), row(2), [0, 0, 0, 1]];
+}

@@ -17,3 +17,6 @@ export { spacingAffine } from "./affine.ts";
 export { voxelTypeOf } from "./voxel_type.ts";
 export { type AxisCodes, axisCodes, reorient } from "./orient.ts";
 export { describeVolume, type VolumeDescription } from "./describe.ts";
+export { type Grid, type Interpolation, resampleToGrid, resampleToSpacing } from "./resample.ts";
+export { cropOrPad, foregroundBox, padToAtLeast, type VoxelBox } from "./crop_pad.ts";
+export { windowIntensities } from "./window.ts";
