@@ -3,7 +3,8 @@ import { UserError } from "../errors.ts";
 import { sharedData, sharedDataPath } from "../testing/data.ts";
 import { readVolume } from "../volume/mod.ts";
 import { listCases } from "./cases.ts";
-import { parseDatasetDescription, SplitSpec } from "./description.ts";
+import { parseDatasetDescription, SplitSpec, TASK_NORMALIZATION } from "./description.ts";
+import { openDataset } from "./open.ts";
 import { loadCase } from "./load.ts";
 import { splitCases } from "./split.ts";
 import { writeSyntheticDataset } from "./synthetic.ts";
@@ -185,5 +186,31 @@ Deno.test({
     assert.equal(hip.id, "hippocampus_001");
     assert.deepEqual(hip.label!.shape, [35, 51, 35]);
     assert.equal(hip.label!.data.reduce((s, x) => s + x, 0), 2948);
+  },
+});
+
+Deno.test({
+  name: "openDataset splits the LA list like the lineage and records the h5 spacing",
+  ignore: !sharedData,
+  async fn() {
+    const dataset = await openDataset(parseDatasetDescription({
+      source: {
+        layout: "h5-list",
+        root: sharedDataPath("la2018"),
+        list: "cases.list",
+        spacing: [0.625, 0.625, 0.625],
+      },
+      split: { labelled: 4, test: 4 },
+      normalization: TASK_NORMALIZATION.la,
+    }, "la"));
+    const listed = (await Deno.readTextFile(sharedDataPath("la2018/cases.list"))).trim().split(
+      "\n",
+    );
+    assert.deepEqual(dataset.split.labelled.map((c) => c.id), listed.slice(0, 4));
+    assert.deepEqual(dataset.split.test.map((c) => c.id), listed.slice(12));
+    assert.equal(dataset.split.unlabelled.length, 8);
+    const first = await dataset.load(dataset.split.test[0]);
+    assert.deepEqual(first.image.spacing, [0.625, 0.625, 0.625]);
+    assert.deepEqual(first.label!.spacing, [0.625, 0.625, 0.625]);
   },
 });

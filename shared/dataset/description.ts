@@ -30,6 +30,9 @@ export const H5ListLayout = z.object({
   testList: z.string().min(1).optional(),
   /** Path of a case's file relative to root; `{id}` is replaced by the case id. */
   file: z.string().includes("{id}").default("{id}/mri_norm2.h5"),
+  /** Voxel size in mm to record for the volumes, which HDF5 files do not store (LA: 0.625). */
+  spacing: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()])
+    .optional(),
 });
 export type H5ListLayout = z.infer<typeof H5ListLayout>;
 
