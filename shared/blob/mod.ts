@@ -4,3 +4,4 @@ export { fsBlobStore } from "./fs.ts";
 export { s3BlobStore, type S3BlobStoreOptions } from "./s3.ts";
 export { downloadFolder, uploadFolder } from "./folders.ts";
 export { blobKeys, resultFiles } from "./keys.ts";
+export { blobStoreFromEnv } from "./from_env.ts";

@@ -1,6 +1,5 @@
 import { ModelVersion } from "../contracts/models.ts";
 import { getDocument } from "./documents.ts";
-import { newId } from "./ids.ts";
 import { keys } from "./keys.ts";
 import type { RedisClient } from "./redis.ts";
 
@@ -8,30 +7,33 @@ import type { RedisClient } from "./redis.ts";
 export class ModelRegistry {
   constructor(private readonly redis: RedisClient) {}
 
-  /** Records a new version; written once, never updated. */
+  /**
+   * Records a new version under `id` (the worker derives it from the training job, so a
+   * redelivered job cannot register twice); written once, never updated.
+   */
   async create(
     tenantId: string,
+    id: string,
     lineage: ModelVersion["lineage"],
-    blobPrefix: (modelId: string) => string,
+    blobPrefix: string,
   ): Promise<ModelVersion> {
-    const id = newId("model");
     const version = Number(await this.redis.send("INCR", keys.modelSequence(tenantId)));
     const model: ModelVersion = {
       id,
       tenantId,
       version,
       lineage,
-      blobPrefix: blobPrefix(id),
+      blobPrefix,
       createdAt: new Date().toISOString(),
     };
-    // SET NX: a version id is never overwritten.
+    // SET NX: a version is never overwritten; a second create answers the first version.
     const stored = await this.redis.send(
       "SET",
       keys.model(tenantId, id),
       JSON.stringify(ModelVersion.parse(model)),
       "NX",
     );
-    if (stored === null) throw new Error(`model ${id} already exists`);
+    if (stored === null) return (await this.get(tenantId, id))!;
     await this.redis.send("ZADD", keys.models(tenantId), version, id);
     return model;
   }

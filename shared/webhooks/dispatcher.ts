@@ -182,3 +182,19 @@ export class WebhookDispatcher {
     }
   }
 }
+
+/** Runs `dispatcher.tick()` every `intervalMs` until `signal` aborts; errors are logged, not fatal. */
+export async function runDispatcher(
+  dispatcher: WebhookDispatcher,
+  signal: AbortSignal,
+  intervalMs = 500,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await dispatcher.tick();
+    } catch (error) {
+      console.error(`webhooks: dispatch failed: ${(error as Error).message}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -7,5 +7,6 @@ export {
   type DispatcherOptions,
   emitWebhookEvent,
   listDeliveries,
+  runDispatcher,
   WebhookDispatcher,
 } from "./dispatcher.ts";

@@ -139,3 +139,113 @@ export async function filesUnder(dir: string): Promise<string[]> {
   }
   return found;
 }
+
+/** A worker process (`gpu-worker/worker/main.ts`) started by a test, with its log kept. */
+export interface WorkerProcess {
+  child: Deno.ChildProcess;
+  log(): string;
+  /** SIGKILL, as a crash would: no cleanup, no ack. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+}
+
+const repoRoot = new URL("../../", import.meta.url).pathname;
+
+/** Spawns a worker process against the service's Redis and blob folder. */
+export function spawnWorker(service: Service, env: Record<string, string> = {}): WorkerProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "gpu-worker/worker/main.ts"],
+    cwd: repoRoot,
+    env: {
+      REDIS_URL: service.redisServer.url,
+      LLMSEG_BLOB_DIR: service.blobRoot,
+      LLMSEG_HEARTBEAT_MS: "300",
+      LLMSEG_WEBHOOK_ALLOW_LOOPBACK: "1",
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const end = async (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch { /* already exited */ }
+    await child.status;
+    await drained;
+  };
+  return { child, log: () => text, kill: () => end("SIGKILL"), stop: () => end("SIGTERM") };
+}
+
+/** One Server-Sent Event as received. */
+export interface ReceivedEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/** Reads a job's SSE stream to its end (the server closes it after a final status). */
+export async function readEvents(
+  service: Service,
+  key: string,
+  jobId: string,
+  lastEventId?: string,
+  onEvent?: (event: ReceivedEvent) => void,
+): Promise<ReceivedEvent[]> {
+  const headers: Record<string, string> = { accept: "text/event-stream" };
+  if (lastEventId) headers["last-event-id"] = lastEventId;
+  const res = await api(service, key, `/v1/jobs/${jobId}/events`, { headers });
+  if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
+  const events: ReceivedEvent[] = [];
+  let buffer = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body!) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event: ReceivedEvent = { data: "" };
+      for (const line of block.split("\n")) {
+        const [field, ...rest] = line.split(":");
+        const value = rest.join(":").replace(/^ /, "");
+        if (field === "id") event.id = value;
+        else if (field === "event") event.event = value;
+        else if (field === "data") event.data += value;
+      }
+      events.push(event);
+      onEvent?.(event);
+    }
+  }
+  return events;
+}
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Training overrides small enough for a test: one network, batch 1, a checkpoint every 2 steps. */
+export const tinyTraining = {
+  mode: "supervised",
+  batchSize: 1,
+  labeledBatchSize: 1,
+  validateEvery: 0,
+  checkpointEvery: 2,
+};

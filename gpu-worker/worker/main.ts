@@ -1,0 +1,70 @@
+/**
+ * The worker process: `deno run -A gpu-worker/worker/main.ts`. Consumes the job streams of the
+ * Redis at `REDIS_URL` (several processes on several machines share them through the consumer
+ * group) and delivers webhooks. Settings (environment):
+ *
+ * - `REDIS_URL` (default `redis://127.0.0.1:6379`)
+ * - blob store: see `shared/blob/from_env.ts` (`LLMSEG_BLOB_DIR` or `LLMSEG_S3_*`)
+ * - `LLMSEG_WORK_DIR` scratch root (default the system temp folder)
+ * - `LLMSEG_HEARTBEAT_MS` (10000), `LLMSEG_MAX_DELIVERIES` (3)
+ * - `LLMSEG_WEBHOOK_ALLOW_LOOPBACK=1` lets webhooks reach loopback over http (tests, local use)
+ */
+import { blobStoreFromEnv } from "../../shared/blob/from_env.ts";
+import { UserError } from "../../shared/errors.ts";
+import { connectTcp } from "../../shared/queue/tcp.ts";
+import { runDispatcher, WebhookDispatcher } from "../../shared/webhooks/dispatcher.ts";
+import { coreRunners } from "./runners.ts";
+import { consumerName, QueueWorker } from "./worker.ts";
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UserError("bad_option", `${name}=${raw}: expected a positive number`);
+  }
+  return value;
+}
+
+/** Runs one worker and one webhook dispatcher until `signal` aborts. */
+export async function runWorkerProcess(signal: AbortSignal): Promise<void> {
+  const url = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
+  const redis = await connectTcp(url);
+  const dispatchRedis = await connectTcp(url);
+  const allowLoopback = Deno.env.get("LLMSEG_WEBHOOK_ALLOW_LOOPBACK") === "1";
+  const consumer = consumerName();
+  const worker = new QueueWorker({
+    redis,
+    blob: blobStoreFromEnv(),
+    consumer,
+    runners: coreRunners,
+    workRoot: Deno.env.get("LLMSEG_WORK_DIR") ?? Deno.env.get("TMPDIR") ?? "/tmp",
+    heartbeatMs: numberFromEnv("LLMSEG_HEARTBEAT_MS", 10_000),
+    maxDeliveries: numberFromEnv("LLMSEG_MAX_DELIVERIES", 3),
+  });
+  const dispatcher = new WebhookDispatcher(dispatchRedis, {
+    policy: { allowLoopback, allowHttp: allowLoopback },
+  });
+  console.error(`worker ${consumer}: consuming q:train, q:infer, q:evaluate on ${url}`);
+  try {
+    await Promise.all([worker.run(signal), runDispatcher(dispatcher, signal)]);
+  } finally {
+    await redis.close();
+    await dispatchRedis.close();
+  }
+}
+
+if (import.meta.main) {
+  const controller = new AbortController();
+  for (const name of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(name, () => controller.abort());
+  }
+  try {
+    await runWorkerProcess(controller.signal);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    console.error(`worker: ${error.message}`);
+    Deno.exit(2);
+  }
+  Deno.exit(0);
+}

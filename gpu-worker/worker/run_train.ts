@@ -1,0 +1,109 @@
+import { downloadFolder, uploadFolder } from "../../shared/blob/folders.ts";
+import { blobKeys } from "../../shared/blob/keys.ts";
+import type { ProgressEvent } from "../../shared/contracts/events.ts";
+import { ModelRegistry } from "../../shared/queue/models.ts";
+import { CHECKPOINT_FILE, train } from "../training/mod.ts";
+import type { ProgressEvent as TrainProgress, TrainConfig } from "../training/mod.ts";
+import type { JobContext, JobOutcome } from "./context.ts";
+import { materializeDataset } from "./materialize.ts";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Maps the learning core's progress to a job event. */
+function toJobEvent(event: TrainProgress): ProgressEvent {
+  if (event.kind === "iteration") {
+    return {
+      type: "progress",
+      progress: event.iteration / event.maxIterations,
+      phase: "train",
+      iteration: event.iteration,
+      loss: event.loss,
+    };
+  }
+  if (event.kind === "validation") {
+    return {
+      type: "progress",
+      progress: 0,
+      phase: "validate",
+      iteration: event.iteration,
+      dice: event.dice,
+    };
+  }
+  return { type: "progress", progress: 0, phase: "checkpoint", iteration: event.iteration };
+}
+
+/**
+ * Training job: the CLI's `train` with the job's preset and overrides. Every checkpoint the core
+ * writes is copied to the blob store (`tenants/{tid}/jobs/{jid}/checkpoint/`) before the
+ * `checkpoint` event is announced, so a worker that reclaims the job downloads it and resumes.
+ * The finished model folder becomes an immutable model version with its lineage.
+ */
+export async function runTrain(context: JobContext): Promise<JobOutcome> {
+  const { job, blob, redis, workDir } = context;
+  if (job.request.kind !== "train") throw new Error(`runTrain got a ${job.request.kind} job`);
+  const request = job.request;
+  const out = `${workDir}/model`;
+  const checkpointPrefix = blobKeys.checkpoint(job.tenantId, job.id);
+  await downloadFolder(blob, checkpointPrefix, out);
+  const resume = await exists(`${out}/${CHECKPOINT_FILE}`);
+  const data = request.datasetId
+    ? await materializeDataset(redis, blob, job.tenantId, request.datasetId, `${workDir}/data`)
+    : undefined;
+
+  // `onProgress` is synchronous: chain the async work so events stay in order and uploads finish.
+  let pending: Promise<void> = context.progress({
+    type: "progress",
+    progress: 0,
+    phase: resume ? "resume" : "start",
+  });
+  const onProgress = (event: TrainProgress): void => {
+    pending = pending.then(async () => {
+      if (event.kind === "checkpoint") await uploadFolder(blob, out, checkpointPrefix);
+      await context.progress(toJobEvent(event));
+    });
+  };
+  const result = await train(
+    {
+      preset: request.preset,
+      overrides: request.overrides as Partial<TrainConfig>,
+      data,
+      out,
+      resume,
+    },
+    { onProgress, signal: context.signal },
+  );
+  await pending;
+  context.signal.throwIfAborted();
+
+  // Deterministic id: a redelivered job that already registered its model finds it again.
+  const modelId = `model_${job.id.replace(/^job_/, "")}`;
+  const registry = new ModelRegistry(redis);
+  let model = await registry.get(job.tenantId, modelId);
+  if (!model) {
+    await uploadFolder(blob, out, blobKeys.model(job.tenantId, modelId));
+    const metrics: Record<string, number> = {
+      iterations: result.iterations,
+      finalLoss: result.finalLoss,
+    };
+    if (result.validationDice !== undefined) metrics.validationDice = result.validationDice;
+    model = await registry.create(job.tenantId, modelId, {
+      jobId: job.id,
+      datasetId: request.datasetId,
+      descriptorSetId: request.descriptorSetId,
+      config: result.config,
+      metrics,
+    }, blobKeys.model(job.tenantId, modelId));
+  }
+  const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2));
+  await blob.put(blobKeys.result(job.tenantId, job.id, "metrics"), json(model.lineage.metrics));
+  const { blobPrefix: _prefix, ...publicModel } = model;
+  await blob.put(blobKeys.result(job.tenantId, job.id, "model"), json(publicModel));
+  return { results: ["metrics", "model"], modelId };
+}
