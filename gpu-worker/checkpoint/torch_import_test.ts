@@ -5,7 +5,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { UserError } from "@llmseg/shared";
-import { createNetwork } from "../networks/network.ts";
+import { torchConvToTfjs, torchDeconvToTfjs } from "../networks/layers.ts";
+import { createNetwork, type SegmentationNetwork } from "../networks/network.ts";
 import { decodeSafetensors, type SafetensorsFile, toFloat32 } from "./safetensors.ts";
 import { loadState, stateToEntries } from "./state.ts";
 import { importTorchWeights } from "./torch_import.ts";
@@ -49,6 +50,72 @@ Deno.test("imported UA-MT V-Net matches PyTorch to 1e-4 in eval and train mode",
   tf.dispose([x, evalOut, trainOut]);
   net.dispose();
   noDropout.dispose();
+});
+
+/**
+ * Gradients of sum(train-mode logits · probe) for the fixture's parameters, against PyTorch's
+ * float64 gradients (probe[n, c, d, h, w] = sin(0.01 · flat NCDHW index)).
+ */
+function assertGradientsMatch(net: SegmentationNetwork, prefix: string): void {
+  const x = ndhwc("input");
+  const [n, sx, sy, sz] = x.shape;
+  const count = n * 2 * sx * sy * sz;
+  const probeNcdhw = tf.tensor(Float32Array.from({ length: count }, (_, i) => Math.sin(0.01 * i)), [
+    n,
+    2,
+    sx,
+    sy,
+    sz,
+  ]);
+  const probe = tf.transpose(probeNcdhw, [0, 2, 3, 4, 1]);
+  const state = net.namedState();
+  const expected = [...io.tensors].filter(([key]) => key.startsWith(`${prefix}_grad.`));
+  assert.ok(expected.length >= 5);
+  const variables = expected.map(([key]) => state.get(key.slice(prefix.length + 6))!);
+  const { grads } = tf.variableGrads(
+    () => tf.sum(tf.mul(net.apply(x, { training: true }), probe)) as tf.Scalar,
+    variables,
+  );
+  for (const [i, [key, entry]] of expected.entries()) {
+    const values = toFloat32(entry);
+    const [d0, d1, k] = entry.shape;
+    const reference = entry.shape.length !== 5
+      ? values
+      : key.includes("_up.conv.0.weight")
+      ? torchDeconvToTfjs(values, d0, d1)
+      : torchConvToTfjs(values, d0, d1, k);
+    const ours = grads[variables[i].name].dataSync();
+    const scale = Math.max(...reference.map(Math.abs));
+    const error = Math.max(...reference.map((r, j) => Math.abs(r - ours[j])));
+    assert.ok(error <= 1e-3 * scale, `${key}: max error ${error} vs scale ${scale}`);
+  }
+  tf.dispose([x, probeNcdhw, probe, ...Object.values(grads)]);
+}
+
+Deno.test("V-Net gradients in train mode match PyTorch (BN from moments, matMul up-conv)", async () => {
+  const imported = importTorchWeights(
+    await read("vnet_weights.safetensors"),
+    "vnet",
+    "vnet_weights",
+  );
+  const net = createNetwork({ ...imported.config, dropout: false }, 0);
+  loadState(net.namedState(), stateToEntries(imported.namedState()), "copy");
+  assertGradientsMatch(net, "vnet");
+  imported.dispose();
+  net.dispose();
+});
+
+Deno.test("3D U-Net gradients match PyTorch (instance norm, trilinear up-sampling, concat)", async () => {
+  const imported = importTorchWeights(
+    await read("unet3d_weights.safetensors"),
+    "unet3d",
+    "unet3d_weights",
+  );
+  const net = createNetwork({ ...imported.config, dropout: false }, 0);
+  loadState(net.namedState(), stateToEntries(imported.namedState()), "copy");
+  assertGradientsMatch(net, "unet3d");
+  imported.dispose();
+  net.dispose();
 });
 
 Deno.test("BCP encoder./decoder. and DataParallel module. prefixes import to the same network", async () => {
