@@ -26,8 +26,9 @@ export type EvaluationResult = MaskMetrics | PerLabelMetrics;
 
 export interface EvaluateOptions {
   /**
-   * `voxel` (default, as the papers' tables): unit spacing. `header`: the label volume's spacing,
-   * so distances are in millimetres; the prediction must then have the same spacing.
+   * `voxel` (default, as the papers' tables): unit spacing. `header`: the voxel size from the
+   * files' headers, so distances are in millimetres. HDF5 stores none, so an h5 label takes the
+   * prediction's; two headers must agree.
    */
   spacing?: "voxel" | "header";
   /**
@@ -82,8 +83,8 @@ export function evaluateMasks(
   label: Volume,
   options: EvaluateOptions = {},
 ): EvaluationResult {
-  checkSameGrid(pred, label, options.spacing ?? "voxel");
-  const spacing: Shape3 = options.spacing === "header" ? [...label.spacing] : [1, 1, 1];
+  checkSameGrid(pred, label);
+  const spacing: Shape3 = options.spacing === "header" ? headerSpacing(pred, label) : [1, 1, 1];
   if (options.labels) return perLabel(pred, label, options.labels, spacing);
   const predValues = nonZeroValues(pred.data);
   const labelValues = nonZeroValues(label.data);
@@ -152,7 +153,7 @@ function describe(volume: Volume, role: string): string {
   return volume.source ? `${role} ${volume.source.path}` : role;
 }
 
-function checkSameGrid(pred: Volume, label: Volume, spacing: "voxel" | "header"): void {
+function checkSameGrid(pred: Volume, label: Volume): void {
   for (const [volume, role] of [[pred, "prediction"], [label, "label"]] as const) {
     if (volume.channels !== 1) {
       throw new UserError(
@@ -168,15 +169,26 @@ function checkSameGrid(pred: Volume, label: Volume, spacing: "voxel" | "header")
         `${describe(label, "label")} has shape ${label.shape.join("x")}`,
     );
   }
-  const differentSpacing = pred.spacing.some((s, axis) =>
-    Math.abs(s - label.spacing[axis]) > 1e-4 * Math.max(1, Math.abs(s))
-  );
-  if (spacing === "header" && differentSpacing) {
-    throw new UserError(
-      "spacing_mismatch",
-      `${describe(pred, "prediction")} has spacing ${pred.spacing.join("x")} mm but ` +
-        `${describe(label, "label")} has ${label.spacing.join("x")} mm; ` +
-        "--spacing header needs both on the same grid",
+}
+
+/**
+ * The voxel size in mm: from the volumes whose file stores one (NIfTI, or an in-memory volume),
+ * which must agree; the label's recorded spacing when neither does (both HDF5).
+ */
+function headerSpacing(pred: Volume, label: Volume): Shape3 {
+  const stored = [label, pred].filter((volume) => volume.source?.format !== "hdf5");
+  if (stored.length === 2) {
+    const differ = pred.spacing.some((s, axis) =>
+      Math.abs(s - label.spacing[axis]) > 1e-4 * Math.max(1, Math.abs(s))
     );
+    if (differ) {
+      throw new UserError(
+        "spacing_mismatch",
+        `${describe(pred, "prediction")} has spacing ${pred.spacing.join("x")} mm but ` +
+          `${describe(label, "label")} has ${label.spacing.join("x")} mm; ` +
+          "--spacing header needs both on the same grid",
+      );
+    }
   }
+  return [...(stored[0] ?? label).spacing];
 }

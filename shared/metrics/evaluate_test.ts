@@ -148,3 +148,11 @@ Deno.test("evaluateMasks with fixed labels gives those keys even for binary data
   assertMetrics(result.labels["1"], vectorOneMetrics, 5e-11);
   assert.deepEqual(result.labels["2"], { dice: 0, jaccard: 0, hd95: 0, asd: 0 });
 });
+
+Deno.test("with header spacing an HDF5 label (no stored spacing) takes the prediction's", () => {
+  const [a, b] = vectorOne(1, 1);
+  const pred = volume(shape, a, [0.5, 0.5, 0.5], "pred.nii.gz");
+  const label: Volume = { ...volume(shape, b), source: { path: "case.h5#label", format: "hdf5" } };
+  const mm = evaluateMasks(pred, label, { spacing: "header" }) as MaskMetrics;
+  assertMetrics(mm, { ...vectorOneMetrics, hd95: 1, asd: vectorOneMetrics.asd * 0.5 }, 5e-11);
+});

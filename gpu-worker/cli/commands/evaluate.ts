@@ -29,7 +29,7 @@ lineage's convention). Masks with several label values are evaluated per label.
   --label-dir <dir>      folder of references: {case}.nii.gz, {case}.nii, {case}.h5 or
                          {case}/mri_norm2.h5 (the h5 dataset 'label')
   --spacing voxel|header distances in voxels (default, as the papers' tables) or in mm from the
-                         label's header
+                         files' headers (an .h5 label, which stores none, takes the prediction's)
   --labels <1,2,...>     evaluate exactly these label values
   --json                 print one JSON object
   --csv <file>           with --pred-dir: write the per-case table, mean and std as CSV`;
