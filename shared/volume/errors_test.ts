@@ -140,7 +140,7 @@ Deno.test("a gzip bomb stops at the size limit instead of inflating", async () =
     "bomb.nii.gz",
     /16 MiB/,
   );
-  // A small honest header followed by a long tail: only the declared bytes are inflated.
+  // A small honest header followed by an 8 MiB tail: inflating stops 1 MiB past the declared size.
   const tail = new Uint8Array(352 + 120 + 8 * 1024 ** 2);
   tail.set(encodeNifti(small, { gzip: false }));
   const read = await decodeVolume(gzipSync(tail), "tail.nii.gz", { limits });

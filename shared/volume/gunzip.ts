@@ -5,17 +5,22 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** Most trailing bytes inflated past the declared size to reach the gzip checksum. */
+const TAIL_LIMIT = 1024 ** 2;
+
 /**
- * Inflates at most `count` bytes of a gzip stream with the runtime's native decoder, then stops.
+ * Inflates at most `count` bytes of a gzip stream with the runtime's native decoder.
  *
  * Callers pass the size the file's header declares (already checked against the limits), so a gzip
- * bomb never inflates past it: whatever follows is not decompressed at all. The result is shorter
- * than `count` when the stream ends early; the caller reports that as truncation.
+ * bomb never inflates far past it. With `checkTail`, reading goes on to the end of the stream (at
+ * most 1 MiB more, discarded) so the decoder verifies the CRC and damaged data is refused. The
+ * result is shorter than `count` when the stream ends early; the caller reports that as truncation.
  */
 export async function gunzipUpTo(
   bytes: Uint8Array,
   name: string,
   count: number,
+  checkTail = false,
 ): Promise<Uint8Array> {
   const out = new Uint8Array(count);
   let filled = 0;
@@ -28,6 +33,11 @@ export async function gunzipUpTo(
       const take = Math.min(value.length, count - filled);
       out.set(take === value.length ? value : value.subarray(0, take), filled);
       filled += take;
+    }
+    for (let tail = 0; checkTail && filled === count && tail <= TAIL_LIMIT;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      tail += value.length;
     }
   } catch (error) {
     // A truncated or corrupt stream: report what was inflated so far as the problem's context.

@@ -11,7 +11,8 @@ const HEADER_PREFIX = 544;
  * Decodes a `.nii` or `.nii.gz` file held in memory.
  *
  * The header is read first (from an inflated prefix for gzip), its dims checked against `limits`,
- * and only then is the voxel data inflated, never past the size the header declares. Values are
+ * and only then is the voxel data inflated, at most 1 MiB past the size the header declares (to
+ * reach the gzip checksum, so damaged data is refused). Values are
  * scaled by `scl_slope`/`scl_inter` (to float32, float64 for float64 files) unless the slope is
  * NaN or 0. A 4-D file's dim[4] becomes `channels`. Data keeps NIfTI's i-fastest order.
  *
@@ -28,7 +29,7 @@ export async function decodeNifti(
   const prefix = gzip ? await gunzipPrefix(bytes, name, HEADER_PREFIX) : bytes;
   const header = parseNiftiHeader(prefix, name, limits);
   const need = header.voxOffset + header.dataBytes;
-  const raw = gzip ? await gunzipUpTo(bytes, name, need) : bytes;
+  const raw = gzip ? await gunzipUpTo(bytes, name, need, true) : bytes;
   if (raw.length < need) {
     throw volumeError(
       name,
