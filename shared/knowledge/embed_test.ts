@@ -20,18 +20,25 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
 
-Deno.test("a shipped set embeds to one 768-d vector, the same on every run", async () => {
+Deno.test("each shipped set embeds to one 768-d vector, the same on every run", async () => {
+  for (const id of ["la", "pancreas", "brats", "hippocampus"]) {
+    const set = await loadDescriptorSet(id);
+    const first = await embedDescriptorSet(set, { modelDir: tinyBert, cacheDir: freshCache() });
+    const again = await embedDescriptorSet(set, { modelDir: tinyBert, cacheDir: freshCache() });
+    assert.equal(first.vector.length, 768);
+    assert.ok(first.vector.every(Number.isFinite));
+    assert.deepEqual(again.vector, first.vector, id);
+    assert.equal(again.hash, first.hash);
+  }
+});
+
+Deno.test("the embedding records its set, source and encoder", async () => {
   const la = await loadDescriptorSet("la");
   const first = await embedDescriptorSet(la, { modelDir: tinyBert, cacheDir: freshCache() });
-  const again = await embedDescriptorSet(la, { modelDir: tinyBert, cacheDir: freshCache() });
-  assert.equal(first.vector.length, 768);
   assert.equal(first.source, "bert");
   assert.equal(first.descriptorSetId, "la");
   assert.match(first.encoder, /^bert last-layer \[CLS\], mean over 15 descriptors/);
-  assert.ok(first.vector.every(Number.isFinite));
   assert.ok(new Set(first.vector).size > 700, "entries differ from each other");
-  assert.deepEqual(again.vector, first.vector);
-  assert.equal(again.hash, first.hash);
 });
 
 Deno.test("the vector is the mean over descriptors: order-free, and set-specific", async () => {
@@ -45,6 +52,24 @@ Deno.test("the vector is the mean over descriptors: order-free, and set-specific
   assert.notEqual(a.hash, b.hash);
   assert.ok(maxAbsDiff(a.vector, b.vector) < 1e-5);
   assert.ok(maxAbsDiff(a.vector, c.vector) > 1e-2);
+});
+
+Deno.test("descriptors longer than BERT's 512 positions are truncated, not refused", async () => {
+  const la = await loadDescriptorSet("la");
+  // About 1000 words: well over 512 WordPiece tokens, which the tiny model (like BERT) cannot take.
+  const long: DescriptorSet = { ...la, descriptors: [la.descriptors.join(" ")] };
+  const embedded = await embedDescriptorSet(long, { modelDir: tinyBert, cacheDir: freshCache() });
+  assert.equal(embedded.vector.length, 768);
+  assert.ok(embedded.vector.every(Number.isFinite));
+  const { AutoModel, AutoTokenizer, env } = await import("@huggingface/transformers");
+  env.localModelPath = `${root}/`;
+  const tokenizer = await AutoTokenizer.from_pretrained("tiny-bert");
+  const model = await AutoModel.from_pretrained("tiny-bert", { dtype: "fp32" });
+  try {
+    await assert.rejects(() => model(tokenizer(long.descriptors[0])), /Non-zero status code/);
+  } finally {
+    await model.dispose();
+  }
 });
 
 Deno.test("a second embedding of the same set under the same model comes from the cache", async () => {

@@ -26,6 +26,7 @@ export {
   knowledgeRecordSchema,
   type KnowledgeVector,
   readKnowledgeRecord,
+  toKnowledgeRecord,
   writeKnowledgeRecord,
 } from "./knowledge_record.ts";
 export {
