@@ -61,15 +61,18 @@ interface Box {
   hi: Shape3;
 }
 
-function boundingBox(a: Int32Array, b: Int32Array, shape: Shape3): Box {
-  const lo: Shape3 = [...shape];
+function boundingBox(a: Int32Array, b: Int32Array, [X, Y, Z]: Shape3): Box {
+  const lo: Shape3 = [X, Y, Z];
   const hi: Shape3 = [0, 0, 0];
+  const at = new Int32Array(3); // (i, j, k) of the current voxel, reused
   for (const list of [a, b]) {
     for (const v of list) {
-      const ijk = coordinates(v, shape);
+      at[0] = v % X;
+      at[1] = Math.floor(v / X) % Y;
+      at[2] = Math.floor(v / (X * Y));
       for (let axis = 0; axis < 3; axis++) {
-        lo[axis] = Math.min(lo[axis], ijk[axis]);
-        hi[axis] = Math.max(hi[axis], ijk[axis] + 1);
+        lo[axis] = Math.min(lo[axis], at[axis]);
+        hi[axis] = Math.max(hi[axis], at[axis] + 1);
       }
     }
   }
@@ -85,38 +88,32 @@ function distancesToSurface(
   spacing: Shape3,
 ): Float64Array {
   const boxShape: Shape3 = [box.hi[0] - box.lo[0], box.hi[1] - box.lo[1], box.hi[2] - box.lo[2]];
-  const inBox = (v: number): number => {
-    const [i, j, k] = coordinates(v, shape);
-    return (i - box.lo[0]) + boxShape[0] * ((j - box.lo[1]) + boxShape[1] * (k - box.lo[2]));
-  };
   const features = new Uint8Array(boxShape[0] * boxShape[1] * boxShape[2]);
-  for (const v of to) features[inBox(v)] = 1;
-  const squared = squaredDistancesAt(features, boxShape, spacing, from.map(inBox));
+  for (const v of indicesInBox(to, box, shape)) features[v] = 1;
+  const squared = squaredDistancesAt(features, boxShape, spacing, indicesInBox(from, box, shape));
   return squared.map(Math.sqrt);
 }
 
-function coordinates(v: number, [X, Y]: Shape3): Shape3 {
-  return [v % X, Math.floor(v / X) % Y, Math.floor(v / (X * Y))];
+/** Linear indices of a grid of `shape` re-expressed in the grid of the sub-box `box`. */
+function indicesInBox(voxels: Int32Array, { lo, hi }: Box, [X, Y]: Shape3): Int32Array {
+  const bx = hi[0] - lo[0], by = hi[1] - lo[1];
+  return voxels.map((v) => {
+    const i = v % X, j = Math.floor(v / X) % Y, k = Math.floor(v / (X * Y));
+    return (i - lo[0]) + bx * ((j - lo[1]) + by * (k - lo[2]));
+  });
 }
 
 /**
  * Reorders voxel indices to numpy's C order of an (i, j, k) array (k fastest), the order in which
  * medpy's `dt[border]` lists them, so that `np.mean`'s pairwise sum sees the same sequence.
  */
-function inNumpyOrder(voxels: Int32Array, shape: Shape3): Int32Array {
-  const [, Y, Z] = shape;
-  const keys = new Float64Array(voxels.length);
-  for (let n = 0; n < voxels.length; n++) {
-    const [i, j, k] = coordinates(voxels[n], shape);
-    keys[n] = (i * Y + j) * Z + k;
-  }
-  keys.sort();
-  const [X] = shape;
-  const ordered = new Int32Array(voxels.length);
-  for (let n = 0; n < keys.length; n++) {
-    const key = keys[n];
+function inNumpyOrder(voxels: Int32Array, [X, Y, Z]: Shape3): Int32Array {
+  const keys = Float64Array.from(voxels, (v) => {
+    const i = v % X, j = Math.floor(v / X) % Y, k = Math.floor(v / (X * Y));
+    return (i * Y + j) * Z + k;
+  }).sort();
+  return Int32Array.from(keys, (key) => {
     const k = key % Z, j = Math.floor(key / Z) % Y, i = Math.floor(key / (Y * Z));
-    ordered[n] = i + X * (j + Y * k);
-  }
-  return ordered;
+    return i + X * (j + Y * k);
+  });
 }
