@@ -115,7 +115,8 @@ async function listNnUNetFolder(
     channelsOf.set(id, files);
   }
   const ids = [...channelsOf.keys()].sort();
-  const channels = expectedChannels ?? channelsOf.get(ids[0])?.size ?? 0;
+  // A Decathlon file holds all its channels, whatever dataset.json counts.
+  const channels = perChannel ? expectedChannels ?? channelsOf.get(ids[0])?.size ?? 0 : 1;
   return ids.map((id) => {
     const files = channelsOf.get(id)!;
     const images = Array.from({ length: channels }, (_, c) => files.get(c));

@@ -90,6 +90,11 @@ Deno.test("nnU-Net listing refuses missing channels and stray file names", async
     await Deno.remove(`${dir}/imagesTr/notes.txt`);
     await Deno.writeFile(`${dir}/imagesTr/c.nii`, new Uint8Array());
     await Deno.writeFile(`${dir}/labelsTr/c.nii`, new Uint8Array());
+    // dataset.json's channel count does not apply to Decathlon files (their channels are inside).
+    await Deno.writeTextFile(
+      `${dir}/dataset.json`,
+      JSON.stringify({ channel_names: { "0": "FLAIR", "1": "T1w", "2": "T1gd", "3": "T2w" } }),
+    );
     const decathlon = await listCases({ layout: "nnunet", root: dir });
     assert.deepEqual(decathlon.map((c) => c.id), ["a_0000", "a_0001", "b_0000", "b_0001", "c"]);
     assert.deepEqual(decathlon[4], {
