@@ -52,6 +52,8 @@ export interface GenerateDescriptorsOptions {
   timeoutMs?: number;
   /** Retries after a 429, 5xx or timeout; default 3. */
   maxRetries?: number;
+  /** Cancels the request (e.g. when an HTTP client goes away): rejects with `APIUserAbortError`. */
+  signal?: AbortSignal;
 }
 
 interface ResolvedPrompt {
@@ -201,7 +203,7 @@ export async function generateDescriptors(
         { role: "user", content: prompt.text },
       ],
       response_format: zodResponseFormat(answerSchema(prompt.count), "descriptors"),
-    });
+    }, { signal: options.signal });
   } catch (error) {
     throw toUserError(error, baseURL, maxRetries);
   }

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import OpenAI from "openai";
 import { descriptorSetHash, loadDescriptorSet } from "./descriptor_set.ts";
 import { generateDescriptors, type GenerateDescriptorsOptions } from "./generate.ts";
 import { loadPrompt, renderPrompt } from "./prompts.ts";
 import { type FakeOpenAI, type FakeReply, startFakeOpenAI } from "./testing/fake_openai.ts";
 import { rejectsUserError } from "./testing/user_error.ts";
+import { UserError } from "../errors.ts";
 
 const shipped = await loadDescriptorSet("la");
 const goodAnswer: FakeReply = { json: { descriptors: shipped.descriptors } };
@@ -129,6 +131,18 @@ Deno.test("an endpoint that does not answer in time gives llm_timeout after its 
     assert.equal(error.code, "llm_timeout");
     assert.equal(fake.requests.length, 2);
     assert.ok(Date.now() - started < 4000);
+  });
+});
+
+Deno.test("a cancelled request stops at once and is not mistaken for a user error", async () => {
+  await withFake([{ delayMs: 5000 }], async (fake, options) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(
+      () => generateDescriptors({ ...options, signal: controller.signal, maxRetries: 2 }),
+      (error: Error) => error instanceof OpenAI.APIUserAbortError && !(error instanceof UserError),
+    );
+    assert.equal(fake.requests.length, 1);
   });
 });
 
