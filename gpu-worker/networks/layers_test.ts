@@ -32,22 +32,24 @@ Deno.test("matMul + depth-to-space up-conv equals tf.conv3dTranspose and has a g
 Deno.test("BatchNorm3d normalises with batch statistics and updates running stats as PyTorch", () => {
   const store = new ParameterStore(new Rng(1));
   const bn = new BatchNorm3d(store, "bn", 2);
-  const x = tf.add(
-    tf.mul(tf.randomNormal([2, 3, 3, 3, 2], 0, 1, "float32", 2), 3),
-    1,
-  ) as tf.Tensor5D;
-  const y = bn.apply(x, true);
-  const { mean, variance } = tf.moments(y, [0, 1, 2, 3]);
-  assert.ok(tf.max(tf.abs(mean)).dataSync()[0] < 1e-5);
-  assert.ok(tf.max(tf.abs(tf.sub(variance, 1))).dataSync()[0] < 1e-3);
-  const stats = tf.moments(x, [0, 1, 2, 3]);
-  const n = 2 * 27;
-  const expectedVar = tf.add(0.9, tf.mul(stats.variance, (0.1 * n) / (n - 1)));
-  assert.ok(maxAbsDiff(bn.runningMean, tf.mul(stats.mean, 0.1)) < 1e-6);
-  assert.ok(maxAbsDiff(bn.runningVar, expectedVar) < 1e-5);
-  const evalOut = bn.apply(x, false);
-  const expectedEval = tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, 1e-5)));
-  assert.ok(maxAbsDiff(evalOut, expectedEval) < 1e-5);
+  tf.tidy(() => {
+    const x = tf.add(
+      tf.mul(tf.randomNormal([2, 3, 3, 3, 2], 0, 1, "float32", 2), 3),
+      1,
+    ) as tf.Tensor5D;
+    const y = bn.apply(x, true);
+    const { mean, variance } = tf.moments(y, [0, 1, 2, 3]);
+    assert.ok(tf.max(tf.abs(mean)).dataSync()[0] < 1e-5);
+    assert.ok(tf.max(tf.abs(tf.sub(variance, 1))).dataSync()[0] < 1e-3);
+    const stats = tf.moments(x, [0, 1, 2, 3]);
+    const n = 2 * 27;
+    const expectedVar = tf.add(0.9, tf.mul(stats.variance, (0.1 * n) / (n - 1)));
+    assert.ok(maxAbsDiff(bn.runningMean, tf.mul(stats.mean, 0.1)) < 1e-6);
+    assert.ok(maxAbsDiff(bn.runningVar, expectedVar) < 1e-5);
+    const evalOut = bn.apply(x, false);
+    const expectedEval = tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, 1e-5)));
+    assert.ok(maxAbsDiff(evalOut, expectedEval) < 1e-5);
+  });
   store.dispose();
 });
 

@@ -68,8 +68,13 @@ export interface SegmentationNetwork {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { createNetwork, NetworkConfigSchema } from "./network.ts";
+ *
  * const net = createNetwork(NetworkConfigSchema.parse({ arch: "vnet", width: 4 }), 1337);
- * const logits = net.apply(tf.zeros([1, 16, 16, 16, 1]), { training: false });
+ * const x = tf.zeros([1, 16, 16, 16, 1]) as tf.Tensor5D;
+ * const logits = net.apply(x, { training: false }); // [1, 16, 16, 16, 2]
+ * net.dispose();
  * ```
  */
 export function createNetwork(

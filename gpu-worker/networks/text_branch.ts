@@ -37,12 +37,3 @@ export class TextBranch {
     this.#knowledge.dispose();
   }
 }
-
-/** Trainable parameters of the text MLP. */
-export function textBranchParameters(
-  knowledgeDim: number,
-  hidden: number,
-  channels: number,
-): number {
-  return knowledgeDim * hidden + hidden + hidden * channels + channels;
-}
