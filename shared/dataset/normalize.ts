@@ -14,13 +14,13 @@ import type { Normalization } from "./description.ts";
 export function normalizeImage(image: Volume, normalization: Normalization): Volume<Float32Array> {
   const [X, Y, Z] = image.shape;
   const n = X * Y * Z;
-  const out = Float32Array.from(image.data);
+  const out = new Float32Array(image.data); // a typed-array copy, not an element-wise iteration
   for (let c = 0; c < image.channels; c++) {
     const channel = out.subarray(c * n, (c + 1) * n);
     const inside = normalization.zscore === "nonzero" ? nonZero(channel) : undefined;
     if (normalization.window) applyWindow(channel, normalization.window);
     if (normalization.clipPercentiles) {
-      const sample = inside ? channel.filter((_, v) => inside[v] === 1) : channel.slice();
+      const sample = inside ? selected(channel, inside) : channel.slice();
       if (sample.length > 0) {
         const [low, high] = normalization.clipPercentiles;
         clip(channel, percentileInPlace(sample, low), percentileInPlace(sample, high));
@@ -55,7 +55,18 @@ export function prepareLabel(label: Volume, binarize: boolean): Volume<Uint8Arra
 }
 
 function nonZero(channel: Float32Array): Uint8Array {
-  return Uint8Array.from(channel, (x) => (x !== 0 ? 1 : 0));
+  const inside = new Uint8Array(channel.length);
+  for (let v = 0; v < channel.length; v++) inside[v] = channel[v] !== 0 ? 1 : 0;
+  return inside;
+}
+
+/** The values of `channel` where `inside` is 1, in order. */
+function selected(channel: Float32Array, inside: Uint8Array): Float32Array {
+  let count = 0;
+  for (let v = 0; v < inside.length; v++) count += inside[v];
+  const out = new Float32Array(count);
+  for (let v = 0, n = 0; v < inside.length; v++) if (inside[v] === 1) out[n++] = channel[v];
+  return out;
 }
 
 /** CT window: clip to [low, high] and rescale to [0, 1]. */
