@@ -14,6 +14,7 @@ import {
   parseSha256Sums,
   saveDescriptorSet,
   setupBertModel,
+  standInKnowledge,
   UserError,
   wordCount,
   writeKnowledgeRecord,
@@ -35,9 +36,11 @@ const usage = `usage: llmseg descriptors <list|show|prompts|generate|embed|setup
       --model <name>       model (default LLMSEG_LLM_MODEL or gpt-4o)
       --timeout <s>        seconds per request (default 120)
       --retries <n>        retries after 429/5xx/timeouts (default 3)
-  embed --set <set> [--model-dir <dir>] [--out <file>]
+  embed --set <set> [--model-dir <dir> | --stand-in] [--out <file>]
       mean [CLS] vector (768-d) of the set with the BERT folder --model-dir or LLMSEG_MODEL_DIR;
-      cached by content hash; --out writes the knowledge record as JSON
+      cached by content hash; --stand-in: the set's fixed seeded stand-in vector instead, where
+      no BERT weights are available (METHOD.md 3.3); --out writes the knowledge record as JSON,
+      usable as a model folder's knowledge.json (llmseg train --knowledge)
   setup-model [--dir <dir>] [--source <url>] [--checksums <SHA256SUMS>]
       downloads bert-base-uncased for transformers.js into --dir (default LLMSEG_MODEL_DIR),
       verifying the files against --checksums when given and recording their SHA-256`;
@@ -145,21 +148,30 @@ async function embed(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, {
     set: { type: "string" },
     "model-dir": { type: "string" },
+    "stand-in": { type: "boolean" },
     out: { type: "string" },
   }, usage);
   noPositionals(positionals);
   const set = await loadDescriptorSet(required(values.set, "--set", usage));
+  if (values["stand-in"] && values["model-dir"] !== undefined) {
+    throw new UserError("bad_option", "--stand-in and --model-dir exclude each other");
+  }
   const modelDir = values["model-dir"] ?? Deno.env.get("LLMSEG_MODEL_DIR");
-  if (!modelDir) {
+  if (!modelDir && !values["stand-in"]) {
     throw new UserError(
       "model_missing",
-      "no BERT model folder: pass --model-dir or set LLMSEG_MODEL_DIR (see `setup-model`)",
+      "no BERT model folder: pass --model-dir or set LLMSEG_MODEL_DIR (see `setup-model`), " +
+        "or --stand-in for the set's fixed stand-in vector",
     );
   }
-  const knowledge = await embedDescriptorSet(set, { modelDir });
+  const knowledge = values["stand-in"]
+    ? standInKnowledge(set)
+    : await embedDescriptorSet(set, { modelDir: modelDir! });
   if (values.out) await writeKnowledgeRecord(values.out, knowledge);
   const norm = Math.hypot(...knowledge.vector);
-  console.log(`${set.id}: ${knowledge.vector.length}-d vector ${knowledge.hash}`);
+  console.log(
+    `${set.id}: ${knowledge.vector.length}-d ${knowledge.source} vector ${knowledge.hash}`,
+  );
   console.log(
     `norm ${norm.toFixed(4)}; first values ${
       Array.from(knowledge.vector.subarray(0, 4), (v) => v.toFixed(4)).join(" ")

@@ -90,7 +90,7 @@ Deno.test("embed prints the 768-d vector and writes the knowledge record", async
     LLMSEG_MODEL_DIR: modelDir,
   });
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /^brats: 768-d vector sha256:[0-9a-f]{64}$/m);
+  assert.match(run.stdout, /^brats: 768-d bert vector sha256:[0-9a-f]{64}$/m);
   const record = await readKnowledgeRecord(out);
   assert.equal(record?.source, "bert");
   assert.equal(record?.descriptorSetId, "brats");
@@ -100,6 +100,13 @@ Deno.test("embed prints the 768-d vector and writes the knowledge record", async
   const missing = await llmseg(["embed", "--set", "brats"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no BERT model folder: pass --model-dir or set LLMSEG_MODEL_DIR/);
+  const standInOut = `${root}/model/stand-in.json`;
+  const standIn = await llmseg(["embed", "--set", "brats", "--stand-in", "--out", standInOut]);
+  assert.equal(standIn.code, 0, standIn.stderr);
+  assert.match(standIn.stdout, /^brats: 768-d stand-in vector sha256:/m);
+  const standInRecord = await readKnowledgeRecord(standInOut);
+  assert.equal(standInRecord?.source, "stand-in");
+  KnowledgeFileSchema.parse(JSON.parse(await Deno.readTextFile(standInOut)));
 });
 
 Deno.test("a bad sub-command or option exits 2 with the usage", async () => {
