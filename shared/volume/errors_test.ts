@@ -167,3 +167,15 @@ Deno.test("a missing or unusable HDF5 dataset is refused, naming what the file h
     /file not found/,
   );
 });
+
+Deno.test("references that cannot name a volume are refused", async () => {
+  const folder = volumeFixtures.replace(/\/$/, "");
+  await assertRefused(readVolume(folder), folder, /is a directory/);
+  const nifti = `${volumeFixtures}big_endian.nii#label`;
+  await assertRefused(readVolume(nifti), nifti, /'#dataset' fragment applies only to HDF5/);
+  await assertRefused(
+    readVolume(`${volumeFixtures}tiny.h5#`),
+    `${volumeFixtures}tiny.h5#`,
+    /empty/,
+  );
+});

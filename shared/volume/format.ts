@@ -6,7 +6,7 @@ import { volumeError } from "./limits.ts";
 export interface VolumeLocation {
   file: string;
   format: "nifti" | "hdf5";
-  /** HDF5 dataset; undefined for NIfTI. */
+  /** HDF5 dataset; undefined for NIfTI and for an `.h5` reference without a fragment. */
   dataset?: string;
 }
 
@@ -14,19 +14,30 @@ const HDF5_NAME = /\.(h5|hdf5|hdf)$/i;
 const NIFTI_NAME = /\.nii(\.gz)?$/i;
 
 /**
- * Splits `case.h5#label` into file and dataset and picks the format from the extension, falling
- * back to the magic bytes when `bytes` are given and the name says nothing (uploads).
+ * Splits `case.h5#label` into the file and the fragment. A name ending in `.nii`/`.nii.gz` has
+ * no fragment, so `#` may appear in NIfTI file names.
  */
-export function locateVolume(reference: string, bytes?: Uint8Array): VolumeLocation {
+export function splitReference(reference: string): { file: string; fragment?: string } {
   const hash = reference.lastIndexOf("#");
-  const file = hash >= 0 ? reference.slice(0, hash) : reference;
-  const fragment = hash >= 0 ? reference.slice(hash + 1) : undefined;
-  if (HDF5_NAME.test(file) || (!NIFTI_NAME.test(file) && bytes && isHdf5(bytes))) {
-    if (fragment === "") throw volumeError(reference, "empty '#dataset' fragment");
+  if (hash < 0 || NIFTI_NAME.test(reference)) return { file: reference };
+  return { file: reference.slice(0, hash), fragment: reference.slice(hash + 1) };
+}
+
+/**
+ * Picks the format of a reference from its extension, or from the magic bytes when the name has
+ * no known extension (uploads, renamed files).
+ */
+export function locateVolume(reference: string, bytes: Uint8Array): VolumeLocation {
+  const { file, fragment } = splitReference(reference);
+  if (fragment === "") throw volumeError(reference, "empty '#dataset' fragment");
+  if (HDF5_NAME.test(file) || (!NIFTI_NAME.test(file) && isHdf5(bytes))) {
     return { file, format: "hdf5", dataset: fragment };
   }
-  if (NIFTI_NAME.test(reference) || (bytes && (isGzip(bytes) || isNiftiSized(bytes)))) {
-    return { file: reference, format: "nifti" };
+  if (fragment !== undefined) {
+    throw volumeError(reference, "a '#dataset' fragment applies only to HDF5 (.h5) files");
+  }
+  if (NIFTI_NAME.test(file) || isGzip(bytes) || isNiftiSized(bytes)) {
+    return { file, format: "nifti" };
   }
   throw volumeError(
     reference,

@@ -1,6 +1,6 @@
 import type { Affine, Volume, VoxelType } from "./volume.ts";
 import { spacingAffine } from "./affine.ts";
-import { locateVolume } from "./format.ts";
+import { locateVolume, splitReference } from "./format.ts";
 import { gunzipPrefix, isGzip } from "./gunzip.ts";
 import { decodeHdf5, DEFAULT_HDF5_DATASET, inspectHdf5 } from "./hdf5_read.ts";
 import { DEFAULT_LIMITS, volumeError, type VolumeLimits } from "./limits.ts";
@@ -28,8 +28,7 @@ export interface ReadVolumeOptions {
  * @throws UserError naming the file when it is missing or bad (see {@link decodeVolume})
  */
 export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<Volume> {
-  const location = locateVolume(path);
-  return await decodeVolume(await readBytes(location.file, path), path, options);
+  return await decodeVolume(await readBytes(splitReference(path).file, path), path, options);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readVolume } from "./read.ts";
+import { decodeVolume, readVolume } from "./read.ts";
 import { close, volumeFixtures, voxelSums } from "./testing.ts";
 
 interface Expected {
@@ -68,4 +68,15 @@ Deno.test("an h5 volume records the spacing it is given, as a scaled identity af
   assert.deepEqual(label.spacing, [0.625, 0.625, 0.625]);
   assert.deepEqual(label.affine[0], [0.625, 0, 0, 0]);
   assert.ok(label.data instanceof Uint8Array);
+});
+
+Deno.test("an upload without a known extension is recognised by its magic bytes", async () => {
+  const nifti = await decodeVolume(
+    Deno.readFileSync(`${volumeFixtures}qform_only.nii.gz`),
+    "upload-1",
+  );
+  assert.deepEqual(nifti.shape, [4, 3, 2]);
+  const h5 = await decodeVolume(Deno.readFileSync(`${volumeFixtures}tiny.h5`), "upload-2#label");
+  assert.ok(h5.data instanceof Uint8Array);
+  assert.equal(h5.source?.path, "upload-2#label");
 });
