@@ -46,9 +46,11 @@ export function ScansPage(props: { api: Api }): JSX.Element {
         });
         scans.reload();
       } catch (error) {
+        const message = (error as Error).message;
+        // The edge's messages already name the file; the page's own (network) ones do not.
         update(start + i, {
           state: "failed",
-          message: `${file.name}: ${(error as Error).message}`,
+          message: message.startsWith(file.name) ? message : `${file.name}: ${message}`,
         });
       }
     });

@@ -46,7 +46,9 @@ export function WebhooksPage(props: { api: Api; endpointId?: string }): JSX.Elem
                       </td>
                       <td>{formatTime(e.createdAt)}</td>
                       <td>
-                        <a href={`#/webhooks/${e.id}`}>Deliveries</a>
+                        <a href={`#/webhooks/${e.id}`} aria-label={`Deliveries to ${e.url}`}>
+                          Deliveries
+                        </a>
                       </td>
                     </tr>
                   ))}
