@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { UserError } from "../errors.ts";
 import { Rng } from "../random.ts";
-import { spacingAffine } from "../volume/mod.ts";
+import { sharedData, sharedDataPath } from "../testing/data.ts";
+import { readVolume, spacingAffine } from "../volume/mod.ts";
+import { TASK_NORMALIZATION } from "./description.ts";
 import type { Volume, VoxelArray } from "../volume/volume.ts";
 import { normalizeImage, percentileInPlace, prepareLabel } from "./normalize.ts";
 
@@ -86,4 +88,29 @@ Deno.test("prepareLabel keeps classes, binarises on request, refuses non-classes
     () => prepareLabel(soft, false),
     (e: unknown) => e instanceof UserError && /l\.nii\.gz: value 0\.4/.test(e.message),
   );
+});
+
+Deno.test({
+  name: "BraTS normalisation of a real FLAIR: brain z-scored, background stays 0",
+  ignore: !sharedData,
+  async fn() {
+    const flair = await readVolume(sharedDataPath("brats2018/imagesTr/brats_000_0000.nii.gz"));
+    const out = normalizeImage(flair, TASK_NORMALIZATION.brats).data;
+    // nibabel: (get_fdata() != 0).sum() == 1506502 for this file.
+    let brain = 0, sum = 0, sumSquares = 0, backgroundNonZero = 0;
+    for (let v = 0; v < out.length; v++) {
+      if (flair.data[v] === 0) {
+        if (out[v] !== 0) backgroundNonZero++;
+        continue;
+      }
+      brain++;
+      sum += out[v];
+      sumSquares += out[v] * out[v];
+    }
+    assert.equal(brain, 1506502);
+    assert.equal(backgroundNonZero, 0);
+    const mean = sum / brain;
+    assert.ok(Math.abs(mean) < 1e-4, `brain mean ${mean}`);
+    assert.ok(Math.abs(Math.sqrt(sumSquares / brain - mean * mean) - 1) < 1e-4);
+  },
 });
