@@ -179,3 +179,18 @@ Deno.test("references that cannot name a volume are refused", async () => {
     /empty/,
   );
 });
+
+Deno.test("a file far over the size limit is refused before it is read", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const path = `${folder}/big.nii`;
+    await Deno.writeFile(path, new Uint8Array(3 * 1024 ** 2));
+    await assertRefused(
+      readVolume(path, { limits: { maxBytes: 1024 } }),
+      path,
+      /file is 3 MiB, over the limit of 1 MiB/,
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

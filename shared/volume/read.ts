@@ -3,7 +3,8 @@ import { spacingAffine } from "./affine.ts";
 import { locateVolume, splitReference } from "./format.ts";
 import { gunzipPrefix, isGzip } from "./gunzip.ts";
 import { decodeHdf5, DEFAULT_HDF5_DATASET, inspectHdf5 } from "./hdf5_read.ts";
-import { DEFAULT_LIMITS, volumeError, type VolumeLimits } from "./limits.ts";
+import { UserError } from "../errors.ts";
+import { DEFAULT_LIMITS, formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
 import { parseNiftiHeader } from "./nifti_header.ts";
 import { decodeNifti } from "./nifti_read.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
@@ -28,8 +29,13 @@ export interface ReadVolumeOptions {
  * @throws UserError naming the file when it is missing or bad (see {@link decodeVolume})
  */
 export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<Volume> {
-  return await decodeVolume(await readBytes(splitReference(path).file, path), path, options);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const bytes = await readBytes(splitReference(path).file, path, limits.maxBytes + FILE_SLACK);
+  return await decodeVolume(bytes, path, options);
 }
+
+/** Room for a header and extensions on top of the voxel-data limit when sizing a file. */
+const FILE_SLACK = 1024 ** 2;
 
 /**
  * Decodes a volume held in memory (an upload). `name` picks the format by extension (magic bytes
@@ -125,10 +131,19 @@ function gzipDeclaredSize(bytes: Uint8Array): number {
     .getUint32(bytes.byteLength - 4, true);
 }
 
-async function readBytes(file: string, reference: string): Promise<Uint8Array> {
+/** The file's bytes; a file larger than `maxBytes` is refused before it is read. */
+async function readBytes(file: string, reference: string, maxBytes: number): Promise<Uint8Array> {
   try {
+    const { size } = await Deno.stat(file);
+    if (size > maxBytes) {
+      throw volumeError(
+        reference,
+        `file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}`,
+      );
+    }
     return await Deno.readFile(file);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     if (error instanceof Deno.errors.NotFound) throw volumeError(reference, "file not found");
     if (error instanceof Deno.errors.IsADirectory) throw volumeError(reference, "is a directory");
     throw volumeError(reference, `cannot read (${(error as Error).message})`);
