@@ -143,8 +143,13 @@ function isEmpty(mask: Uint8Array): boolean {
 /** Distinct non-zero values; stops collecting past 256 (no mask has that many classes). */
 function nonZeroValues(data: VoxelArray): Set<number> {
   const values = new Set<number>();
+  let last = 0; // neighbouring voxels mostly repeat a value: skip the set for those
   for (let v = 0; v < data.length && values.size <= 256; v++) {
-    if (data[v] !== 0) values.add(data[v]);
+    const value = data[v];
+    if (value !== 0 && value !== last) {
+      values.add(value);
+      last = value;
+    }
   }
   return values;
 }
