@@ -80,3 +80,12 @@ Deno.test("an upload without a known extension is recognised by its magic bytes"
   assert.ok(h5.data instanceof Uint8Array);
   assert.equal(h5.source?.path, "upload-2#label");
 });
+
+Deno.test("every integer and float datatype reads as nibabel reads it, extremes included", async () => {
+  for (const type of ["uint8", "int8", "uint16", "int32", "uint32", "float64"]) {
+    await assertReadsAsNibabel(`dtype_${type}.nii`);
+    const volume = await readVolume(`${volumeFixtures}dtype_${type}.nii`);
+    assert.equal(volume.source?.datatype, type);
+    assert.equal(volume.data.constructor.name.toLowerCase(), `${type}array`);
+  }
+});
