@@ -1,67 +1,56 @@
-import { volumeError } from "./limits.ts";
+import zlib from "node:zlib";
+import { formatBytes, volumeError } from "./limits.ts";
 
 /** True when `bytes` starts with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Most trailing bytes inflated past the declared size to reach the gzip checksum. */
+/** Most bytes a stream may inflate past the size its header declares (padding, odd writers). */
 const TAIL_LIMIT = 1024 ** 2;
 
 /**
- * Inflates at most `count` bytes of a gzip stream with the runtime's native decoder.
+ * Inflates a whole gzip stream (every member, checksums verified) with the runtime's native zlib,
+ * refusing to produce more than the `declared` size plus 1 MiB: a gzip bomb stops there instead of
+ * filling memory. Callers pass the size the file's header declares, already checked against the
+ * limits. The result is shorter than `declared` when the data is; the caller reports that.
  *
- * Callers pass the size the file's header declares (already checked against the limits), so a gzip
- * bomb never inflates far past it. With `checkTail`, reading goes on to the end of the stream (at
- * most 1 MiB more, discarded) so the decoder verifies the CRC and damaged data is refused. The
- * result is shorter than `count` when the stream ends early; the caller reports that as truncation.
+ * @throws UserError naming the file for a truncated, corrupt or oversized stream
  */
-export async function gunzipUpTo(
-  bytes: Uint8Array,
-  name: string,
-  count: number,
-  checkTail = false,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(count);
-  let filled = 0;
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip")).getReader();
+export function gunzipDeclared(bytes: Uint8Array, name: string, declared: number): Uint8Array {
   try {
-    while (filled < count) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const take = Math.min(value.length, count - filled);
-      out.set(take === value.length ? value : value.subarray(0, take), filled);
-      filled += take;
-    }
-    for (let tail = 0; checkTail && filled === count && tail <= TAIL_LIMIT;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      tail += value.length;
-    }
+    return zlib.gunzipSync(bytes, { maxOutputLength: declared + TAIL_LIMIT });
   } catch (error) {
-    // A truncated or corrupt stream: report what was inflated so far as the problem's context.
-    throw volumeError(
-      name,
-      `corrupt or truncated gzip data after ${filled} inflated bytes (${(error as Error).message})`,
-    );
-  } finally {
-    await reader.cancel().catch(() => {});
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_BUFFER_TOO_LARGE") {
+      throw volumeError(
+        name,
+        `gzip data inflates to more than the ${formatBytes(declared)} its header declares; refused`,
+      );
+    }
+    const problem = code === "Z_BUF_ERROR" ? "truncated" : "corrupt";
+    throw volumeError(name, `${problem} gzip data (${(error as Error).message})`);
   }
-  return filled === count ? out : out.subarray(0, filled);
 }
 
 /**
- * The first `count` inflated bytes (fewer when the stream is shorter), inflating only a prefix of
+ * The first `count` inflated bytes (fewer when the stream is shorter), inflating only the start of
  * the compressed input: enough for a NIfTI header without decompressing the voxel data.
  */
-export async function gunzipPrefix(
-  bytes: Uint8Array,
-  name: string,
-  count: number,
-): Promise<Uint8Array> {
-  // 64 KiB of deflate input always inflates to more than a header, unless the gzip header itself
-  // carries huge optional fields: then fall back to the whole input.
-  const head = await gunzipUpTo(bytes.subarray(0, 64 * 1024), name, count).catch(() => undefined);
-  return head && head.length === count ? head : await gunzipUpTo(bytes, name, count);
+export function gunzipPrefix(bytes: Uint8Array, name: string, count: number): Uint8Array {
+  // 4 KiB of deflate input inflates to at most ~4 MiB yet always holds a header, unless the gzip
+  // header itself carries long optional fields: then try a larger prefix.
+  for (const input of [4 * 1024, 256 * 1024]) {
+    let out: Uint8Array;
+    try {
+      out = zlib.gunzipSync(bytes.subarray(0, input), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+        maxOutputLength: 1024 * input + count,
+      });
+    } catch (error) {
+      throw volumeError(name, `corrupt gzip data (${(error as Error).message})`);
+    }
+    if (out.length >= count || input >= bytes.length) return out.subarray(0, count);
+  }
+  throw volumeError(name, "no NIfTI header within the first 256 KiB of gzip data");
 }

@@ -1,5 +1,5 @@
 import type { Volume, VoxelArray } from "./volume.ts";
-import { gunzipPrefix, gunzipUpTo, isGzip } from "./gunzip.ts";
+import { gunzipDeclared, gunzipPrefix, isGzip } from "./gunzip.ts";
 import { formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
 import { type NiftiHeaderInfo, parseNiftiHeader } from "./nifti_header.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
@@ -11,8 +11,8 @@ const HEADER_PREFIX = 544;
  * Decodes a `.nii` or `.nii.gz` file held in memory.
  *
  * The header is read first (from an inflated prefix for gzip), its dims checked against `limits`,
- * and only then is the voxel data inflated, at most 1 MiB past the size the header declares (to
- * reach the gzip checksum, so damaged data is refused). Values are
+ * and only then is the voxel data inflated (checksums verified), refused once it passes the size
+ * the header declares by more than 1 MiB. Values are
  * scaled by `scl_slope`/`scl_inter` (to float32, float64 for float64 files) unless the slope is
  * NaN or 0. A 4-D file's dim[4] becomes `channels`. Data keeps NIfTI's i-fastest order.
  *
@@ -20,16 +20,12 @@ const HEADER_PREFIX = 544;
  * @throws UserError for wrong magic, truncation, dims that disagree with the byte count,
  *   absurd dims, unsupported datatypes, corrupt gzip
  */
-export async function decodeNifti(
-  bytes: Uint8Array,
-  name: string,
-  limits: VolumeLimits,
-): Promise<Volume> {
+export function decodeNifti(bytes: Uint8Array, name: string, limits: VolumeLimits): Volume {
   const gzip = isGzip(bytes);
-  const prefix = gzip ? await gunzipPrefix(bytes, name, HEADER_PREFIX) : bytes;
+  const prefix = gzip ? gunzipPrefix(bytes, name, HEADER_PREFIX) : bytes;
   const header = parseNiftiHeader(prefix, name, limits);
   const need = header.voxOffset + header.dataBytes;
-  const raw = gzip ? await gunzipUpTo(bytes, name, need, true) : bytes;
+  const raw = gzip ? gunzipDeclared(bytes, name, need) : bytes;
   if (raw.length < need) {
     throw volumeError(
       name,

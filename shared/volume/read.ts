@@ -48,7 +48,7 @@ export async function decodeVolume(
 ): Promise<Volume> {
   const location = locateVolume(name, bytes);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  if (location.format === "nifti") return await decodeNifti(bytes, location.file, limits);
+  if (location.format === "nifti") return decodeNifti(bytes, location.file, limits);
   return await decodeHdf5(
     bytes,
     location.file,
@@ -106,7 +106,7 @@ export async function inspectVolumeHeader(
   }
   const gzip = isGzip(bytes);
   const header = parseNiftiHeader(
-    gzip ? await gunzipPrefix(bytes, name, 544) : bytes,
+    gzip ? gunzipPrefix(bytes, name, 544) : bytes,
     name,
     limits,
   );

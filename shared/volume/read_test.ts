@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { gzipSync } from "fflate";
+import { encodeNifti } from "./nifti_write.ts";
 import { decodeVolume, readVolume } from "./read.ts";
 import { close, volumeFixtures, voxelSums } from "./testing.ts";
 
@@ -88,4 +90,19 @@ Deno.test("every integer and float datatype reads as nibabel reads it, extremes 
     assert.equal(volume.source?.datatype, type);
     assert.equal(volume.data.constructor.name.toLowerCase(), `${type}array`);
   }
+});
+
+Deno.test("multi-member gzip (bgzip/pigz style) and zero padding after it read whole", async () => {
+  const scan = await readVolume(`${volumeFixtures}big_endian.nii`);
+  const plain = encodeNifti(scan, { gzip: false });
+  const members = [
+    gzipSync(plain.subarray(0, 400)),
+    gzipSync(plain.subarray(400)),
+    new Uint8Array(64),
+  ];
+  const joined = new Uint8Array(members.reduce((n, m) => n + m.length, 0));
+  members.reduce((at, m) => (joined.set(m, at), at + m.length), 0);
+  const read = await decodeVolume(joined, "split.nii.gz");
+  assert.deepEqual(read.data, scan.data);
+  assert.deepEqual(read.affine, scan.affine);
 });
