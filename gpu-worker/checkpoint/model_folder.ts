@@ -53,7 +53,7 @@ export async function saveModelFolder(
   await Deno.mkdir(dir, { recursive: true });
   const tensors = new Map<string, TensorEntry>();
   for (const [member, network] of networks) {
-    for (const [name, entry] of stateToEntries(network.namedState(), `${member}/`)) {
+    for (const [name, entry] of await stateToEntries(network.namedState(), `${member}/`)) {
       tensors.set(name, entry);
     }
   }

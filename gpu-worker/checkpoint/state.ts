@@ -3,17 +3,18 @@ import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
 import { float32Entry, type TensorEntry, toFloat32 } from "./safetensors.ts";
 
-/** Named tensors → float32 entries named `${prefix}${name}` (downloads values synchronously). */
-export function stateToEntries(
+/**
+ * Named tensors → float32 entries named `${prefix}${name}`. Reads values asynchronously: WebGPU
+ * in Deno cannot `dataSync`.
+ */
+export async function stateToEntries(
   state: ReadonlyMap<string, tf.Tensor>,
   prefix = "",
-): Map<string, TensorEntry> {
+): Promise<Map<string, TensorEntry>> {
   const entries = new Map<string, TensorEntry>();
   for (const [name, tensor] of state) {
-    entries.set(
-      `${prefix}${name}`,
-      float32Entry([...tensor.shape], tensor.dataSync() as Float32Array),
-    );
+    const values = await tensor.data() as Float32Array;
+    entries.set(`${prefix}${name}`, float32Entry([...tensor.shape], values));
   }
   return entries;
 }

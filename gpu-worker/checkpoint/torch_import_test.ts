@@ -1,6 +1,8 @@
 /**
  * Parity with PyTorch: tests/fixtures/parity/make_network_fixtures.py builds the lineage V-Net and
  * the SSL4MIS 3D U-Net at a small width and saves their weights, an input and the outputs.
+ * `LLMSEG_TEST_BACKEND=webgpu` runs the same checks on tfjs's WebGPU backend (values are read
+ * asynchronously throughout, as WebGPU in Deno cannot `dataSync`).
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
@@ -11,7 +13,9 @@ import { decodeSafetensors, type SafetensorsFile, toFloat32 } from "./safetensor
 import { loadState, stateToEntries } from "./state.ts";
 import { importTorchWeights } from "./torch_import.ts";
 
-await tf.setBackend("cpu");
+const backend = Deno.env.get("LLMSEG_TEST_BACKEND") ?? "cpu";
+if (backend === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
+assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} did not start`);
 
 const fixtures = new URL("../../tests/fixtures/parity/", import.meta.url);
 const read = async (name: string): Promise<SafetensorsFile> =>
@@ -25,8 +29,11 @@ function ndhwc(name: string): tf.Tensor5D {
   return tf.transpose(ncdhw, [0, 2, 3, 4, 1]) as tf.Tensor5D;
 }
 
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const [value] = await difference.data();
+  difference.dispose();
+  return value;
 }
 
 Deno.test("imported UA-MT V-Net matches PyTorch to 1e-4 in eval and train mode", async () => {
@@ -34,18 +41,18 @@ Deno.test("imported UA-MT V-Net matches PyTorch to 1e-4 in eval and train mode",
   assert.deepEqual([net.config.width, net.config.inChannels, net.config.classes], [2, 1, 2]);
   const x = ndhwc("input");
   const evalOut = net.apply(x, { training: false });
-  assert.ok(maxAbsDiff(evalOut, ndhwc("vnet_eval")) < 1e-4);
+  assert.ok(await maxAbsDiff(evalOut, ndhwc("vnet_eval")) < 1e-4);
 
   // Train mode without dropout: batch-statistics BN and the running-statistics update.
   const noDropout = createNetwork({ ...net.config, dropout: false }, 0);
-  loadState(noDropout.namedState(), stateToEntries(net.namedState()), "copy");
+  loadState(noDropout.namedState(), await stateToEntries(net.namedState()), "copy");
   const trainOut = noDropout.apply(x, { training: true });
-  assert.ok(maxAbsDiff(trainOut, ndhwc("vnet_train")) < 1e-4);
+  assert.ok(await maxAbsDiff(trainOut, ndhwc("vnet_train")) < 1e-4);
   const state = noDropout.namedState();
   for (const stat of ["running_mean", "running_var"]) {
     const expected = io.tensors.get(`vnet_block_one_${stat}`)!;
     const ours = state.get(`block_one.conv.1.${stat}`)!;
-    assert.ok(maxAbsDiff(ours, tf.tensor(toFloat32(expected))) < 1e-5, stat);
+    assert.ok(await maxAbsDiff(ours, tf.tensor(toFloat32(expected))) < 1e-5, stat);
   }
   tf.dispose([x, evalOut, trainOut]);
   net.dispose();
@@ -56,7 +63,7 @@ Deno.test("imported UA-MT V-Net matches PyTorch to 1e-4 in eval and train mode",
  * Gradients of sum(train-mode logits · probe) for the fixture's parameters, against PyTorch's
  * float64 gradients (probe[n, c, d, h, w] = sin(0.01 · flat NCDHW index)).
  */
-function assertGradientsMatch(net: SegmentationNetwork, prefix: string): void {
+async function assertGradientsMatch(net: SegmentationNetwork, prefix: string): Promise<void> {
   const x = ndhwc("input");
   const [n, sx, sy, sz] = x.shape;
   const count = n * 2 * sx * sy * sz;
@@ -84,7 +91,7 @@ function assertGradientsMatch(net: SegmentationNetwork, prefix: string): void {
       : key.includes("_up.conv.0.weight")
       ? torchDeconvToTfjs(values, d0, d1)
       : torchConvToTfjs(values, d0, d1, k);
-    const ours = grads[variables[i].name].dataSync();
+    const ours = await grads[variables[i].name].data();
     const scale = Math.max(...reference.map(Math.abs));
     const error = Math.max(...reference.map((r, j) => Math.abs(r - ours[j])));
     assert.ok(error <= 1e-3 * scale, `${key}: max error ${error} vs scale ${scale}`);
@@ -99,8 +106,8 @@ Deno.test("V-Net gradients in train mode match PyTorch (BN from moments, matMul 
     "vnet_weights",
   );
   const net = createNetwork({ ...imported.config, dropout: false }, 0);
-  loadState(net.namedState(), stateToEntries(imported.namedState()), "copy");
-  assertGradientsMatch(net, "vnet");
+  loadState(net.namedState(), await stateToEntries(imported.namedState()), "copy");
+  await assertGradientsMatch(net, "vnet");
   imported.dispose();
   net.dispose();
 });
@@ -112,8 +119,8 @@ Deno.test("3D U-Net gradients match PyTorch (instance norm, trilinear up-samplin
     "unet3d_weights",
   );
   const net = createNetwork({ ...imported.config, dropout: false }, 0);
-  loadState(net.namedState(), stateToEntries(imported.namedState()), "copy");
-  assertGradientsMatch(net, "unet3d");
+  loadState(net.namedState(), await stateToEntries(imported.namedState()), "copy");
+  await assertGradientsMatch(net, "unet3d");
   imported.dispose();
   net.dispose();
 });
@@ -129,7 +136,7 @@ Deno.test("BCP encoder./decoder. and DataParallel module. prefixes import to the
   const net = importTorchWeights({ tensors: prefixed, metadata: {} }, "vnet", "bcp");
   const x = ndhwc("input");
   const out = net.apply(x, { training: false });
-  assert.ok(maxAbsDiff(out, ndhwc("vnet_eval")) < 1e-4);
+  assert.ok(await maxAbsDiff(out, ndhwc("vnet_eval")) < 1e-4);
   tf.dispose([x, out]);
   net.dispose();
 });
@@ -142,7 +149,7 @@ Deno.test("imported SSL4MIS 3D U-Net matches PyTorch to 1e-4 (trilinear up, inst
   );
   const x = ndhwc("input");
   const out = net.apply(x, { training: false });
-  assert.ok(maxAbsDiff(out, ndhwc("unet3d_eval")) < 1e-4);
+  assert.ok(await maxAbsDiff(out, ndhwc("unet3d_eval")) < 1e-4);
   tf.dispose([x, out]);
   net.dispose();
 });

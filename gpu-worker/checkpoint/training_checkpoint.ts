@@ -52,7 +52,7 @@ export async function saveTrainingCheckpoint(
   const tensors = new Map<string, TensorEntry>();
   for (const [group, state] of Object.entries(checkpoint.groups)) {
     if (group.includes("/")) throw new Error(`checkpoint group name ${group} must not contain '/'`);
-    for (const [name, entry] of stateToEntries(state, `${group}/`)) tensors.set(name, entry);
+    for (const [name, entry] of await stateToEntries(state, `${group}/`)) tensors.set(name, entry);
   }
   await writeSafetensors(path, {
     tensors,

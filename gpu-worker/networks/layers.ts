@@ -118,24 +118,18 @@ export class UpConv3d {
     const cout = this.bias.shape[0] as number;
     // [2,2,2,Cout,Cin] → [Cin, (a, b, c, Cout)]: one matMul gives all 8 sub-voxels.
     const w = tf.reshape(tf.transpose(this.weight, [4, 0, 1, 2, 3]), [cin, 8 * cout]);
-    const y = tf.reshape(tf.matMul(tf.reshape(x, [n * sx * sy * sz, cin]), w), [
-      n,
-      sx,
-      sy,
-      sz,
-      2,
-      2,
-      2,
-      cout,
-    ]);
+    const y = tf.matMul(tf.reshape(x, [n * sx * sy * sz, cin]), w);
     // Depth-to-space: output voxel (2i+a, 2j+b, 2k+c) takes sub-voxel (a, b, c) of input (i, j, k).
-    const spread = tf.reshape(tf.transpose(y, [0, 1, 4, 2, 5, 3, 6, 7]), [
-      n,
-      2 * sx,
-      2 * sy,
-      2 * sz,
-      cout,
-    ]) as tf.Tensor5D;
+    // Two 4-D transposes (WebGPU/WebGL transpose stops at rank 6): [N·X, Y·Z, a, (b, c, Cout)] →
+    // [N·X, a, Y·Z, …], then [N·X·2·Y, Z, b, (c, Cout)] → [N·X·2·Y, b, Z, …].
+    const aFirst = tf.transpose(tf.reshape(y, [n * sx, sy * sz, 2, 4 * cout]), [0, 2, 1, 3]);
+    const bFirst = tf.transpose(tf.reshape(aFirst, [n * sx * 2 * sy, sz, 2, 2 * cout]), [
+      0,
+      2,
+      1,
+      3,
+    ]);
+    const spread = tf.reshape(bFirst, [n, 2 * sx, 2 * sy, 2 * sz, cout]) as tf.Tensor5D;
     return tf.add(spread, this.bias);
   }
 }
@@ -242,19 +236,13 @@ export function upsampleTrilinear2x(x: tf.Tensor5D): tf.Tensor5D {
 
 function upsampleAxis2x(x: tf.Tensor, axis: number): tf.Tensor {
   const n = x.shape[axis];
-  let previous = x;
-  let next = x;
-  if (n > 1) {
-    const sliceAlong = (start: number, size: number): tf.Tensor => {
-      const begin = x.shape.map((_, a) => (a === axis ? start : 0));
-      const sizes = x.shape.map((s, a) => (a === axis ? size : s));
-      return tf.slice(x, begin, sizes);
-    };
-    previous = tf.concat([sliceAlong(0, 1), sliceAlong(0, n - 1)], axis);
-    next = tf.concat([sliceAlong(1, n - 1), sliceAlong(n - 1, 1)], axis);
-  }
-  const even = tf.add(tf.mul(x, 0.75), tf.mul(previous, 0.25));
-  const odd = tf.add(tf.mul(x, 0.75), tf.mul(next, 0.25));
+  // Neighbours by gather, not slice: slice's gradient (pad) is wrong for 5-D input on WebGPU.
+  const neighbour = (offset: number): tf.Tensor => {
+    const indices = Array.from({ length: n }, (_, k) => Math.min(Math.max(k + offset, 0), n - 1));
+    return tf.gather(x, tf.tensor1d(indices, "int32"), axis);
+  };
+  const even = tf.add(tf.mul(x, 0.75), tf.mul(neighbour(-1), 0.25));
+  const odd = tf.add(tf.mul(x, 0.75), tf.mul(neighbour(1), 0.25));
   const shape = [...x.shape];
   shape[axis] *= 2;
   return tf.reshape(tf.stack([even, odd], axis + 1), shape);
