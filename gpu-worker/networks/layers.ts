@@ -21,7 +21,9 @@ export class ParameterStore {
   /** Registers a variable; `trainable` false for BN running statistics. */
   add(name: string, shape: number[], values: Float32Array, trainable = true): tf.Variable {
     if (this.variables.has(name)) throw new Error(`duplicate parameter name ${name}`);
-    const variable = tf.variable(tf.tensor(values, shape, "float32"), trainable);
+    const initial = tf.tensor(values, shape, "float32");
+    const variable = tf.variable(initial, trainable);
+    initial.dispose(); // the variable holds its own reference to the data
     this.variables.set(name, variable);
     return variable;
   }

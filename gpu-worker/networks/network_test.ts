@@ -97,3 +97,14 @@ for (const arch of ["vnet", "unet3d"] as const) {
     }
   });
 }
+
+Deno.test("disposing a network frees every tensor and byte it allocated", () => {
+  const before = tf.memory();
+  const knowledge = new Float32Array(8).fill(1);
+  for (const arch of ["vnet", "unet3d"] as const) {
+    const config = NetworkConfigSchema.parse({ arch, width: 2, beta: 1, knowledgeDim: 8 });
+    createNetwork(config, 1, knowledge).dispose();
+  }
+  assert.equal(tf.memory().numTensors, before.numTensors);
+  assert.equal(tf.memory().numBytes, before.numBytes);
+});
