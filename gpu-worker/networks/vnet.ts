@@ -4,11 +4,9 @@
  * 9,448,866 parameters at width 16, 1 input channel, 2 classes, no text branch.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng, UserError } from "@llmseg/shared";
-import { BatchNorm3d, Conv3d, dropout, ParameterStore, UpConv3d } from "./layers.ts";
-import { TextBranch } from "./text_branch.ts";
-import type { ApplyOptions, LayerSummary, NetworkConfig, SegmentationNetwork } from "./network.ts";
-import { checkInput, levelShape, summarizeLayers } from "./summary.ts";
+import { NetworkBase } from "./base.ts";
+import { BatchNorm3d, Conv3d, type ParameterStore, UpConv3d } from "./layers.ts";
+import type { ApplyOptions, NetworkConfig, SegmentationNetwork } from "./network.ts";
 
 const ORDINALS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 /** Conv stages of block_one..block_five (encoder) and block_six..block_nine (decoder). */
@@ -58,130 +56,49 @@ class ResampleBlock {
   }
 }
 
-/** Layer rows for the summary: name, op, level (spatial size = patch / 2^level), channels. */
-interface Row {
-  name: string;
-  op: string;
-  level: number;
-  channels: number;
-}
-
-class VNet implements SegmentationNetwork {
-  readonly config: NetworkConfig;
-  readonly knowledge?: Float32Array;
-  readonly #store: ParameterStore;
+class VNet extends NetworkBase {
   readonly #encoder: ConvBlock[] = [];
   readonly #down: ResampleBlock[] = [];
   readonly #up: ResampleBlock[] = [];
   readonly #decoder: ConvBlock[] = [];
   readonly #outConv: Conv3d;
-  readonly #text?: TextBranch;
-  readonly #rows: Row[] = [];
 
   constructor(config: NetworkConfig, seed: number, knowledge?: Float32Array) {
-    this.config = config;
-    this.#store = new ParameterStore(new Rng(seed));
-    const store = this.#store;
-    const width = (level: number): number => config.width * 2 ** level;
+    super(config, seed, knowledge);
+    const store = this.store;
+    const width = (level: number): number => this.width(level);
     for (let level = 0; level < 5; level++) {
       const name = `block_${ORDINALS[level]}`;
       const stages = ENCODER_STAGES[level];
       const cin = level === 0 ? config.inChannels : width(level);
       this.#encoder.push(new ConvBlock(store, name, stages, cin, width(level)));
-      this.#rows.push({
-        name,
-        op: `${stages}× (conv 3³ → BN → ReLU)`,
-        level,
-        channels: width(level),
-      });
+      this.describe(name, `${stages}× (conv 3³ → BN → ReLU)`, level, width(level));
       if (level === 4) break;
       this.#down.push(
         new ResampleBlock(store, `${name}_dw`, "down", width(level), width(level + 1)),
       );
-      this.#rows.push({
-        name: `${name}_dw`,
-        op: "conv 2³ stride 2 → BN → ReLU",
-        level: level + 1,
-        channels: width(level + 1),
-      });
+      this.describe(`${name}_dw`, "conv 2³ stride 2 → BN → ReLU", level + 1, width(level + 1));
     }
-    if (config.dropout) {
-      this.#rows.push({
-        name: "dropout",
-        op: "Dropout3d p 0.5 (training)",
-        level: 4,
-        channels: width(4),
-      });
-    }
-    if (config.beta > 0) {
-      if (knowledge === undefined || knowledge.length !== config.knowledgeDim) {
-        throw new UserError(
-          "bad_config",
-          `beta ${config.beta} needs a knowledge vector of ${config.knowledgeDim} values, got ${
-            knowledge?.length ?? "none"
-          }`,
-        );
-      }
-      this.knowledge = knowledge;
-      this.#text = new TextBranch(store, knowledge, config.textHidden, width(4), config.beta);
-      this.#rows.push({
-        name: "text",
-        op: `x5 + ${config.beta}·MLP(e) (${config.knowledgeDim} → ${config.textHidden} → ${
-          width(4)
-        })`,
-        level: 4,
-        channels: width(4),
-      });
-    }
+    if (config.dropout) this.describe("dropout", "Dropout3d p 0.5 (training)", 4, width(4));
+    this.addTextBranch("x5");
     for (let step = 0; step < 4; step++) {
       const upName = `block_${ORDINALS[4 + step]}_up`;
       const convName = `block_${ORDINALS[5 + step]}`;
       const level = 3 - step;
       this.#up.push(new ResampleBlock(store, upName, "up", width(level + 1), width(level)));
-      this.#rows.push({
-        name: upName,
-        op: `deconv 2³ stride 2 → BN → ReLU, + x${level + 1}`,
-        level,
-        channels: width(level),
-      });
+      this.describe(upName, `deconv 2³ stride 2 → BN → ReLU, + x${level + 1}`, level, width(level));
       const stages = DECODER_STAGES[step];
       this.#decoder.push(new ConvBlock(store, convName, stages, width(level), width(level)));
-      this.#rows.push({
-        name: convName,
-        op: `${stages}× (conv 3³ → BN → ReLU)`,
-        level,
-        channels: width(level),
-      });
+      this.describe(convName, `${stages}× (conv 3³ → BN → ReLU)`, level, width(level));
     }
-    if (config.dropout) {
-      this.#rows.push({
-        name: "dropout",
-        op: "Dropout3d p 0.5 (training)",
-        level: 0,
-        channels: width(0),
-      });
-    }
+    if (config.dropout) this.describe("dropout", "Dropout3d p 0.5 (training)", 0, width(0));
     this.#outConv = new Conv3d(store, "out_conv", width(0), config.classes, 1);
-    this.#rows.push({
-      name: "out_conv",
-      op: "conv 1³ (logits)",
-      level: 0,
-      channels: config.classes,
-    });
-  }
-
-  get trainableVariables(): tf.Variable[] {
-    return this.#store.trainable;
+    this.describe("out_conv", "conv 1³ (logits)", 0, config.classes);
   }
 
   apply(x: tf.Tensor5D, options: ApplyOptions): tf.Tensor5D {
-    checkInput(x, this.config, 16);
+    this.checkInput(x);
     const { training } = options;
-    const drop = (t: tf.Tensor5D): tf.Tensor5D => {
-      if (!training || !this.config.dropout) return t;
-      if (options.rng === undefined) throw new Error("training with dropout needs options.rng");
-      return dropout(t, 0.5, options.rng, true);
-    };
     const skips: tf.Tensor5D[] = [];
     let y = x;
     for (let level = 0; level < 5; level++) {
@@ -191,33 +108,13 @@ class VNet implements SegmentationNetwork {
         y = this.#down[level].apply(y, training);
       }
     }
-    y = drop(y);
-    if (this.#text !== undefined) y = this.#text.apply(y);
+    // x5 ← dropout(x5) + β·z: z is added after the encoder's dropout (METHOD.md 3.1).
+    y = this.addText(this.dropout(y, options, 0.5, true));
     for (let step = 0; step < 4; step++) {
       y = tf.add(this.#up[step].apply(y, training), skips[3 - step]);
       y = this.#decoder[step].apply(y, training);
     }
-    return this.#outConv.apply(drop(y));
-  }
-
-  namedState(): Map<string, tf.Variable> {
-    return new Map(this.#store.variables);
-  }
-
-  summary(patch: [number, number, number]): LayerSummary[] {
-    return summarizeLayers(
-      this.#rows.map((row) => ({ ...row, shape: levelShape(patch, row.level, row.channels) })),
-      this.#store.variables,
-    );
-  }
-
-  parameterCount(): number {
-    return this.#store.trainable.reduce((sum, v) => sum + v.size, 0);
-  }
-
-  dispose(): void {
-    this.#text?.dispose();
-    this.#store.dispose();
+    return this.#outConv.apply(this.dropout(y, options, 0.5, true));
   }
 }
 
