@@ -4,6 +4,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, probeGpuAdapter, tryTfjsNodeGpu, tryWebGpu } from "./backend.ts";
+import { type CpuEngine, startCpuEngine } from "./cpu_engine.ts";
+import { detectWasmFeatures } from "./features.ts";
+import { registerFastKernels, unregisterFastKernels } from "./register.ts";
 
 export type { BackendName } from "./backend.ts";
 
@@ -11,6 +14,8 @@ export type { BackendName } from "./backend.ts";
 export interface EngineOptions {
   /** Worker threads for the CPU kernels (default: all cores, `navigator.hardwareConcurrency`). */
   threads?: number;
+  /** Kernel module for the CPU: default relaxed-simd where validated, else simd128. */
+  variant?: "relaxed-simd" | "simd128";
   /** Backend to use; "auto" (default) tries tfjs-node-gpu, then a hardware WebGPU adapter, then cpu. */
   backend?: "auto" | BackendName;
 }
@@ -25,32 +30,54 @@ export interface EngineInfo {
   simd: boolean;
   /** Whether the runtime validates relaxed SIMD (fused multiply-add). */
   relaxedSimd: boolean;
+  /** The CPU kernel module in use: "relaxed-simd", "simd128", or "none" off the CPU. */
+  variant: "relaxed-simd" | "simd128" | "none";
   /** Fast CPU kernels registered with tfjs's cpu backend (empty on other backends). */
   kernels: string[];
   /** The WebGPU adapter seen, if any, and whether it was skipped as a software one. */
   gpuAdapter?: { description: string; software: boolean };
 }
 
-/** Selects and initialises the backend; safe to call more than once (later calls re-select). */
+let cpuEngine: CpuEngine | undefined;
+
+/** Stops the kernel threads and restores tfjs's stock cpu kernels (tests, clean exit). */
+export function shutdownEngine(): void {
+  unregisterFastKernels();
+  cpuEngine?.stop();
+  cpuEngine = undefined;
+}
+
+/**
+ * Selects and initialises the backend (issue #3 item 1): tfjs-node-gpu where installed, else
+ * WebGPU on a hardware adapter (software ones such as llvmpipe are slower than the CPU path and
+ * skipped), else tfjs's cpu backend with the WebAssembly kernels on `threads` threads registered.
+ * Calling it again re-selects (and restarts the threads).
+ */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
+  shutdownEngine();
   const wanted = options.backend ?? "auto";
-  const adapter = await probeGpuAdapter();
+  const features = detectWasmFeatures();
+  const gpuAdapter = await probeGpuAdapter();
   const base = {
-    simd: false,
-    relaxedSimd: false,
+    simd: features.simd,
+    relaxedSimd: features.relaxedSimd,
     kernels: [] as string[],
     threads: 1,
-    gpuAdapter: adapter,
+    variant: "none" as const,
+    gpuAdapter,
   };
   if (wanted === "tfjs-node-gpu" || wanted === "auto") {
     if (await tryTfjsNodeGpu()) return { ...base, backend: "tfjs-node-gpu" };
     if (wanted === "tfjs-node-gpu") throw new Error("tfjs-node-gpu is not installed");
   }
-  if (wanted === "webgpu" || (wanted === "auto" && adapter && !adapter.software)) {
+  if (wanted === "webgpu" || (wanted === "auto" && gpuAdapter && !gpuAdapter.software)) {
     if (await tryWebGpu()) return { ...base, backend: "webgpu" };
     if (wanted === "webgpu") throw new Error("the WebGPU backend could not start");
   }
   await tf.setBackend("cpu");
   await tf.ready();
-  return { ...base, backend: "cpu" };
+  const threads = options.threads ?? navigator.hardwareConcurrency ?? 1;
+  cpuEngine = await startCpuEngine(threads, options.variant);
+  const kernels = registerFastKernels(cpuEngine);
+  return { ...base, backend: "cpu", threads, variant: cpuEngine.variant, kernels };
 }

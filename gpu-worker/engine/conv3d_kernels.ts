@@ -1,0 +1,201 @@
+/**
+ * tfjs cpu-backend kernels Conv3D, Conv3DBackpropInputV2 and Conv3DBackpropFilterV2 running the
+ * WebAssembly kernels of kernels/conv3d.c (issue #4). NDHWC tensors, filters [kd,kh,kw,in,out].
+ * Cases the wasm kernels do not cover (dilation > 1, NCDHW, non-float32) go to the stock kernel.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { CpuEngine } from "./cpu_engine.ts";
+
+type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
+
+/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
+interface CpuBackend {
+  data: { get(dataId: object): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
+}
+
+function values(backend: CpuBackend, info: tf.TensorInfo): Float32Array {
+  return backend.data.get(info.dataId).values as Float32Array;
+}
+
+/** Int32 parameter block, the C `Conv` struct: input dims, output dims, extent, stride, pad. */
+function convParams(c: Conv3DInfo): number[] {
+  return [
+    c.batchSize,
+    c.inDepth,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.outDepth,
+    c.outHeight,
+    c.outWidth,
+    c.outChannels,
+    c.filterDepth,
+    c.filterHeight,
+    c.filterWidth,
+    c.strideDepth,
+    c.strideHeight,
+    c.strideWidth,
+    c.padInfo.front,
+    c.padInfo.top,
+    c.padInfo.left,
+  ];
+}
+
+function supported(c: Conv3DInfo, dtypes: string[]): boolean {
+  return c.dilationDepth === 1 && c.dilationHeight === 1 && c.dilationWidth === 1 &&
+    c.dataFormat === "channelsLast" && dtypes.every((d) => d === "float32");
+}
+
+/**
+ * Copies filter [kd,kh,kw,ci,co] into the arena as [kd,kh,kw,co,ci] (the input gradient's
+ * layout), spatially flipped when `flip` (stride-1 input gradient = forward conv of dy).
+ */
+function putTransposedFilter(engine: CpuEngine, w: Float32Array, c: Conv3DInfo, flip: boolean) {
+  const { filterDepth: kd, filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = c;
+  const taps = kd * kh * kw;
+  const region = engine.arena.alloc(w.length);
+  const out = engine.arena.f32(region);
+  for (let k = 0; k < taps; k++) {
+    const dst = (flip ? taps - 1 - k : k) * ci * co;
+    const src = k * ci * co;
+    for (let i = 0; i < ci; i++) {
+      for (let o = 0; o < co; o++) out[dst + o * ci + i] = w[src + i * co + o];
+    }
+  }
+  return region;
+}
+
+/** Runs one kernel call with the arena reset afterwards, even on error. */
+function withArena<T>(engine: CpuEngine, body: () => T): T {
+  try {
+    return body();
+  } finally {
+    engine.arena.reset();
+  }
+}
+
+/** The three kernel configs; `stock` holds the kernels they replace, for the uncovered cases. */
+export function conv3dKernelConfigs(
+  engine: CpuEngine,
+  stock: Map<string, tf.KernelConfig>,
+): tf.KernelConfig[] {
+  const fallback = (name: string, args: Parameters<tf.KernelFunc>[0]) =>
+    stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
+  return [
+    {
+      kernelName: tf.Conv3D,
+      backendName: "cpu",
+      kernelFunc: (args) => {
+        const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+        const { strides, pad, dilations, dataFormat } = args.attrs as unknown as tf.Conv3DAttrs;
+        const c = tf.backend_util.computeConv3DInfo(
+          x.shape as [number, number, number, number, number],
+          filter.shape as [number, number, number, number, number],
+          strides,
+          dilations,
+          pad,
+          undefined,
+          dataFormat === "NCDHW" ? "channelsFirst" : "channelsLast",
+        );
+        if (!supported(c, [x.dtype, filter.dtype])) return fallback(tf.Conv3D, args);
+        const backend = args.backend as unknown as CpuBackend;
+        return withArena(engine, () => {
+          const a = engine.arena;
+          const p = a.putInts(convParams(c));
+          const xr = a.put(values(backend, x));
+          const wr = a.put(values(backend, filter));
+          const yr = a.alloc(tf.util.sizeFromShape(c.outShape));
+          engine.run("conv3d_forward", [p.ptr, xr.ptr, wr.ptr, yr.ptr]);
+          return backend.makeTensorInfo(c.outShape, "float32", a.take(yr));
+        });
+      },
+    },
+    {
+      kernelName: tf.Conv3DBackpropInputV2,
+      backendName: "cpu",
+      kernelFunc: (args) => {
+        const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+        const { strides, pad, inputShape } = args.attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
+        const c = tf.backend_util.computeConv3DInfo(
+          inputShape,
+          filter.shape as [number, number, number, number, number],
+          strides,
+          1,
+          pad,
+        );
+        if (!supported(c, [dy.dtype, filter.dtype])) {
+          return fallback(tf.Conv3DBackpropInputV2, args);
+        }
+        const backend = args.backend as unknown as CpuBackend;
+        const unitStride = c.strideDepth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
+        return withArena(engine, () => {
+          const a = engine.arena;
+          // Stride 1: dx is the forward conv of dy with the flipped, transposed filter and the
+          // complementary padding, which runs the register-blocked forward kernel.
+          const p = a.putInts(
+            unitStride
+              ? [
+                c.batchSize,
+                c.outDepth,
+                c.outHeight,
+                c.outWidth,
+                c.outChannels,
+                c.inDepth,
+                c.inHeight,
+                c.inWidth,
+                c.inChannels,
+                c.filterDepth,
+                c.filterHeight,
+                c.filterWidth,
+                1,
+                1,
+                1,
+                c.filterDepth - 1 - c.padInfo.front,
+                c.filterHeight - 1 - c.padInfo.top,
+                c.filterWidth - 1 - c.padInfo.left,
+              ]
+              : convParams(c),
+          );
+          const dyr = a.put(values(backend, dy));
+          const wr = putTransposedFilter(engine, values(backend, filter), c, unitStride);
+          const dxr = a.alloc(tf.util.sizeFromShape(c.inShape));
+          engine.run(unitStride ? "conv3d_forward" : "conv3d_backprop_input", [
+            p.ptr,
+            dyr.ptr,
+            wr.ptr,
+            dxr.ptr,
+          ]);
+          return backend.makeTensorInfo(c.inShape, "float32", a.take(dxr));
+        });
+      },
+    },
+    {
+      kernelName: tf.Conv3DBackpropFilterV2,
+      backendName: "cpu",
+      kernelFunc: (args) => {
+        const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+        const { strides, pad, filterShape } = args
+          .attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
+        const c = tf.backend_util.computeConv3DInfo(
+          x.shape as [number, number, number, number, number],
+          filterShape,
+          strides,
+          1,
+          pad,
+        );
+        if (!supported(c, [x.dtype, dy.dtype])) return fallback(tf.Conv3DBackpropFilterV2, args);
+        const backend = args.backend as unknown as CpuBackend;
+        return withArena(engine, () => {
+          const a = engine.arena;
+          const p = a.putInts(convParams(c));
+          const xr = a.put(values(backend, x));
+          const dyr = a.put(values(backend, dy));
+          const dwr = a.alloc(tf.util.sizeFromShape(filterShape));
+          engine.run("conv3d_backprop_filter", [p.ptr, xr.ptr, dyr.ptr, dwr.ptr]);
+          return backend.makeTensorInfo(filterShape, "float32", a.take(dwr));
+        });
+      },
+    },
+  ];
+}

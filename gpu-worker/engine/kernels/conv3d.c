@@ -1,0 +1,291 @@
+// 3-D convolution kernels for the tfjs cpu backend (issue #4), NDHWC tensors, float32.
+// Built to WebAssembly SIMD128 by build.ts; every entry point takes (params, tensors..., t, T)
+// and computes thread t's share of T. Each output element is owned by exactly one thread and
+// summed in a fixed order, so results do not depend on T (reproducible seeded training).
+#include <wasm_simd128.h>
+
+typedef struct {
+  int n, id, ih, iw, ci;   // input (x or dx) shape
+  int od, oh, ow, co;      // output (y or dy) shape
+  int kd, kh, kw;          // filter extent
+  int sd, sh, sw;          // strides
+  int pd, ph, pw;          // front/top/left padding
+} Conv;
+
+// FMA written as mul+add: clang 14 has no relaxed-SIMD builtin; see build.ts for the fused variant.
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
+
+static inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+static inline int min_i(int a, int b) { return a < b ? a : b; }
+static inline int max_i(int a, int b) { return a > b ? a : b; }
+static inline int share_begin(int total, int t, int T) { return (int)((long long)total * t / T); }
+
+// ---- forward: y[b,z,r,c,o] = sum_{kd,kh,kw,i} x[b, z*sd-pd+kd, r*sh-ph+kh, c*sw-pw+kw, i] * w[kd,kh,kw,i,o]
+
+// NVOX output voxels (columns c0 + j) x 4*NV output channels from o0, accumulated in registers.
+// checked: taps falling outside the input width are skipped (border columns, NVOX == 1).
+static inline __attribute__((always_inline)) void fwd_block(
+    const Conv* p, const float* x, const float* w, float* y, int b, int z, int r, int c0,
+    int o0, const int NVOX, const int NV, const int checked) {
+  v128_t acc[4][4];
+#pragma clang loop unroll(full)
+  for (int j = 0; j < NVOX; j++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) acc[j][v] = wasm_f32x4_splat(0.0f);
+  const int ci = p->ci, co = p->co;
+  for (int kd = 0; kd < p->kd; kd++) {
+    const int iz = z * p->sd - p->pd + kd;
+    if (iz < 0 || iz >= p->id) continue;
+    for (int kh = 0; kh < p->kh; kh++) {
+      const int ir = r * p->sh - p->ph + kh;
+      if (ir < 0 || ir >= p->ih) continue;
+      const float* xrow = x + (((long)b * p->id + iz) * p->ih + ir) * (long)p->iw * ci;
+      const float* wk = w + ((long)(kd * p->kh + kh) * p->kw) * ci * co + o0;
+      for (int kw = 0; kw < p->kw; kw++) {
+        const int ic0 = c0 * p->sw - p->pw + kw;
+        if (checked && (ic0 < 0 || ic0 >= p->iw)) continue;
+        const float* xp = xrow + (long)ic0 * ci;
+        const long xstep = (long)p->sw * ci;
+        const float* wp = wk + (long)kw * ci * co;
+        for (int i = 0; i < ci; i++) {
+          v128_t wv[4];
+#pragma clang loop unroll(full)
+          for (int v = 0; v < NV; v++) wv[v] = wasm_v128_load(wp + (long)i * co + 4 * v);
+#pragma clang loop unroll(full)
+          for (int j = 0; j < NVOX; j++) {
+            const v128_t xs = wasm_f32x4_splat(xp[j * xstep + i]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < NV; v++) acc[j][v] = MADD(xs, wv[v], acc[j][v]);
+          }
+        }
+      }
+    }
+  }
+  float* yp = y + ((((long)b * p->od + z) * p->oh + r) * p->ow + c0) * co + o0;
+#pragma clang loop unroll(full)
+  for (int j = 0; j < NVOX; j++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) wasm_v128_store(yp + (long)j * co + 4 * v, acc[j][v]);
+}
+
+// One output voxel, one output channel (the co % 4 tail), same summation order as fwd_block.
+static void fwd_scalar(const Conv* p, const float* x, const float* w, float* y, int b, int z, int r,
+                       int c, int o) {
+  float acc = 0.0f;
+  const int ci = p->ci, co = p->co;
+  for (int kd = 0; kd < p->kd; kd++) {
+    const int iz = z * p->sd - p->pd + kd;
+    if (iz < 0 || iz >= p->id) continue;
+    for (int kh = 0; kh < p->kh; kh++) {
+      const int ir = r * p->sh - p->ph + kh;
+      if (ir < 0 || ir >= p->ih) continue;
+      for (int kw = 0; kw < p->kw; kw++) {
+        const int ic = c * p->sw - p->pw + kw;
+        if (ic < 0 || ic >= p->iw) continue;
+        const float* xp = x + ((((long)b * p->id + iz) * p->ih + ir) * p->iw + ic) * ci;
+        const float* wp = w + ((long)((kd * p->kh + kh) * p->kw + kw) * ci) * co + o;
+        for (int i = 0; i < ci; i++) acc += xp[i] * wp[(long)i * co];
+      }
+    }
+  }
+  y[((((long)b * p->od + z) * p->oh + r) * p->ow + c) * co + o] = acc;
+}
+
+// Columns of one output row for channels [o0, o0 + 4*NV): 4-voxel blocks where every tap is
+// inside the input, checked single voxels at the borders.
+static inline __attribute__((always_inline)) void fwd_row(const Conv* p, const float* x,
+                                                          const float* w, float* y, int b, int z,
+                                                          int r, int o0, const int NV) {
+  const int lo = min_i(p->ow, max_i(0, ceil_div(p->pw, p->sw)));
+  const int hi = max_i(lo, min_i(p->ow, (p->iw - p->kw + p->pw) / p->sw + 1));
+  int c = 0;
+  for (; c < lo; c++) fwd_block(p, x, w, y, b, z, r, c, o0, 1, NV, 1);
+  for (; c + 4 <= hi; c += 4) fwd_block(p, x, w, y, b, z, r, c, o0, 4, NV, 0);
+  for (; c < p->ow; c++) fwd_block(p, x, w, y, b, z, r, c, o0, 1, NV, 1);
+}
+
+__attribute__((export_name("conv3d_forward"))) void conv3d_forward(const Conv* p, const float* x,
+                                                                  const float* w, float* y, int t,
+                                                                  int T) {
+  const int rows = p->n * p->od * p->oh;
+  const int end = share_begin(rows, t + 1, T);
+  for (int row = share_begin(rows, t, T); row < end; row++) {
+    const int r = row % p->oh, z = (row / p->oh) % p->od, b = row / (p->oh * p->od);
+    int o = 0;
+    for (; o + 8 <= p->co; o += 8) fwd_row(p, x, w, y, b, z, r, o, 2);
+    for (; o + 4 <= p->co; o += 4) fwd_row(p, x, w, y, b, z, r, o, 1);
+    for (; o < p->co; o++)
+      for (int c = 0; c < p->ow; c++) fwd_scalar(p, x, w, y, b, z, r, c, o);
+  }
+}
+
+// ---- input gradient (Conv3DBackpropInputV2, also conv3dTranspose), any stride:
+// dx[b,z,r,c,i] = sum over taps k with (z+pd-kd) % sd == 0 (and likewise r, c) of
+//                 sum_o dy[b,(z+pd-kd)/sd,...,o] * wt[kd,kh,kw,o,i]   (wt: filter with i, o swapped)
+
+static inline __attribute__((always_inline)) void dx_block(const Conv* p, const float* dy,
+                                                           const float* wt, float* dx, int b,
+                                                           int z, int r, int c, int i0,
+                                                           const int NV) {
+  v128_t acc[4];
+#pragma clang loop unroll(full)
+  for (int v = 0; v < NV; v++) acc[v] = wasm_f32x4_splat(0.0f);
+  const int ci = p->ci, co = p->co;
+  for (int kd = 0; kd < p->kd; kd++) {
+    const int zz = z + p->pd - kd;
+    if (zz < 0 || zz % p->sd) continue;
+    const int oz = zz / p->sd;
+    if (oz >= p->od) continue;
+    for (int kh = 0; kh < p->kh; kh++) {
+      const int rr = r + p->ph - kh;
+      if (rr < 0 || rr % p->sh) continue;
+      const int orow = rr / p->sh;
+      if (orow >= p->oh) continue;
+      for (int kw = 0; kw < p->kw; kw++) {
+        const int cc = c + p->pw - kw;
+        if (cc < 0 || cc % p->sw) continue;
+        const int oc = cc / p->sw;
+        if (oc >= p->ow) continue;
+        const float* dyp = dy + ((((long)b * p->od + oz) * p->oh + orow) * p->ow + oc) * co;
+        const float* wp = wt + ((long)((kd * p->kh + kh) * p->kw + kw) * co) * ci + i0;
+        for (int o = 0; o < co; o++) {
+          const v128_t g = wasm_f32x4_splat(dyp[o]);
+#pragma clang loop unroll(full)
+          for (int v = 0; v < NV; v++)
+            acc[v] = MADD(g, wasm_v128_load(wp + (long)o * ci + 4 * v), acc[v]);
+        }
+      }
+    }
+  }
+  float* dxp = dx + ((((long)b * p->id + z) * p->ih + r) * p->iw + c) * ci + i0;
+#pragma clang loop unroll(full)
+  for (int v = 0; v < NV; v++) wasm_v128_store(dxp + 4 * v, acc[v]);
+}
+
+static void dx_scalar(const Conv* p, const float* dy, const float* wt, float* dx, int b, int z,
+                      int r, int c, int i) {
+  float acc = 0.0f;
+  const int ci = p->ci, co = p->co;
+  for (int kd = 0; kd < p->kd; kd++) {
+    const int zz = z + p->pd - kd;
+    if (zz < 0 || zz % p->sd || zz / p->sd >= p->od) continue;
+    for (int kh = 0; kh < p->kh; kh++) {
+      const int rr = r + p->ph - kh;
+      if (rr < 0 || rr % p->sh || rr / p->sh >= p->oh) continue;
+      for (int kw = 0; kw < p->kw; kw++) {
+        const int cc = c + p->pw - kw;
+        if (cc < 0 || cc % p->sw || cc / p->sw >= p->ow) continue;
+        const float* dyp =
+            dy + ((((long)b * p->od + zz / p->sd) * p->oh + rr / p->sh) * p->ow + cc / p->sw) * co;
+        const float* wp = wt + ((long)((kd * p->kh + kh) * p->kw + kw) * co) * ci + i;
+        for (int o = 0; o < co; o++) acc += dyp[o] * wp[(long)o * ci];
+      }
+    }
+  }
+  dx[((((long)b * p->id + z) * p->ih + r) * p->iw + c) * ci + i] = acc;
+}
+
+__attribute__((export_name("conv3d_backprop_input"))) void conv3d_backprop_input(
+    const Conv* p, const float* dy, const float* wt, float* dx, int t, int T) {
+  const int rows = p->n * p->id * p->ih;
+  const int end = share_begin(rows, t + 1, T);
+  for (int row = share_begin(rows, t, T); row < end; row++) {
+    const int r = row % p->ih, z = (row / p->ih) % p->id, b = row / (p->ih * p->id);
+    for (int c = 0; c < p->iw; c++) {
+      int i = 0;
+      for (; i + 16 <= p->ci; i += 16) dx_block(p, dy, wt, dx, b, z, r, c, i, 4);
+      for (; i + 4 <= p->ci; i += 4) dx_block(p, dy, wt, dx, b, z, r, c, i, 1);
+      for (; i < p->ci; i++) dx_scalar(p, dy, wt, dx, b, z, r, c, i);
+    }
+  }
+}
+
+// ---- filter gradient (Conv3DBackpropFilterV2):
+// dw[kd,kh,kw,i,o] = sum_{b,z,r,c} x[b, z*sd-pd+kd, r*sh-ph+kh, c*sw-pw+kw, i] * dy[b,z,r,c,o]
+// Work unit = (tap k, block of 4 input channels), owned by one thread. Each output row's partial
+// sum is formed in registers, then added to dw: rows in fixed order, so T does not matter.
+
+// Partial sum over columns [c_lo, c_hi) of one row for NCI input channels x 4*NV output channels.
+static inline __attribute__((always_inline)) void dw_block(const Conv* p, const float* xrow,
+                                                           const float* dyrow, float* dwk, int kw,
+                                                           int i0, int o0, int c_lo, int c_hi,
+                                                           const int NCI, const int NV) {
+  v128_t acc[4][2];
+#pragma clang loop unroll(full)
+  for (int u = 0; u < NCI; u++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) acc[u][v] = wasm_f32x4_splat(0.0f);
+  const int ci = p->ci, co = p->co;
+  for (int c = c_lo; c < c_hi; c++) {
+    const float* xp = xrow + (long)(c * p->sw - p->pw + kw) * ci + i0;
+    const float* gp = dyrow + (long)c * co + o0;
+    v128_t g[2];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) g[v] = wasm_v128_load(gp + 4 * v);
+#pragma clang loop unroll(full)
+    for (int u = 0; u < NCI; u++) {
+      const v128_t xs = wasm_f32x4_splat(xp[u]);
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) acc[u][v] = MADD(xs, g[v], acc[u][v]);
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int u = 0; u < NCI; u++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) {
+      float* d = dwk + (long)(i0 + u) * co + o0 + 4 * v;
+      wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), acc[u][v]));
+    }
+}
+
+static void dw_scalar(const Conv* p, const float* xrow, const float* dyrow, float* dwk, int kw,
+                      int i, int o, int c_lo, int c_hi) {
+  float acc = 0.0f;
+  for (int c = c_lo; c < c_hi; c++)
+    acc += xrow[(long)(c * p->sw - p->pw + kw) * p->ci + i] * dyrow[(long)c * p->co + o];
+  dwk[(long)i * p->co + o] += acc;
+}
+
+// All output channels of one (tap, input-channel block) unit for one output row.
+static inline __attribute__((always_inline)) void dw_unit_row(const Conv* p, const float* xrow,
+                                                              const float* dyrow, float* dwk,
+                                                              int kw, int i0, const int NCI) {
+  const int c_lo = min_i(p->ow, max_i(0, ceil_div(p->pw - kw, p->sw)));
+  const int c_hi = max_i(c_lo, min_i(p->ow, (p->iw - 1 + p->pw - kw) / p->sw + 1));
+  int o = 0;
+  for (; o + 8 <= p->co; o += 8) dw_block(p, xrow, dyrow, dwk, kw, i0, o, c_lo, c_hi, NCI, 2);
+  for (; o + 4 <= p->co; o += 4) dw_block(p, xrow, dyrow, dwk, kw, i0, o, c_lo, c_hi, NCI, 1);
+  for (; o < p->co; o++)
+    for (int u = 0; u < NCI; u++) dw_scalar(p, xrow, dyrow, dwk, kw, i0 + u, o, c_lo, c_hi);
+}
+
+__attribute__((export_name("conv3d_backprop_filter"))) void conv3d_backprop_filter(
+    const Conv* p, const float* x, const float* dy, float* dw, int t, int T) {
+  const int taps = p->kd * p->kh * p->kw, blocks = (p->ci + 3) / 4;
+  const int units = taps * blocks;
+  const int u_begin = share_begin(units, t, T), u_end = share_begin(units, t + 1, T);
+  for (int u = u_begin; u < u_end; u++) {
+    const int k = u / blocks, i0 = (u % blocks) * 4;
+    float* dwk = dw + (long)k * p->ci * p->co;
+    for (int i = i0; i < min_i(i0 + 4, p->ci); i++)
+      for (int o = 0; o < p->co; o++) dwk[(long)i * p->co + o] = 0.0f;
+  }
+  const int rows = p->n * p->od * p->oh;
+  for (int row = 0; row < rows; row++) {
+    const int r = row % p->oh, z = (row / p->oh) % p->od, b = row / (p->oh * p->od);
+    const float* dyrow = dy + (long)row * p->ow * p->co;
+    for (int u = u_begin; u < u_end; u++) {
+      const int k = u / blocks, i0 = (u % blocks) * 4;
+      const int kw = k % p->kw, kh = (k / p->kw) % p->kh, kd = k / (p->kw * p->kh);
+      const int iz = z * p->sd - p->pd + kd, ir = r * p->sh - p->ph + kh;
+      if (iz < 0 || iz >= p->id || ir < 0 || ir >= p->ih) continue;
+      const float* xrow = x + (((long)b * p->id + iz) * p->ih + ir) * (long)p->iw * p->ci;
+      float* dwk = dw + (long)k * p->ci * p->co;
+      if (i0 + 4 <= p->ci) {
+        dw_unit_row(p, xrow, dyrow, dwk, kw, i0, 4);
+      } else {
+        for (int i = i0; i < p->ci; i++) dw_unit_row(p, xrow, dyrow, dwk, kw, i, 1);
+      }
+    }
+  }
+}

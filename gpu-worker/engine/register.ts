@@ -1,0 +1,28 @@
+/** Registers the wasm kernels with tfjs's cpu backend, keeping the stock ones to restore. */
+import * as tf from "@tensorflow/tfjs";
+import type { CpuEngine } from "./cpu_engine.ts";
+import { conv3dKernelConfigs } from "./conv3d_kernels.ts";
+
+const stock = new Map<string, tf.KernelConfig>();
+
+/** Replaces the cpu backend's kernels by the engine's; returns their names. */
+export function registerFastKernels(engine: CpuEngine): string[] {
+  unregisterFastKernels();
+  const configs = conv3dKernelConfigs(engine, stock);
+  for (const config of configs) {
+    const original = tf.getKernel(config.kernelName, "cpu");
+    if (original) stock.set(config.kernelName, original);
+    tf.unregisterKernel(config.kernelName, "cpu");
+    tf.registerKernel(config);
+  }
+  return configs.map((c) => c.kernelName);
+}
+
+/** Puts the stock cpu kernels back (no-op when none are replaced). */
+export function unregisterFastKernels(): void {
+  for (const [name, original] of stock) {
+    tf.unregisterKernel(name, "cpu");
+    tf.registerKernel(original);
+  }
+  stock.clear();
+}
