@@ -95,7 +95,7 @@ export const TASKS: Record<TaskName, TaskDefinition> = {
   smoke: {
     name: "smoke",
     title: "Smoke (synthetic ellipsoids, seconds)",
-    dataset: { kind: "synthetic", cases: 8, shape: [20, 20, 20], seed: 7 },
+    dataset: { kind: "synthetic", cases: 8, shape: [16, 16, 16], seed: 7 },
     split: {
       folds: [{
         labelled: ["synth_000", "synth_001"],
@@ -109,8 +109,8 @@ export const TASKS: Record<TaskName, TaskDefinition> = {
       patch: [16, 16, 16],
       maxIterations: 2,
       rampupIterations: 2,
-      validateEvery: 1,
-      validationStride: [8, 8, 8],
+      validateEvery: 2,
+      validationStride: [16, 16, 16],
       checkpointEvery: 2,
     },
     why: "Checks the harness end to end in seconds; its numbers mean nothing.",
