@@ -88,11 +88,11 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
   let model = await registry.get(job.tenantId, modelId);
   if (!model) {
     await uploadFolder(blob, out, blobKeys.model(job.tenantId, modelId));
-    const metrics: Record<string, number> = {
-      iterations: result.iterations,
-      finalLoss: result.finalLoss,
-    };
-    if (result.validationDice !== undefined) metrics.validationDice = result.validationDice;
+    const metrics: Record<string, number> = { iterations: result.iterations };
+    // A diverged run's NaN loss is left out rather than recorded as a number it is not.
+    if (Number.isFinite(result.finalLoss)) metrics.finalLoss = result.finalLoss;
+    const dice = result.validationDice;
+    if (dice !== undefined && Number.isFinite(dice)) metrics.validationDice = dice;
     model = await registry.create(job.tenantId, modelId, {
       jobId: job.id,
       datasetId: request.datasetId,

@@ -93,7 +93,13 @@ export function api(
   service: Service,
   key: string,
   path: string,
-  init: { method?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    json?: unknown;
+    body?: BodyInit;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...init.headers };
   let body = init.body;
@@ -101,7 +107,12 @@ export function api(
     headers["content-type"] = "application/json";
     body = JSON.stringify(init.json);
   }
-  return fetch(`${service.base}${path}`, { method: init.method ?? "GET", headers, body });
+  return fetch(`${service.base}${path}`, {
+    method: init.method ?? "GET",
+    headers,
+    body,
+    signal: init.signal,
+  });
 }
 
 /** A tiny gzipped NIfTI scan (float32, shape `shape`, spacing [1.5, 1, 2]) or a binary label. */
@@ -197,10 +208,14 @@ export async function readEvents(
   jobId: string,
   lastEventId?: string,
   onEvent?: (event: ReceivedEvent) => void,
+  timeoutMs = 120_000,
 ): Promise<ReceivedEvent[]> {
   const headers: Record<string, string> = { accept: "text/event-stream" };
   if (lastEventId) headers["last-event-id"] = lastEventId;
-  const res = await api(service, key, `/v1/jobs/${jobId}/events`, { headers });
+  const res = await api(service, key, `/v1/jobs/${jobId}/events`, {
+    headers,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
   const events: ReceivedEvent[] = [];
   let buffer = "";

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { ModelRegistry } from "../../shared/queue/models.ts";
+import { connectTcp } from "../../shared/queue/tcp.ts";
+import { WorkStreams } from "../../shared/queue/work_stream.ts";
+import { coreRunners } from "../../gpu-worker/worker/runners.ts";
+import { QueueWorker } from "../../gpu-worker/worker/worker.ts";
+import {
+  api,
+  createTenant,
+  readEvents,
+  type ReceivedEvent,
+  spawnWorker,
+  startService,
+  tinyNifti,
+  tinyTraining,
+  upload,
+  waitFor,
+} from "./harness.ts";
+
+Deno.test({
+  name: "worker killed mid-training: another worker reclaims the job, resumes from its checkpoint",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const service = await startService();
+    const first = spawnWorker(service);
+    let second: ReturnType<typeof spawnWorker> | undefined;
+    try {
+      const { key } = await createTenant(service);
+      const submitted = await (await api(service, key, "/v1/jobs", {
+        method: "POST",
+        json: { kind: "train", preset: "smoke", overrides: { ...tinyTraining, maxIterations: 16 } },
+      })).json();
+
+      // Kill the first worker (SIGKILL: no ack, no cleanup) once a checkpoint is in the blob store.
+      const events: ReceivedEvent[] = [];
+      let killed = false;
+      const following = readEvents(service, key, submitted.id, undefined, (event) => {
+        events.push(event);
+        const data = JSON.parse(event.data);
+        if (!killed && data.phase === "checkpoint") {
+          killed = true;
+          first.kill().then(() => {
+            second = spawnWorker(service);
+          });
+        }
+      });
+      await following;
+      const parsed = events.map((e) => JSON.parse(e.data));
+      assert.equal(parsed.at(-1).status, "completed", `${first.log()}\n---\n${second?.log()}`);
+      assert.match(first.log(), /consuming/);
+      assert.match(second!.log(), /reclaimed q:train/);
+
+      // The second worker started from a checkpoint (the last one uploaded, which may be newer
+      // than the last one announced before the kill: events flush between tfjs steps), not from 1.
+      const resumeAt = parsed.findIndex((e) => e.phase === "resume");
+      assert.ok(resumeAt > 0, "the second worker resumed");
+      const before = parsed.slice(0, resumeAt);
+      const announced = before.filter((e) => e.phase === "checkpoint").at(-1).iteration;
+      const firstAfterResume = parsed.slice(resumeAt).find((e) => e.phase === "train");
+      if (firstAfterResume) {
+        assert.ok(
+          firstAfterResume.iteration > announced,
+          `resumed at ${firstAfterResume.iteration}`,
+        );
+      }
+      const iterations = parsed.filter((e) => e.phase === "train").map((e) => e.iteration);
+      assert.equal(Math.max(...iterations), 16);
+
+      const job = await (await api(service, key, `/v1/jobs/${submitted.id}`)).json();
+      assert.equal(job.attempt, 2);
+      assert.ok(job.modelId);
+      const model = await (await api(service, key, `/v1/models/${job.modelId}`)).json();
+      assert.equal(model.lineage.metrics.iterations, 16);
+      assert.equal(Number(await service.redis.send("XLEN", "q:dead")), 0);
+      const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
+      assert.equal(Number(pending[0]), 0, "nothing left unacknowledged");
+    } finally {
+      await first.kill();
+      await second?.stop();
+      await service.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "poison jobs: retried up to the limit, then dead-lettered with the job failed and a reason",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const service = await startService();
+    const workerRedis = await connectTcp(service.redisServer.url);
+    const workRoot = await Deno.makeTempDir();
+    const stop = new AbortController();
+    const worker = new QueueWorker({
+      redis: workerRedis,
+      blob: service.blob,
+      consumer: "test-worker",
+      runners: coreRunners,
+      workRoot,
+      heartbeatMs: 50,
+      blockMs: 50,
+      maxDeliveries: 2,
+      log: () => {},
+    });
+    const running = worker.run(stop.signal);
+    try {
+      const { tenant, key } = await createTenant(service);
+      const scan = await (await upload(service, key, "a.nii.gz", tinyNifti())).json();
+      // A model version whose files were lost from the blob store: every attempt fails.
+      const lost = await new ModelRegistry(service.redis).create(
+        tenant.id,
+        "model_lost",
+        { jobId: "job_x", config: {}, metrics: {} },
+        `tenants/${tenant.id}/models/model_lost`,
+      );
+      const job = await (await api(service, key, "/v1/jobs", {
+        method: "POST",
+        json: { kind: "infer", scanId: scan.id, modelId: lost.id },
+      })).json();
+      await service.redis.send("XADD", "q:infer", "*", "garbage", "1");
+
+      const failed = await waitFor("the poison job to fail", async () => {
+        const current = await (await api(service, key, `/v1/jobs/${job.id}`)).json();
+        return current.status === "failed" ? current : undefined;
+      }, 20_000);
+      assert.match(
+        failed.error,
+        /gave up after 2 attempts; last error: model model_lost: no files/,
+      );
+      assert.equal(failed.attempt, 2);
+      const letters = await new WorkStreams(service.redis).deadLetters();
+      assert.equal(letters.length, 2);
+      assert.match(letters.find((l) => l.fields.garbage)!.reason, /malformed work message/);
+      const poison = letters.find((l) => l.fields.jobId === job.id)!;
+      assert.equal(poison.deliveries, 3);
+      const pending = await service.redis.send("XPENDING", "q:infer", "workers") as unknown[];
+      assert.equal(Number(pending[0]), 0);
+    } finally {
+      stop.abort();
+      await running;
+      await workerRedis.close();
+      await Deno.remove(workRoot, { recursive: true });
+      await service.close();
+    }
+  },
+});
