@@ -21,7 +21,7 @@ export function LineChart(
         {label}: <strong>{last ? last.y.toFixed(digits) : "—"}</strong>
         <span class="muted">{points.length} points</span>
       </figcaption>
-      <svg viewBox={`-40 -8 ${WIDTH + 48} ${HEIGHT + 28}`} role="img">
+      <svg viewBox={`-52 -8 ${WIDTH + 60} ${HEIGHT + 28}`} role="img">
         <title>
           {last
             ? `${label} over ${points.length} points, last ${

@@ -62,7 +62,8 @@ export function applyJobEvent(
   const next: TrainingView = {
     ...view,
     status: view.status === "queued" ? "running" : view.status,
-    progress: event.progress,
+    // Validation and checkpoint events carry progress 0: the bar never moves back.
+    progress: Math.max(view.progress, event.progress),
     phase: event.phase,
   };
   if (event.iteration !== undefined) {
@@ -71,7 +72,7 @@ export function applyJobEvent(
     if (extra.lr !== undefined) next.lr = [...view.lr, { x, y: extra.lr }];
     if (event.dice !== undefined) next.dice = [...view.dice, { x, y: event.dice }];
   }
-  next.etaSeconds = extra.etaSeconds ?? extrapolateEta(event.progress, nowMs - startedAtMs);
+  next.etaSeconds = extra.etaSeconds ?? extrapolateEta(next.progress, nowMs - startedAtMs);
   return next;
 }
 

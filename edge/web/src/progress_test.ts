@@ -21,6 +21,14 @@ Deno.test("applyJobEvent builds loss, lr and Dice series and follows status", ()
   equal(view.etaSeconds, 2);
 });
 
+Deno.test("applyJobEvent keeps the furthest progress when a validation event reports 0", () => {
+  const train = JSON.stringify({ type: "progress", progress: 0.5, phase: "train", iteration: 2 });
+  const validate = JSON.stringify({ type: "progress", progress: 0, phase: "validate", dice: 0.3 });
+  const view = applyJobEvent(applyJobEvent(emptyTrainingView, train, 0, 1000), validate, 0, 3000);
+  equal(view.progress, 0.5);
+  equal(view.etaSeconds, 3);
+});
+
 Deno.test("applyJobEvent prefers the worker's ETA and rejects a malformed event", () => {
   const data = JSON.stringify({ type: "progress", progress: 0.1, phase: "t", etaSeconds: 42 });
   equal(applyJobEvent(emptyTrainingView, data, 0, 5000).etaSeconds, 42);

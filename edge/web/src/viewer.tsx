@@ -3,7 +3,7 @@
  * uncertainty map |p_A − p_B| (blue–green) as overlays, an optional label (green) for comparison,
  * opacity and slice controls. Volumes are fetched with the API key in the request headers.
  */
-import { Niivue, type NVImage } from "@niivue/niivue";
+import { MULTIPLANAR_TYPE, Niivue, type NVImage, SHOW_RENDER } from "@niivue/niivue";
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ErrorNote } from "./components.tsx";
@@ -46,10 +46,13 @@ export function Viewer(props: ViewerProps): JSX.Element {
   useEffect(() => {
     const nv = new Niivue({
       backColor: [0.08, 0.09, 0.11, 1],
-      crosshairColor: [0.2, 0.8, 1, 0.7],
-      crosshairWidth: 1,
+      crosshairColor: [0.2, 0.8, 1, 0.6],
+      crosshairWidth: 0.25,
       show3Dcrosshair: false,
       isColorbar: false,
+      // Three planes side by side, no 3-D render tile: the most slice area on a laptop screen.
+      multiplanarLayout: MULTIPLANAR_TYPE.ROW,
+      multiplanarShowRender: SHOW_RENDER.NEVER,
     });
     niivue.current = nv;
     nv.onLocationChange = () => setPosition([...nv.scene.crosshairPos]);
@@ -114,12 +117,15 @@ export function Viewer(props: ViewerProps): JSX.Element {
 
   return (
     <div class="viewer">
-      <canvas
-        ref={canvas}
-        data-testid="viewer-canvas"
-        data-ready={ready ? "true" : "false"}
-        aria-label="Scan with the predicted mask overlaid in three planes"
-      />
+      {/* NiiVue sizes the canvas to its parent and paints the parent black: give it its own. */}
+      <div class="viewer-canvas">
+        <canvas
+          ref={canvas}
+          data-testid="viewer-canvas"
+          data-ready={ready ? "true" : "false"}
+          aria-label="Scan with the predicted mask overlaid in three planes"
+        />
+      </div>
       <ErrorNote message={error} />
       <div class="controls">
         <span class="field">

@@ -1,8 +1,11 @@
 /** Models: the tenant's immutable versions with their lineage and metrics. */
 import type { JSX } from "preact";
-import type { Api } from "../api.ts";
+import type { Api, PublicModel } from "../api.ts";
 import { formatTime, Loaded, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";
+
+/** The settings a reader compares first; the full configuration is one click away. */
+const keySettings = ["mode", "arch", "nFilters", "patch", "maxIterations", "beta"];
 
 export function ModelsPage(props: { api: Api }): JSX.Element {
   const models = useAsync(() => props.api.listModels(), [props.api]);
@@ -12,60 +15,83 @@ export function ModelsPage(props: { api: Api }): JSX.Element {
       <Section title="Versions">
         <Loaded state={models}>
           {(list) =>
-            list.length === 0 ? <p class="muted">No model yet: start a training run.</p> : (
-              <table>
-                <thead>
-                  <tr>
-                    <th>Version</th>
-                    <th>Id</th>
-                    <th>Dataset</th>
-                    <th>Descriptors</th>
-                    <th>Config</th>
-                    <th>Metrics</th>
-                    <th>Training job</th>
-                    <th>Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...list].sort((a, b) => b.version - a.version).map((m) => (
-                    <tr key={m.id}>
-                      <td>v{m.version}</td>
-                      <td>
-                        <code>{m.id}</code>
-                      </td>
-                      <td>
-                        <code>{m.lineage.datasetId}</code>
-                      </td>
-                      <td>
-                        {m.lineage.descriptorSetId
-                          ? (
-                            <a href={`#/descriptors/${m.lineage.descriptorSetId}`}>
-                              {m.lineage.descriptorSetId}
-                            </a>
-                          )
-                          : "none"}
-                      </td>
-                      <td class="small">
-                        {Object.entries(m.lineage.config).map(([k, v]) =>
-                          `${k}=${JSON.stringify(v)}`
-                        ).join(", ") || "—"}
-                      </td>
-                      <td class="small">
-                        {Object.entries(m.lineage.metrics).map(([k, v]) => (
-                          <div key={k}>{k}: {v.toFixed(4)}</div>
-                        ))}
-                      </td>
-                      <td>
-                        <a href={`#/train/${m.lineage.jobId}`}>{m.lineage.jobId}</a>
-                      </td>
-                      <td>{formatTime(m.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            list.length === 0
+              ? <p class="muted">No model yet: start a training run.</p>
+              : <ModelTable models={[...list].sort((a, b) => b.version - a.version)} />}
         </Loaded>
       </Section>
     </>
   );
+}
+
+function ModelTable(props: { models: PublicModel[] }): JSX.Element {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Version</th>
+          <th>Trained on</th>
+          <th>Settings</th>
+          <th>Metrics</th>
+          <th>Training job</th>
+          <th>Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.models.map((m) => (
+          <tr key={m.id}>
+            <td>
+              <strong>v{m.version}</strong>
+              <div class="small muted">{m.id}</div>
+            </td>
+            <td>
+              {m.lineage.datasetId ? <code>{m.lineage.datasetId}</code> : "built-in synthetic data"}
+              <div class="small">
+                descriptors: {m.lineage.descriptorSetId
+                  ? (
+                    <a href={`#/descriptors/${m.lineage.descriptorSetId}`}>
+                      {m.lineage.descriptorSetId}
+                    </a>
+                  )
+                  : "none"}
+              </div>
+            </td>
+            <td class="small">
+              <Settings config={m.lineage.config} />
+            </td>
+            <td class="small">
+              {Object.entries(m.lineage.metrics).map(([k, v]) => (
+                <div key={k}>{k}: {formatMetric(v)}</div>
+              ))}
+            </td>
+            <td>
+              <a href={`#/train/${m.lineage.jobId}`}>{m.lineage.jobId}</a>
+            </td>
+            <td>{formatTime(m.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Settings(props: { config: Record<string, unknown> }): JSX.Element {
+  const entries = Object.entries(props.config);
+  const shown = entries.filter(([k]) => keySettings.includes(k));
+  return (
+    <>
+      {shown.map(([k, v]) => <div key={k}>{k}: {JSON.stringify(v)}</div>)}
+      {entries.length > shown.length && (
+        <details>
+          <summary>all {entries.length} settings</summary>
+          {entries.map(([k, v]) => <div key={k}>{k}: {JSON.stringify(v)}</div>)}
+        </details>
+      )}
+    </>
+  );
+}
+
+/** Counts as integers, scores to four decimals. */
+function formatMetric(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(4);
 }

@@ -1,7 +1,7 @@
 /** Training: start a run from a preset, then watch loss, learning rate, Dice and ETA live; cancel. */
 import type { JSX } from "preact";
 import type { z } from "zod";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { finalStatuses, type JobRecord, TrainPreset } from "../../../../shared/contracts/jobs.ts";
 import type { Api } from "../api.ts";
 import { LineChart } from "../chart.tsx";
@@ -21,11 +21,15 @@ const presets: { id: z.infer<typeof TrainPreset>; text: string }[] = [
 
 export function TrainPage(props: { api: Api; jobId?: string }): JSX.Element {
   const { api, jobId } = props;
-  const jobs = useAsync(() => api.listJobs(), [api, jobId]);
+  // The watched job's status, so the job list below refreshes when it changes.
+  const [watchedStatus, setWatchedStatus] = useState("");
+  const jobs = useAsync(() => api.listJobs(), [api, jobId, watchedStatus]);
   return (
     <>
       <h1>Training</h1>
-      {jobId ? <JobWatch api={api} jobId={jobId} /> : <TrainForm api={api} />}
+      {jobId
+        ? <JobWatch api={api} jobId={jobId} onStatus={setWatchedStatus} />
+        : <TrainForm api={api} />}
       <Section title="Training jobs">
         <Loaded state={jobs}>
           {(list) => <JobTable jobs={list.filter((j) => j.kind === "train")} />}
@@ -50,7 +54,7 @@ function TrainForm(props: { api: Api }): JSX.Element {
       const job = await api.submitJob({
         kind: "train",
         preset,
-        datasetId,
+        datasetId: datasetId || undefined,
         descriptorSetId: descriptorSetId || undefined,
       });
       location.hash = `#/train/${job.id}`;
@@ -68,9 +72,8 @@ function TrainForm(props: { api: Api }): JSX.Element {
               id="train-dataset"
               value={datasetId}
               onChange={(e) => setDatasetId(e.currentTarget.value)}
-              required
             >
-              <option value="">— choose —</option>
+              <option value="">built-in synthetic example (no upload needed)</option>
               {datasets.data?.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
             </select>
           </span>
@@ -105,9 +108,12 @@ function TrainForm(props: { api: Api }): JSX.Element {
 }
 
 /** Live progress of one job: bar, phase, ETA, the three series, cancel and the result. */
-export function JobWatch(props: { api: Api; jobId: string }): JSX.Element {
-  const { api, jobId } = props;
+function JobWatch(
+  props: { api: Api; jobId: string; onStatus(status: string): void },
+): JSX.Element {
+  const { api, jobId, onStatus } = props;
   const view = useJobEvents(api, jobId);
+  useEffect(() => onStatus(view.status), [view.status]);
   const final = finalStatuses.includes(view.status as JobRecord["status"]);
   const job = useAsync(() => api.getJob(jobId), [api, jobId, final]);
   const [cancelError, setCancelError] = useState<string>();
@@ -124,7 +130,7 @@ export function JobWatch(props: { api: Api; jobId: string }): JSX.Element {
         <span class={`badge ${view.status}`} data-testid="job-status">{view.status}</span>
         <progress max={1} value={view.progress} aria-label="Progress" />
         <span>{Math.round(view.progress * 100)} %</span>
-        {view.phase && <span class="muted">{view.phase}</span>}
+        {!final && view.phase && <span class="muted">{view.phase}</span>}
         {!final && view.etaSeconds !== undefined && (
           <span>ETA {formatDuration(view.etaSeconds)}</span>
         )}
