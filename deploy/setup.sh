@@ -20,3 +20,4 @@ fi
 
 [ -x node_modules/.bin/deno ] || npm ci --no-audit --no-fund
 npx deno install --frozen >/dev/null
+npx deno run -A edge/web/build.ts >/dev/null   # the web client the edge serves at /
