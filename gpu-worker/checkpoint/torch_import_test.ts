@@ -1,8 +1,9 @@
 /**
  * Parity with PyTorch: tests/fixtures/parity/make_network_fixtures.py builds the lineage V-Net and
  * the SSL4MIS 3D U-Net at a small width and saves their weights, an input and the outputs.
- * `LLMSEG_TEST_BACKEND=webgpu` runs the same checks on tfjs's WebGPU backend (values are read
- * asynchronously throughout, as WebGPU in Deno cannot `dataSync`).
+ * `LLMSEG_TEST_BACKEND=engine` runs the same checks through `initEngine` with the WebAssembly
+ * kernels, `=webgpu` on tfjs's WebGPU backend (values are read asynchronously throughout, as
+ * WebGPU in Deno cannot `dataSync`).
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
@@ -13,9 +14,15 @@ import { decodeSafetensors, type SafetensorsFile, toFloat32 } from "./safetensor
 import { loadState, stateToEntries } from "./state.ts";
 import { importTorchWeights } from "./torch_import.ts";
 
+// "cpu": stock tfjs; "engine": the engine's CPU path with its WebAssembly kernels; "webgpu".
 const backend = Deno.env.get("LLMSEG_TEST_BACKEND") ?? "cpu";
-if (backend === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
-assert.ok(await tf.setBackend(backend), `tfjs backend ${backend} did not start`);
+if (backend === "cpu") await tf.setBackend("cpu");
+else {
+  const { initEngine, shutdownEngine } = await import("../engine/mod.ts");
+  const info = await initEngine({ backend: backend === "engine" ? "cpu" : "webgpu", threads: 2 });
+  console.log(`engine: ${info.backend}, kernels ${info.kernels.join(", ") || "none"}`);
+  globalThis.addEventListener("unload", shutdownEngine);
+}
 
 const fixtures = new URL("../../tests/fixtures/parity/", import.meta.url);
 const read = async (name: string): Promise<SafetensorsFile> =>
