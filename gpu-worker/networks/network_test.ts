@@ -108,3 +108,27 @@ Deno.test("disposing a network frees every tensor and byte it allocated", () => 
   assert.equal(tf.memory().numTensors, before.numTensors);
   assert.equal(tf.memory().numBytes, before.numBytes);
 });
+
+Deno.test("initialisation follows METHOD.md 2.5: PyTorch uniform bounds (V-Net), Kaiming normal (U-Net)", () => {
+  const maxAbs = (v: tf.Variable): number => tf.tidy(() => tf.max(tf.abs(v)).dataSync()[0]);
+  const vnet = createNetwork(NetworkConfigSchema.parse({ arch: "vnet", width: 4 }), 1);
+  const v = vnet.namedState();
+  // Conv3d: U(±1/√(Cin·k³)); ConvTranspose3d: fan_in from weight dim 1 = Cout·k³; BN γ=1, β=0.
+  for (
+    const [name, fanIn] of [["block_four.conv.3.weight", 32 * 27], [
+      "block_five_up.conv.0.weight",
+      32 * 8,
+    ]] as const
+  ) {
+    const bound = 1 / Math.sqrt(fanIn);
+    assert.ok(maxAbs(v.get(name)!) <= bound && maxAbs(v.get(name)!) > 0.95 * bound, name);
+  }
+  assert.deepEqual(Array.from(v.get("block_one.conv.1.weight")!.dataSync()), [1, 1, 1, 1]);
+  assert.deepEqual(Array.from(v.get("block_one.conv.1.running_var")!.dataSync()), [1, 1, 1, 1]);
+  vnet.dispose();
+  const unet = createNetwork(NetworkConfigSchema.parse({ arch: "unet3d", width: 4 }), 1);
+  const weight = unet.namedState().get("center.conv2.0.weight")!; // fan_in 64·27
+  const std = tf.tidy(() => Math.sqrt(tf.moments(weight).variance.dataSync()[0]));
+  assert.ok(Math.abs(std / Math.sqrt(2 / (64 * 27)) - 1) < 0.02, `std ${std}`);
+  unet.dispose();
+});
