@@ -5,6 +5,7 @@ import { adminAuth, tenantAuth } from "./middleware/auth.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { datasetRoutes } from "./routes/datasets.ts";
+import { descriptorRoutes } from "./routes/descriptors.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -57,7 +58,15 @@ export function createApp(deps: EdgeDeps): OpenAPIHono {
   const api = new OpenAPIHono<TenantEnv>();
   api.use("*", tenantAuth(tenants), rateLimit(deps.redis));
   for (
-    const routes of [scanRoutes, datasetRoutes, jobRoutes, eventRoutes, modelRoutes, webhookRoutes]
+    const routes of [
+      scanRoutes,
+      datasetRoutes,
+      descriptorRoutes,
+      jobRoutes,
+      eventRoutes,
+      modelRoutes,
+      webhookRoutes,
+    ]
   ) {
     api.route("/", routes(deps));
   }

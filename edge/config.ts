@@ -12,6 +12,11 @@ export interface EdgeConfig {
   ssePollMs: number;
   /** SSRF policy for webhook URLs (tests allow loopback over HTTP). */
   webhookPolicy: TargetPolicy;
+  /**
+   * The OpenAI-compatible endpoint of descriptor generation; unset fields fall back to
+   * `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `LLMSEG_LLM_MODEL` (see shared/knowledge/generate.ts).
+   */
+  llm: { baseURL?: string; apiKey?: string; model?: string; maxRetries?: number };
 }
 
 /** Defaults for everything but the admin token. */
@@ -24,6 +29,7 @@ export function edgeConfig(overrides: Partial<EdgeConfig> & { adminToken: string
     spoolDir: Deno.env.get("TMPDIR") ?? "/tmp",
     ssePollMs: 250,
     webhookPolicy: {},
+    llm: {},
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ const statusOfCode: Record<string, ContentfulStatusCode> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  unknown_descriptor_set: 404,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -19,6 +20,14 @@ const statusOfCode: Record<string, ContentfulStatusCode> = {
   not_ready: 409,
   rate_limited: 429,
   quota_exceeded: 429,
+  // The LLM behind descriptor generation failed or is not configured: not the caller's fault.
+  llm_no_key: 503,
+  llm_unauthorized: 502,
+  llm_unavailable: 502,
+  llm_unreachable: 502,
+  llm_timeout: 504,
+  llm_refused: 502,
+  llm_malformed: 502,
 };
 
 /** A 404 that says what was not found, without saying whether it exists for someone else. */

@@ -11,6 +11,7 @@ import { emitWebhookEvent } from "../../shared/webhooks/dispatcher.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
 import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
+import { resolveDescriptorSet } from "./descriptors.ts";
 import { tenantScan } from "./scans.ts";
 
 const idParam = z.object({ id: z.string() });
@@ -95,8 +96,11 @@ async function checkReferences(
   } else if (request.kind === "evaluate") {
     await model(request.modelId);
     await dataset(request.datasetId);
-  } else if (request.datasetId) {
-    await dataset(request.datasetId);
+  } else {
+    if (request.datasetId) await dataset(request.datasetId);
+    if (request.descriptorSetId) {
+      await resolveDescriptorSet(deps, tenantId, request.descriptorSetId);
+    }
   }
 }
 

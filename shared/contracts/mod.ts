@@ -8,3 +8,4 @@ export * from "./events.ts";
 export * from "./queue.ts";
 export * from "./models.ts";
 export * from "./webhooks.ts";
+export * from "./descriptors.ts";
