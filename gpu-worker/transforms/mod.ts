@@ -1,11 +1,5 @@
 /** Augmentation and sampling of METHOD.md 2.2 and 4: small functions of a sample and an Rng. */
-export {
-  type Sample,
-  sampleFromVolumes,
-  type Shape3,
-  toVolumeLayout,
-  voxelCount,
-} from "./sample.ts";
+export { type Sample, sampleFromVolumes, type Shape3, toVolumeLayout } from "./sample.ts";
 export { flip, rot90 } from "./spatial.ts";
 export { randomFlip, randomRotFlip } from "./rot_flip.ts";
 export { cropPadding, randomCrop } from "./random_crop.ts";

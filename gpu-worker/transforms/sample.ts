@@ -18,11 +18,6 @@ export interface Sample {
   label?: Uint8Array;
 }
 
-/** Number of voxels of a shape. */
-export function voxelCount([x, y, z]: Shape3): number {
-  return x * y * z;
-}
-
 /**
  * Converts a scan (and optionally its mask, label > 0 → 1 unless `keepClasses`) from the
  * i-fastest {@link Volume} layout to a {@link Sample}. Throws a UserError when the mask's shape
