@@ -6,11 +6,11 @@ import {
   descriptorSetHash,
   descriptorSetSchema,
   listDescriptorSets,
-  loadDescriptorSet,
 } from "../../shared/knowledge/descriptor_set.ts";
 import { generateDescriptors } from "../../shared/knowledge/generate.ts";
 import { getDocument, putDocument } from "../../shared/queue/documents.ts";
 import { keys } from "../../shared/queue/keys.ts";
+import { resolveDescriptorSet } from "../../shared/queue/descriptor_sets.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 
@@ -64,27 +64,6 @@ function listing(set: DescriptorSet, owner: "tenant" | "shipped"): DescriptorSet
   };
 }
 
-/** The tenant's set `id`, else the shipped set `id`; a UserError `unknown_descriptor_set` otherwise. */
-export async function resolveDescriptorSet(
-  deps: EdgeDeps,
-  tenantId: string,
-  id: string,
-): Promise<DescriptorSet> {
-  const own = await getDocument(deps.redis, keys.descriptorSet(tenantId, id), descriptorSetSchema);
-  if (own) return own;
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) {
-    throw new UserError("unknown_descriptor_set", `no descriptor set '${id}'`);
-  }
-  try {
-    return await loadDescriptorSet(id);
-  } catch (error) {
-    if (error instanceof UserError) {
-      throw new UserError("unknown_descriptor_set", `no descriptor set '${id}'`);
-    }
-    throw error;
-  }
-}
-
 /** `/v1/descriptors`: LLM descriptor sets per tenant, plus the shipped ones read-only. */
 export function descriptorRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
   const app = new OpenAPIHono<TenantEnv>({ defaultHook: invalidRequest });
@@ -128,7 +107,10 @@ export function descriptorRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
   app.openapi(
     show,
     async (c) =>
-      c.json(await resolveDescriptorSet(deps, c.get("tenant").id, c.req.valid("param").id), 200),
+      c.json(
+        await resolveDescriptorSet(deps.redis, c.get("tenant").id, c.req.valid("param").id),
+        200,
+      ),
   );
   return app;
 }

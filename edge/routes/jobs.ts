@@ -7,11 +7,11 @@ import { getDocument } from "../../shared/queue/documents.ts";
 import { JobStore } from "../../shared/queue/jobs.ts";
 import { keys } from "../../shared/queue/keys.ts";
 import { ModelRegistry } from "../../shared/queue/models.ts";
+import { resolveDescriptorSet } from "../../shared/queue/descriptor_sets.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/dispatcher.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
 import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
-import { resolveDescriptorSet } from "./descriptors.ts";
 import { tenantScan } from "./scans.ts";
 
 const idParam = z.object({ id: z.string() });
@@ -99,7 +99,7 @@ async function checkReferences(
   } else {
     if (request.datasetId) await dataset(request.datasetId);
     if (request.descriptorSetId) {
-      await resolveDescriptorSet(deps, tenantId, request.descriptorSetId);
+      await resolveDescriptorSet(deps.redis, tenantId, request.descriptorSetId);
     }
   }
 }

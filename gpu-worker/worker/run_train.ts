@@ -1,9 +1,14 @@
 import { downloadFolder, uploadFolder } from "../../shared/blob/folders.ts";
 import { blobKeys } from "../../shared/blob/keys.ts";
 import type { ProgressEvent } from "../../shared/contracts/events.ts";
+import { knowledgeVectorFor } from "../../shared/knowledge/knowledge_vector.ts";
+import { toKnowledgeRecord } from "../../shared/knowledge/knowledge_record.ts";
+import { resolveDescriptorSet } from "../../shared/queue/descriptor_sets.ts";
 import { ModelRegistry } from "../../shared/queue/models.ts";
+import type { RedisClient } from "../../shared/queue/redis.ts";
 import { CHECKPOINT_FILE, train } from "../training/mod.ts";
 import type { ProgressEvent as TrainProgress, TrainConfig } from "../training/mod.ts";
+import type { KnowledgeFile } from "../checkpoint/model_manifest.ts";
 import type { JobContext, JobOutcome } from "./context.ts";
 import { materializeDataset } from "./materialize.ts";
 
@@ -14,6 +19,22 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The knowledge vector of the job's descriptor set (the tenant's own or a shipped one): BERT when
+ * `LLMSEG_MODEL_DIR` names a model folder, else the seeded stand-in (METHOD.md 3.3).
+ */
+async function knowledgeFor(
+  redis: RedisClient,
+  tenantId: string,
+  setId: string,
+  workDir: string,
+): Promise<KnowledgeFile> {
+  const set = await resolveDescriptorSet(redis, tenantId, setId);
+  const path = `${workDir}/descriptors-${set.id}.json`;
+  await Deno.writeTextFile(path, JSON.stringify(set));
+  return toKnowledgeRecord(await knowledgeVectorFor(path));
 }
 
 /** Maps the learning core's progress to a job event. */
@@ -53,6 +74,9 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
   const checkpointPrefix = blobKeys.checkpoint(job.tenantId, job.id);
   await downloadFolder(blob, checkpointPrefix, out);
   const resume = await exists(`${out}/${CHECKPOINT_FILE}`);
+  const knowledge = request.descriptorSetId
+    ? await knowledgeFor(redis, job.tenantId, request.descriptorSetId, workDir)
+    : undefined;
   const data = request.datasetId
     ? await materializeDataset(redis, blob, job.tenantId, request.datasetId, `${workDir}/data`)
     : undefined;
@@ -76,6 +100,7 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
       data,
       out,
       resume,
+      knowledge,
     },
     { onProgress, signal: context.signal },
   );

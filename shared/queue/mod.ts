@@ -9,3 +9,4 @@ export { JobStore, type StoredEvent, type Submitted, type TransitionFields } fro
 export { type Delivery, type Reclaimed, WorkStreams } from "./work_stream.ts";
 export { startUpstashShim, type UpstashShim } from "./upstash_shim.ts";
 export { ModelRegistry } from "./models.ts";
+export { resolveDescriptorSet } from "./descriptor_sets.ts";

@@ -54,7 +54,12 @@ Deno.test({
 
       const trainRes = await api(service, key, "/v1/jobs", {
         method: "POST",
-        json: { kind: "train", preset: "smoke", overrides: { ...tinyTraining, maxIterations: 2 } },
+        json: {
+          kind: "train",
+          preset: "smoke",
+          descriptorSetId: "hippocampus",
+          overrides: { ...tinyTraining, maxIterations: 2 },
+        },
       });
       assert.equal(trainRes.status, 202);
       const trainJob = await trainRes.json();
@@ -66,6 +71,7 @@ Deno.test({
       const model = await (await api(service, key, `/v1/models/${trained.modelId}`)).json();
       assert.equal(model.lineage.jobId, trainJob.id);
       assert.equal(model.lineage.config.maxIterations, 2);
+      assert.equal(model.lineage.descriptorSetId, "hippocampus");
 
       const inferRes = await api(service, key, "/v1/jobs", {
         method: "POST",
