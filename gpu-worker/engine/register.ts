@@ -2,13 +2,21 @@
 import * as tf from "@tensorflow/tfjs";
 import type { CpuEngine } from "./cpu_engine.ts";
 import { conv3dKernelConfigs } from "./conv3d_kernels.ts";
+import { elementwiseKernelConfigs } from "./elementwise_kernels.ts";
+import { matMulKernelConfig } from "./matmul_kernel.ts";
+import { transposeKernelConfig } from "./transpose_kernel.ts";
 
 const stock = new Map<string, tf.KernelConfig>();
 
 /** Replaces the cpu backend's kernels by the engine's; returns their names. */
 export function registerFastKernels(engine: CpuEngine): string[] {
   unregisterFastKernels();
-  const configs = conv3dKernelConfigs(engine, stock);
+  const configs = [
+    ...conv3dKernelConfigs(engine, stock),
+    matMulKernelConfig(engine, stock),
+    ...elementwiseKernelConfigs(stock),
+    transposeKernelConfig(stock),
+  ];
   for (const config of configs) {
     const original = tf.getKernel(config.kernelName, "cpu");
     if (original) stock.set(config.kernelName, original);

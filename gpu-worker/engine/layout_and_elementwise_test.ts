@@ -1,0 +1,66 @@
+/**
+ * The BatchMatMul, element-wise, reduction and Transpose kernels against tfjs's stock cpu kernels,
+ * including the shapes they hand back to the stock kernels (which must still be right).
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { initEngine, shutdownEngine } from "./mod.ts";
+
+type Op = () => tf.Tensor;
+const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
+
+const OPS: Record<string, Op> = {
+  "matMul 37x13 · 13x10": () => tf.matMul(rand([37, 13], 1), rand([13, 10], 2)),
+  "matMul A·Bᵀ 30x6 · (9x6)ᵀ": () => tf.matMul(rand([30, 6], 3), rand([9, 6], 4), false, true),
+  "matMul Aᵀ·B (41x7)ᵀ · 41x5": () => tf.matMul(rand([41, 7], 5), rand([41, 5], 6), true, false),
+  "matMul Aᵀ·Bᵀ (stock)": () => tf.matMul(rand([4, 7], 7), rand([5, 4], 8), true, true),
+  "batched matMul (stock)": () => tf.matMul(rand([2, 5, 3], 9), rand([2, 3, 4], 10)),
+  "add same shape": () => tf.add(rand([2, 3, 4, 5, 7], 11), rand([2, 3, 4, 5, 7], 12)),
+  "sub per-channel": () => tf.sub(rand([2, 3, 4, 5, 7], 13), rand([7], 14)),
+  "sub per-channel, swapped": () => tf.sub(rand([1, 1, 1, 1, 7], 15), rand([2, 3, 4, 5, 7], 16)),
+  "mul scalar": () => tf.mul(rand([3, 5, 6], 17), tf.scalar(1.7)),
+  "div by per-channel": () => tf.div(rand([4, 6, 9], 18), tf.abs(rand([9], 19)).add(0.5)),
+  "mul other broadcast (stock)": () => tf.mul(rand([3, 4, 5], 20), rand([3, 1, 5], 21)),
+  "sum all": () => tf.sum(rand([2, 3, 4, 5, 6], 22)),
+  "sum leading axes": () => tf.sum(rand([2, 3, 4, 5, 6], 23), [0, 1, 2, 3]),
+  "sum spatial axes keepDims": () => tf.sum(rand([2, 3, 4, 5, 6], 24), [1, 2, 3], true),
+  "sum non-contiguous (stock)": () => tf.sum(rand([2, 3, 4, 5], 25), [0, 2]),
+  "mean spatial": () => tf.mean(rand([2, 3, 4, 5, 6], 26), [1, 2, 3]),
+  "moments over leading axes": () => tf.moments(rand([2, 5, 3, 4, 9], 27), [0, 1, 2, 3]).variance,
+  "transpose middle axes": () => tf.transpose(rand([3, 5, 2, 8], 28), [0, 2, 1, 3]),
+  "transpose rank 5": () => tf.transpose(rand([2, 3, 4, 5, 6], 29), [3, 0, 2, 1, 4]),
+  "transpose last axis moved (stock)": () => tf.transpose(rand([3, 5, 4], 30), [2, 0, 1]),
+};
+
+function run(): Map<string, { shape: number[]; values: Float32Array }> {
+  const out = new Map();
+  for (const [name, op] of Object.entries(OPS)) {
+    const t = tf.tidy(op);
+    out.set(name, { shape: t.shape, values: t.dataSync() as Float32Array });
+    t.dispose();
+  }
+  return out;
+}
+
+Deno.test("matMul, element-wise, reduction and transpose kernels match the stock cpu kernels", async () => {
+  await tf.setBackend("cpu");
+  const stock = run();
+  try {
+    await initEngine({ backend: "cpu", threads: 2 });
+    const fast = run();
+    for (const [name, expected] of stock) {
+      const actual = fast.get(name)!;
+      assert.deepEqual(actual.shape, expected.shape, `${name}: shape`);
+      const scale = Math.max(...expected.values.map(Math.abs), 1e-6);
+      actual.values.forEach((v, i) => {
+        const e = expected.values[i];
+        assert.ok(
+          Math.abs(v - e) <= 1e-4 * Math.max(Math.abs(e), 1e-2 * scale),
+          `${name}[${i}]: ${v} vs stock ${e}`,
+        );
+      });
+    }
+  } finally {
+    shutdownEngine();
+  }
+});
