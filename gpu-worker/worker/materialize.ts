@@ -8,9 +8,9 @@ import { encodeNifti } from "../../shared/volume/mod.ts";
 import { loadScanRecord, loadScanVolume } from "./load_inputs.ts";
 
 /**
- * Writes a tenant's dataset as an nnU-Net folder under `dir` (`imagesTr/`, `labelsTr/`; unlabelled
- * cases have no label file) plus a dataset description JSON naming the split by case id, the form
- * `train` and `loadTrainingData` read. NIfTI uploads are copied as they are; HDF5 ones converted.
+ * Writes a tenant's dataset as an nnU-Net folder under `dir` (`imagesTr/{case}_0000.nii.gz`,
+ * `labelsTr/{case}.nii.gz`; unlabelled cases have no label file) plus a dataset description JSON
+ * naming the split by case id, the form `train` and `loadTrainingData` read. NIfTI uploads are copied as they are; HDF5 ones converted.
  *
  * @returns the path of the description JSON
  */
@@ -37,20 +37,21 @@ export async function materializeDataset(
       await Deno.writeFile(path, encodeNifti(volume));
     }
   };
-  const caseId = (i: number): string => `case_${String(i).padStart(4, "0")}`;
+  // nnU-Net naming: image channel 0 is `{case}_0000.nii.gz`, the label `{case}.nii.gz`.
+  const caseId = (i: number): string => `case${i}`;
   const split = { labelled: [] as string[], unlabelled: [] as string[], test: [] as string[] };
   let i = 0;
   for (const [group, pairs] of [["labelled", dataset.labelled], ["test", dataset.test]] as const) {
     for (const pair of pairs) {
       const id = caseId(i++);
-      await writeScan(pair.image, `${dir}/imagesTr/${id}.nii.gz`, "image");
+      await writeScan(pair.image, `${dir}/imagesTr/${id}_0000.nii.gz`, "image");
       await writeScan(pair.label, `${dir}/labelsTr/${id}.nii.gz`, "label");
       split[group].push(id);
     }
   }
   for (const scanId of dataset.unlabelled) {
     const id = caseId(i++);
-    await writeScan(scanId, `${dir}/imagesTr/${id}.nii.gz`, "image");
+    await writeScan(scanId, `${dir}/imagesTr/${id}_0000.nii.gz`, "image");
     split.unlabelled.push(id);
   }
   const description = {
