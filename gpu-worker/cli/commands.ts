@@ -1,5 +1,6 @@
 import type { Command } from "./command.ts";
 import { descriptorsCommand } from "./commands/descriptors.ts";
+import { doctorCommand } from "./commands/doctor.ts";
 import { evaluateCommand } from "./commands/evaluate.ts";
 import { infoCommand } from "./commands/info.ts";
 import { importWeightsCommand } from "./commands/import-weights.ts";
@@ -16,4 +17,5 @@ export const commands: Command[] = [
   modelSummaryCommand,
   importWeightsCommand,
   descriptorsCommand,
+  doctorCommand,
 ];

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+
+const main = new URL("../main.ts", import.meta.url).pathname;
+
+async function llmseg(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+Deno.test("llmseg doctor --backend cpu reports the wasm kernels and the thread count", async () => {
+  const { code, stdout } = await llmseg("doctor", "--backend", "cpu", "--threads", "2", "--json");
+  assert.equal(code, 0);
+  const info = JSON.parse(stdout.slice(stdout.indexOf("{")));
+  assert.equal(info.backend, "cpu");
+  assert.equal(info.threads, 2);
+  assert.equal(info.simd, true);
+  assert.ok(info.kernels.includes("Conv3D"));
+  assert.ok(["relaxed-simd", "simd128"].includes(info.variant));
+});
+
+Deno.test("llmseg doctor refuses a bad --threads or --backend with exit code 2", async () => {
+  const threads = await llmseg("doctor", "--threads", "zero");
+  assert.equal(threads.code, 2);
+  assert.match(threads.stderr, /--threads must be an integer/);
+  const backend = await llmseg("doctor", "--backend", "cuda");
+  assert.equal(backend.code, 2);
+  assert.match(backend.stderr, /--backend must be one of/);
+});
