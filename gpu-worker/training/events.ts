@@ -56,8 +56,14 @@ export interface IterationEvent {
 export interface ValidationEvent {
   kind: "validation";
   iteration: number;
-  /** Mean foreground Dice over the validation cases, in [0, 1]. */
+  /**
+   * Means over the validation cases of the lineage metrics (METHOD.md 7, voxel units; a case
+   * with an empty prediction or label scores 0 on all four, as in the lineage).
+   */
   dice: number;
+  jaccard: number;
+  hd95: number;
+  asd: number;
   cases: number;
 }
 

@@ -29,9 +29,11 @@ export function progressLine(event: ProgressEvent, width = 24): string {
         ` ETA ${formatDuration(event.etaSeconds)}`;
     }
     case "validation":
-      return `validation @${event.iteration}: Dice ${
+      return `validation @${event.iteration} (${event.cases} case(s)): Dice ${
         (100 * event.dice).toFixed(2)
-      } % over ${event.cases} case(s)`;
+      } % Jaccard ${(100 * event.jaccard).toFixed(2)} % 95HD ${event.hd95.toFixed(2)} ASD ${
+        event.asd.toFixed(2)
+      } (voxels)`;
     case "checkpoint":
       return `checkpoint @${event.iteration}: ${event.path}`;
   }

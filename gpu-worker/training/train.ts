@@ -6,7 +6,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Rng, UserError } from "@llmseg/shared";
 import { contentHash } from "../../shared/knowledge/hash.ts";
-import { dice } from "../../shared/metrics/mod.ts";
+import { evaluateBinary, type MaskMetrics } from "../../shared/metrics/mod.ts";
 import { saveModelFolder } from "../checkpoint/model_folder.ts";
 import type { KnowledgeFile, ModelManifest } from "../checkpoint/model_manifest.ts";
 import { toFloat32 } from "../checkpoint/safetensors.ts";
@@ -222,11 +222,12 @@ class Run {
         config.validateEvery > 0 && this.iteration % config.validateEvery === 0 &&
         this.data.validation.length > 0
       ) {
-        validationDice = this.validate();
+        const metrics = this.validate();
+        validationDice = metrics.dice;
         report({
           kind: "validation",
           iteration: this.iteration,
-          dice: validationDice,
+          ...metrics,
           cases: this.data.validation.length,
         });
       }
@@ -264,8 +265,8 @@ class Run {
     }
   }
 
-  /** Mean foreground Dice of network A over the validation cases (no post-processing). */
-  validate(): number {
+  /** Mean metrics of network A over the validation cases (no post-processing, METHOD.md 6). */
+  validate(): MaskMetrics {
     const scores = this.data.validation.map((sample: Sample) => {
       const { labels } = segment(sample, this.members.a.network, undefined, {
         patch: this.config.patch,
@@ -274,9 +275,13 @@ class Run {
         largestComponent: false,
         uncertainty: false,
       });
-      return dice(labels, sample.label!.map((v) => (v > 0 ? 1 : 0)));
+      // Row-major [X, Y, Z] is i-fastest [Z, Y, X]; the metrics do not depend on axis order.
+      const [X, Y, Z] = sample.shape;
+      return evaluateBinary(labels, sample.label!, [Z, Y, X]);
     });
-    return scores.reduce((s, v) => s + v, 0) / scores.length;
+    const mean = (key: keyof MaskMetrics): number =>
+      scores.reduce((s, m) => s + m[key], 0) / scores.length;
+    return { dice: mean("dice"), jaccard: mean("jaccard"), hd95: mean("hd95"), asd: mean("asd") };
   }
 
   /** Writes the resumable checkpoint, then the model folder (each atomically). */

@@ -24,6 +24,10 @@ Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical 
   assert.equal(whole.aborted, false);
   assert.ok(Number.isFinite(whole.finalLoss));
   assert.ok(whole.validationDice !== undefined && whole.validationDice >= 0);
+  const validation = events.find((e) => e.kind === "validation");
+  assert.ok(validation?.kind === "validation");
+  assert.equal(validation.dice, whole.validationDice);
+  assert.ok([validation.jaccard, validation.hd95, validation.asd].every((v) => v >= 0));
   assert.deepEqual(events.map((e) => e.kind), [
     "iteration",
     "iteration",
