@@ -125,8 +125,39 @@ Deno.test("inferVolume writes a mask in the input's geometry, with maps, and ref
   result.mask.data.forEach((m, i) => assert.equal(m, p[i] > 0.5 ? 1 : 0));
   const average = await inferVolume(dir, scan, { network: "average", stride: [16, 16, 16] });
   assert.equal(average.mask.data.length, result.mask.data.length);
+  const tensors = tf.memory().numTensors;
+  await inferVolume(dir, scan, { largestComponent: true, stride: [16, 16, 16] });
+  assert.equal(tf.memory().numTensors, tensors, "inference leaves no tensors behind");
   await assert.rejects(inferVolume(dir, volume([20, 13, 18], 2)), UserError);
   await assert.rejects(inferVolume(dir, scan, { patch: [16, 16, 12] }), /divisible by 16/);
   nets.forEach((n) => n.dispose());
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a single-network model refuses network b, the average and the uncertainty map", async () => {
+  const dir = await Deno.makeTempDir();
+  const network = NetworkConfigSchema.parse({ arch: "vnet", width: 1, dropout: false });
+  const net = createNetwork(network, 1);
+  await saveModelFolder(dir, {
+    schema: "llmseg.model/v1",
+    network,
+    members: ["a"],
+    patch: [16, 16, 16],
+    stride: [16, 16, 16],
+    preprocessing: { intensity: "none" },
+    knowledge: null,
+    origin: { kind: "imported", from: "test" },
+    createdAt: new Date().toISOString(),
+  }, new Map([["a" as const, net]]));
+  const scan = volume([16, 16, 16], 1);
+  assert.equal((await inferVolume(dir, scan)).mask.data.length, 4096);
+  for (
+    const options of [{ network: "b" as const }, { network: "average" as const }, {
+      uncertainty: true,
+    }]
+  ) {
+    await assert.rejects(inferVolume(dir, scan, options), /co-trained pair/);
+  }
+  net.dispose();
   await Deno.remove(dir, { recursive: true });
 });
