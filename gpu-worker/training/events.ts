@@ -65,6 +65,8 @@ export interface ValidationEvent {
   hd95: number;
   asd: number;
   cases: number;
+  /** True when the Dice is the best so far and the model was saved to `<out>/best/`. */
+  best: boolean;
 }
 
 /** Reported after the checkpoint in the model folder was (atomically) rewritten. */
@@ -93,5 +95,7 @@ export interface TrainResult {
   finalLoss: number;
   /** Last validation Dice, when validation ran. */
   validationDice?: number;
+  /** Best validation Dice of the run; that model is in `<modelDir>/best/`. */
+  bestValidationDice?: number;
   config: TrainConfig;
 }

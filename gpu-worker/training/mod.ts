@@ -6,7 +6,7 @@
  *
  * which checkpoints into `options.out` so that a reclaimed job resumes with `resume: true`.
  */
-export { CHECKPOINT_FILE, LOG_FILE, train } from "./train.ts";
+export { BEST_MODEL_DIR, CHECKPOINT_FILE, LOG_FILE, train } from "./train.ts";
 export { type TrainConfig, trainConfigSchema } from "./config.ts";
 export { presets, resolveConfig } from "./presets.ts";
 export { formatDuration, openJsonLinesLog, progressLine, terminalReporter } from "./progress.ts";

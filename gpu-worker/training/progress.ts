@@ -33,7 +33,7 @@ export function progressLine(event: ProgressEvent, width = 24): string {
         (100 * event.dice).toFixed(2)
       } % Jaccard ${(100 * event.jaccard).toFixed(2)} % 95HD ${event.hd95.toFixed(2)} ASD ${
         event.asd.toFixed(2)
-      } (voxels)`;
+      } (voxels)${event.best ? ", best so far" : ""}`;
     case "checkpoint":
       return `checkpoint @${event.iteration}: ${event.path}`;
   }

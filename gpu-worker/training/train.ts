@@ -32,6 +32,8 @@ import { cotrainStep, type Member, supervisedStep } from "./step.ts";
 /** File names inside the model folder. */
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
 export const LOG_FILE = "train.jsonl";
+/** Sub-folder holding the best-on-validation model (METHOD.md 6: the lineage-parity secondary). */
+export const BEST_MODEL_DIR = "best";
 
 /**
  * Trains as `options` say, reporting through `hooks`, checkpointing into `options.out` every
@@ -113,6 +115,8 @@ class Run {
   readonly rng: Rng;
   readonly sampler: TwoStreamSampler;
   iteration: number;
+  /** Best validation Dice so far (−1 before any validation). */
+  bestDice = -1;
 
   constructor(
     readonly config: TrainConfig,
@@ -160,6 +164,7 @@ class Run {
       this.rng = Rng.fromState(saved.rngStates.train);
       this.sampler = sampler(saved.info.sampler as TwoStreamState);
       this.iteration = saved.iteration;
+      if (typeof saved.info.bestDice === "number") this.bestDice = saved.info.bestDice;
     } else {
       this.rng = new Rng(config.seed);
       this.sampler = sampler();
@@ -224,11 +229,17 @@ class Run {
       ) {
         const metrics = this.validate();
         validationDice = metrics.dice;
+        const best = metrics.dice > this.bestDice;
+        if (best) {
+          this.bestDice = metrics.dice;
+          await this.saveModel(join(out, BEST_MODEL_DIR));
+        }
         report({
           kind: "validation",
           iteration: this.iteration,
           ...metrics,
           cases: this.data.validation.length,
+          best,
         });
       }
       if (
@@ -242,6 +253,7 @@ class Run {
       aborted: this.iteration < config.maxIterations,
       finalLoss: lastLoss,
       validationDice,
+      bestValidationDice: this.bestDice >= 0 ? this.bestDice : undefined,
       config,
     };
   }
@@ -286,6 +298,11 @@ class Run {
 
   /** Writes the resumable checkpoint, then the model folder (each atomically). */
   async save(out: string, checkpointPath: string): Promise<void> {
+    await this.saveCheckpoint(checkpointPath);
+    await this.saveModel(out);
+  }
+
+  async saveCheckpoint(checkpointPath: string): Promise<void> {
     const groups: Record<string, ReadonlyMap<string, tf.Tensor>> = {};
     for (const [name, member] of this.#named()) {
       groups[name] = member.network.namedState();
@@ -295,8 +312,12 @@ class Run {
       iteration: this.iteration,
       rngStates: { train: this.rng.state },
       groups,
-      info: { config: this.config, sampler: this.sampler.state },
+      info: { config: this.config, sampler: this.sampler.state, bestDice: this.bestDice },
     });
+  }
+
+  /** The model folder (config, weights, knowledge) of the current state into `dir`. */
+  async saveModel(dir: string): Promise<void> {
     const manifest: ModelManifest = {
       schema: "llmseg.model/v1",
       network: this.members.a.network.config,
@@ -315,7 +336,7 @@ class Run {
       createdAt: new Date().toISOString(),
     };
     const networks = new Map(this.#named().map(([name, m]) => [name as "a" | "b", m.network]));
-    await saveModelFolder(out, manifest, networks, this.knowledge);
+    await saveModelFolder(dir, manifest, networks, this.knowledge);
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
 import { readSafetensors, toFloat32 } from "../checkpoint/safetensors.ts";
-import { LOG_FILE, type ProgressEvent, resolveConfig, train } from "./mod.ts";
+import { BEST_MODEL_DIR, LOG_FILE, type ProgressEvent, resolveConfig, train } from "./mod.ts";
 
 await tf.setBackend("cpu");
 
@@ -28,6 +28,10 @@ Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical 
   assert.ok(validation?.kind === "validation");
   assert.equal(validation.dice, whole.validationDice);
   assert.ok([validation.jaccard, validation.hd95, validation.asd].every((v) => v >= 0));
+  assert.equal(validation.best, true);
+  assert.equal(whole.bestValidationDice, whole.validationDice);
+  const best = JSON.parse(await Deno.readTextFile(join(straight, BEST_MODEL_DIR, "model.json")));
+  assert.equal(best.origin.iteration, 2);
   assert.deepEqual(events.map((e) => e.kind), [
     "iteration",
     "iteration",
