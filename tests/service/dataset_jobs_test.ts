@@ -67,6 +67,9 @@ Deno.test({
         assert.ok(Number.isFinite(value) && value >= 0);
       }
       assert.ok(dice <= 1 && jaccard <= dice + 1e-12);
+    } catch (error) {
+      console.error(`worker log:\n${worker.log()}`);
+      throw error;
     } finally {
       await worker.stop();
       await service.close();

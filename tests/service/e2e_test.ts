@@ -122,6 +122,9 @@ Deno.test({
       }) as { type: string; data: { jobId: string; results: string[] } };
       assert.equal(payload.type, "job.completed");
       assert.deepEqual(payload.data.results, ["mask", "probabilities"]);
+    } catch (error) {
+      console.error(`worker log:\n${worker.log()}`);
+      throw error;
     } finally {
       await worker.stop();
       await receiver.shutdown();

@@ -75,6 +75,9 @@ Deno.test({
       assert.equal(Number(await service.redis.send("XLEN", "q:dead")), 0);
       const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
       assert.equal(Number(pending[0]), 0, "nothing left unacknowledged");
+    } catch (error) {
+      console.error(`first worker:\n${first.log()}\nsecond worker:\n${second?.log()}`);
+      throw error;
     } finally {
       await first.kill();
       await second?.stop();
@@ -141,6 +144,49 @@ Deno.test({
       await running;
       await workerRedis.close();
       await Deno.remove(workRoot, { recursive: true });
+      await service.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "cancelling a running training stops it at the worker's next check; the entry is acked",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const service = await startService();
+    const worker = spawnWorker(service);
+    try {
+      const { key } = await createTenant(service);
+      const job = await (await api(service, key, "/v1/jobs", {
+        method: "POST",
+        json: {
+          kind: "train",
+          preset: "smoke",
+          overrides: { ...tinyTraining, maxIterations: 200 },
+        },
+      })).json();
+      let cancelled: Promise<Response> | undefined;
+      const events = await readEvents(service, key, job.id, undefined, (event) => {
+        if (!cancelled && JSON.parse(event.data).phase === "train") {
+          cancelled = api(service, key, `/v1/jobs/${job.id}/cancel`, { method: "POST" });
+        }
+      });
+      assert.equal((await (await cancelled!).json()).cancelRequested, true);
+      const last = JSON.parse(events.at(-1)!.data);
+      assert.equal(last.status, "cancelled", worker.log());
+      const iterations = events.map((e) => JSON.parse(e.data)).filter((e) => e.phase === "train");
+      assert.ok(iterations.length < 200, "stopped early");
+      const record = await (await api(service, key, `/v1/jobs/${job.id}`)).json();
+      assert.equal(record.status, "cancelled");
+      assert.deepEqual(record.results, []);
+      const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
+      assert.equal(Number(pending[0]), 0);
+    } catch (error) {
+      console.error(`worker log:\n${worker.log()}`);
+      throw error;
+    } finally {
+      await worker.stop();
       await service.close();
     }
   },
