@@ -146,6 +146,17 @@ Deno.test({
       await page.selectOption("#train-preset", "smoke");
       await page.click("button:has-text('Start training')");
       await page.waitForURL(/#\/train\/[\w-]+$/);
+      const trainingUrl = page.url();
+      // A second run waits in the queue behind the first (one worker): cancel it from its page.
+      await page.click("nav >> text=Training");
+      await page.click("button:has-text('Start training')");
+      await page.waitForURL((url) =>
+        /#\/train\/[\w-]+$/.test(url.hash) && url.href !== trainingUrl
+      );
+      await page.click("button:has-text('Cancel job')");
+      assert.equal(await finalStatus(page), "cancelled");
+      await page.goto(trainingUrl);
+      await page.getByRole("heading", { name: `Job ${trainingUrl.split("/").at(-1)}` }).waitFor();
       assert.equal(await finalStatus(page), "completed", await page.locator("main").innerText());
       // The charts were drawn from the live event stream: one loss point per iteration so far.
       const loss = await page.locator("figure[data-series=loss] figcaption").innerText();
@@ -159,6 +170,9 @@ Deno.test({
 
       await page.click("nav >> text=Models");
       await page.locator("td", { hasText: "v1" }).waitFor();
+      // The live chart had exactly one loss point per iteration the model records.
+      const modelRow = await page.locator("tbody tr").first().innerText();
+      assert.equal(Number(modelRow.match(/iterations: (\d+)/)?.[1]), lossPoints, modelRow);
       await screenshot(page, "models");
 
       // Inference on the test scan, with its label for metrics.

@@ -19,6 +19,7 @@ export function useJobEvents(api: Api, jobId: string): TrainingView & { streamEr
       signal: abort.signal,
       isDone: done,
       onEvent(event) {
+        if (abort.signal.aborted) return; // a chunk read before the abort: not this view's any more
         const now = Date.now();
         if (!startedAt) startedAt = now;
         try {
@@ -31,7 +32,9 @@ export function useJobEvents(api: Api, jobId: string): TrainingView & { streamEr
           });
         }
       },
-    }).catch((error: Error) => setView({ ...current, streamError: error.message }));
+    }).catch((error: Error) => {
+      if (!abort.signal.aborted) setView({ ...current, streamError: error.message });
+    });
     return () => abort.abort();
   }, [api, jobId]);
   return view;

@@ -68,12 +68,21 @@ export function applyJobEvent(
   };
   if (event.iteration !== undefined) {
     const x = event.iteration;
-    if (event.loss !== undefined) next.loss = [...view.loss, { x, y: event.loss }];
-    if (extra.lr !== undefined) next.lr = [...view.lr, { x, y: extra.lr }];
-    if (event.dice !== undefined) next.dice = [...view.dice, { x, y: event.dice }];
+    if (event.loss !== undefined) next.loss = upsert(view.loss, { x, y: event.loss });
+    if (extra.lr !== undefined) next.lr = upsert(view.lr, { x, y: extra.lr });
+    if (event.dice !== undefined) next.dice = upsert(view.dice, { x, y: event.dice });
   }
   next.etaSeconds = extra.etaSeconds ?? extrapolateEta(next.progress, nowMs - startedAtMs);
   return next;
+}
+
+/**
+ * Adds `point` to a series kept sorted by iteration, replacing a point of the same iteration: a
+ * job reclaimed by another worker resumes from its last checkpoint and reports those iterations
+ * again, and the chart shows the run that counts.
+ */
+export function upsert(points: Point[], point: Point): Point[] {
+  return [...points.filter((p) => p.x !== point.x), point].sort((a, b) => a.x - b.x);
 }
 
 /** `elapsed · (1 − p) / p` in seconds; undefined before any progress. */

@@ -1,5 +1,11 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import { applyJobEvent, emptyTrainingView, extrapolateEta, formatDuration } from "./progress.ts";
+import {
+  applyJobEvent,
+  emptyTrainingView,
+  extrapolateEta,
+  formatDuration,
+  upsert,
+} from "./progress.ts";
 
 Deno.test("applyJobEvent builds loss, lr and Dice series and follows status", () => {
   const events = [
@@ -43,4 +49,12 @@ Deno.test("extrapolateEta and formatDuration", () => {
   equal(formatDuration(12.4), "12 s");
   equal(formatDuration(185), "3 min 05 s");
   equal(formatDuration(3720), "1 h 02 min");
+});
+
+Deno.test("upsert keeps one point per iteration, in order, the latest winning", () => {
+  const resumed = [{ x: 1, y: 5 }, { x: 3, y: 2 }, { x: 2, y: 4 }, { x: 3, y: 1 }].reduce(
+    (series, point) => upsert(series, point),
+    [] as { x: number; y: number }[],
+  );
+  deepEqual(resumed, [{ x: 1, y: 5 }, { x: 2, y: 4 }, { x: 3, y: 1 }]);
 });

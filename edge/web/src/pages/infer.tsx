@@ -19,7 +19,14 @@ export function InferPage(props: { api: Api; jobId?: string; labelId?: string })
     <>
       <h1>Inference</h1>
       {props.jobId
-        ? <InferResult api={props.api} jobId={props.jobId} labelId={props.labelId} />
+        ? (
+          <InferResult
+            key={props.jobId}
+            api={props.api}
+            jobId={props.jobId}
+            labelId={props.labelId}
+          />
+        )
         : <InferForm api={props.api} />}
     </>
   );

@@ -28,7 +28,8 @@ export function TrainPage(props: { api: Api; jobId?: string }): JSX.Element {
     <>
       <h1>Training</h1>
       {jobId
-        ? <JobWatch api={api} jobId={jobId} onStatus={setWatchedStatus} />
+        // Keyed: another job gets a fresh watcher, never a frame of the previous job's state.
+        ? <JobWatch key={jobId} api={api} jobId={jobId} onStatus={setWatchedStatus} />
         : <TrainForm api={api} />}
       <Section title="Training jobs">
         <Loaded state={jobs}>
