@@ -3,7 +3,7 @@
  * their gradients hit hardest (issue #4: after the convolutions, the profiler showed Multiply, Sum,
  * Mean, Sub and Add taking most of a training step in the stock kernels' generic broadcasting).
  * Covered: float32 Add/Sub/Multiply/RealDiv of equal shapes, with a scalar, or with a per-channel
- * vector broadcast along the last axis; Sum/Mean over any contiguous run of axes.
+ * vector broadcast along the last axis; Sum/Mean over any contiguous run of axes; Relu and Step.
  * Everything else goes to the stock kernel. Plain JS: these ops are memory-bound, and working on
  * the backend's arrays in place avoids copying into the wasm memory and back.
  */
@@ -171,6 +171,40 @@ function reductionConfig(
   };
 }
 
+/**
+ * Relu (`max(0, x)`, NaN stays NaN) and Step (`x > 0 ? 1 : alpha`, NaN stays NaN; tfjs's Relu
+ * gradient is `dy · step(x)`) on float32, same results as the stock kernels' callbacks.
+ */
+function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
+  const unary = (
+    name: string,
+    loop: (x: Float32Array, out: Float32Array, attrs: tf.NamedAttrMap) => void,
+  ): tf.KernelConfig => ({
+    kernelName: name,
+    backendName: "cpu",
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (x.dtype !== "float32") return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
+      const backend = args.backend as unknown as CpuBackend;
+      const out = new Float32Array(tf.util.sizeFromShape(x.shape));
+      loop(values(backend, x), out, args.attrs ?? {});
+      return backend.makeTensorInfo(x.shape, "float32", out);
+    },
+  });
+  return [
+    unary(tf.Relu, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? 0 : x[i];
+    }),
+    unary(tf.Step, (x, out, attrs) => {
+      const alpha = (attrs as unknown as tf.StepAttrs).alpha;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
+      }
+    }),
+  ];
+}
+
 /** The element-wise and reduction kernel configs; `stock` holds the kernels they replace. */
 export function elementwiseKernelConfigs(stock: StockKernels): tf.KernelConfig[] {
   return [
@@ -179,5 +213,6 @@ export function elementwiseKernelConfigs(stock: StockKernels): tf.KernelConfig[]
     ),
     reductionConfig(tf.Sum, stock),
     reductionConfig(tf.Mean, stock),
+    ...unaryConfigs(stock),
   ];
 }

@@ -27,6 +27,9 @@ const OPS: Record<string, Op> = {
   "sum non-contiguous (stock)": () => tf.sum(rand([2, 3, 4, 5], 25), [0, 2]),
   "mean spatial": () => tf.mean(rand([2, 3, 4, 5, 6], 26), [1, 2, 3]),
   "moments over leading axes": () => tf.moments(rand([2, 5, 3, 4, 9], 27), [0, 1, 2, 3]).variance,
+  "relu with NaN and -0": () => tf.relu(tf.concat([rand([50], 31), tf.tensor1d([NaN, -0, 0])])),
+  "relu gradient (step)": () =>
+    tf.grad((x: tf.Tensor) => tf.relu(x).mul(rand([60], 33)).sum())(rand([60], 32)),
   "transpose middle axes": () => tf.transpose(rand([3, 5, 2, 8], 28), [0, 2, 1, 3]),
   "transpose rank 5": () => tf.transpose(rand([2, 3, 4, 5, 6], 29), [3, 0, 2, 1, 4]),
   "transpose last axis moved (stock)": () => tf.transpose(rand([3, 5, 4], 30), [2, 0, 1]),
@@ -51,11 +54,14 @@ Deno.test("matMul, element-wise, reduction and transpose kernels match the stock
     for (const [name, expected] of stock) {
       const actual = fast.get(name)!;
       assert.deepEqual(actual.shape, expected.shape, `${name}: shape`);
-      const scale = Math.max(...expected.values.map(Math.abs), 1e-6);
+      const scale = Math.max(
+        ...expected.values.filter((v) => !Number.isNaN(v)).map(Math.abs),
+        1e-6,
+      );
       actual.values.forEach((v, i) => {
         const e = expected.values[i];
         assert.ok(
-          Math.abs(v - e) <= 1e-4 * Math.max(Math.abs(e), 1e-2 * scale),
+          Object.is(v, e) || Math.abs(v - e) <= 1e-4 * Math.max(Math.abs(e), 1e-2 * scale),
           `${name}[${i}]: ${v} vs stock ${e}`,
         );
       });
