@@ -147,6 +147,9 @@ Deno.test({
       await page.click("button:has-text('Start training')");
       await page.waitForURL(/#\/train\/[\w-]+$/);
       const trainingUrl = page.url();
+      // While it runs, the page shows progress and an ETA from the live event stream.
+      await page.locator(".status-line", { hasText: /ETA \d/ }).waitFor({ timeout: 120_000 });
+      await screenshot(page, "training-live");
       // A second run waits in the queue behind the first (one worker): cancel it from its page.
       await page.click("nav >> text=Training");
       await page.click("button:has-text('Start training')");
