@@ -8,9 +8,11 @@ import type { Rng } from "@llmseg/shared";
 import {
   cutMixMask,
   drawCutMix,
-  randomCrop,
-  randomFlip,
-  randomRotFlip,
+  identityMap,
+  materialize,
+  randomCropMap,
+  randomFlipMap,
+  randomRotFlipMap,
   type Sample,
   type TwoStreamSampler,
   uniformNoise,
@@ -18,14 +20,22 @@ import {
 import type { TrainConfig } from "./config.ts";
 import type { StepBatch } from "./step.ts";
 
-/** Augments then crops one case: the lineage's `Compose([RandomRotFlip(), RandomCrop(patch)])`. */
-function augmentAndCrop(sample: Sample, config: TrainConfig, rng: Rng): Sample {
+/**
+ * Augments then crops one case: the lineage's `Compose([RandomRotFlip(), RandomCrop(patch)])`,
+ * with the same draws, composed into one map so only the patch's voxels are moved.
+ */
+export function augmentAndCrop(
+  sample: Sample,
+  config: Pick<TrainConfig, "augment" | "patch">,
+  rng: Rng,
+): Sample {
+  const start = identityMap(sample.shape);
   const augmented = config.augment === "rot-flip"
-    ? randomRotFlip(sample, rng)
+    ? randomRotFlipMap(start, rng)
     : config.augment === "flip"
-    ? randomFlip(sample, rng)
-    : sample;
-  return randomCrop(augmented, config.patch, rng);
+    ? randomFlipMap(start, rng)
+    : start;
+  return materialize(sample, randomCropMap(augmented, config.patch, rng));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Rng } from "@llmseg/shared";
 import type { Sample, Shape3 } from "./sample.ts";
-import { remap } from "./spatial.ts";
+import { cropMap, identityMap, materialize, type VoxelMap } from "./spatial.ts";
 
 /**
  * Zero padding per side of the lineage's `RandomCrop` (METHOD.md 2.2): when any side is ≤ the
@@ -12,15 +12,17 @@ export function cropPadding(shape: Shape3, patch: Shape3): Shape3 {
 }
 
 /**
- * The lineage's `RandomCrop(patch)`: pad as {@link cropPadding}, then start `randint(0, dim − p)`
- * per axis (upper bound exclusive, draws in axis order), image and label alike.
+ * The lineage's `RandomCrop(patch)` as a map: pad as {@link cropPadding}, then start
+ * `randint(0, dim − p)` per axis (upper bound exclusive, draws in axis order).
  */
-export function randomCrop(sample: Sample, patch: Shape3, rng: Rng): Sample {
-  const pad = cropPadding(sample.shape, patch);
-  const padded = sample.shape.map((s, a) => s + 2 * pad[a]) as Shape3;
+export function randomCropMap(map: VoxelMap, patch: Shape3, rng: Rng): VoxelMap {
+  const pad = cropPadding(map.shape, patch);
+  const padded = map.shape.map((s, a) => s + 2 * pad[a]) as Shape3;
   const start = padded.map((s, a) => rng.integer(0, s - patch[a])) as Shape3;
-  return remap(sample, patch, (a, b, c) => {
-    const p: Shape3 = [a + start[0] - pad[0], b + start[1] - pad[1], c + start[2] - pad[2]];
-    return p.every((v, axis) => v >= 0 && v < sample.shape[axis]) ? p : undefined;
-  });
+  return cropMap(map, pad, start, patch);
+}
+
+/** {@link randomCropMap} applied to a sample, image and label alike. */
+export function randomCrop(sample: Sample, patch: Shape3, rng: Rng): Sample {
+  return materialize(sample, randomCropMap(identityMap(sample.shape), patch, rng));
 }

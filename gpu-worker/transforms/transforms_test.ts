@@ -8,8 +8,12 @@ import {
   cutMixMask,
   drawCutMix,
   flip,
+  identityMap,
+  materialize,
   randomCrop,
+  randomCropMap,
   randomRotFlip,
+  randomRotFlipMap,
   rot90,
   type Sample,
   sampleFromVolumes,
@@ -136,3 +140,27 @@ Deno.test("sampleFromVolumes transposes i-fastest volumes and toVolumeLayout inv
   toVolumeLayout(sample.image, shape, 1, back);
   assert.deepEqual(back, data);
 });
+
+Deno.test("composed maps equal the transforms applied one after another", () => {
+  const s = indexedSample([7, 9, 5]);
+  for (let seed = 0; seed < 12; seed++) {
+    const a = randomCrop(
+      randomRotFlip(s, new Rng(seed)),
+      [8, 6, 8],
+      Rng.fromState(stateAfter(seed, 2)),
+    );
+    const rng = new Rng(seed);
+    const b = materialize(
+      s,
+      randomCropMap(randomRotFlipMap(identityMap(s.shape), rng), [8, 6, 8], rng),
+    );
+    assert.deepEqual(b, a);
+  }
+});
+
+/** The state of `new Rng(seed)` after `draws` draws. */
+function stateAfter(seed: number, draws: number): number[] {
+  const rng = new Rng(seed);
+  for (let i = 0; i < draws; i++) rng.nextUint32();
+  return rng.state;
+}
