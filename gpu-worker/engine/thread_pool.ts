@@ -1,8 +1,11 @@
 /**
  * Runs a kernel on T threads and returns when all are done, synchronously (tfjs cpu kernels are
  * synchronous): the main thread computes share 0 and then blocks in Atomics.wait (allowed on
- * Deno's main thread) for the T-1 workers, which share the kernel module's memory.
+ * Deno's main thread) for the T-1 workers, which share the kernel module's memory. The workers are
+ * node:worker_threads ones, unref'd, so that idle kernel threads never keep a process alive
+ * (Deno's web Workers do, and cannot be unref'd).
  */
+import { Worker } from "node:worker_threads";
 import {
   callKernel,
   CONTROL,
@@ -35,15 +38,14 @@ export class ThreadPool {
     const pool = new ThreadPool(instance, threads);
     const ready: Promise<void>[] = [];
     for (let index = 1; index < threads; index++) {
-      const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+      const worker = new Worker(new URL("./worker.ts", import.meta.url));
       pool.#workers.push(worker);
       ready.push(
         new Promise((resolve, reject) => {
-          worker.onmessage = () => resolve();
-          worker.onerror = (e) => {
-            e.preventDefault();
+          worker.once("message", () => resolve());
+          worker.once("error", (e) => {
             reject(new Error(`kernel worker ${index} failed to start: ${e.message}`));
-          };
+          });
         }),
       );
       const init: WorkerInit = {
@@ -56,6 +58,7 @@ export class ThreadPool {
       worker.postMessage(init);
     }
     await Promise.all(ready);
+    for (const worker of pool.#workers) worker.unref();
     return pool;
   }
 

@@ -2,16 +2,16 @@
  * A kernel thread: instantiates the kernel module over the shared memory, then loops, blocked in
  * Atomics.wait, running its share of each job the main thread posts (see thread_pool.ts).
  */
-/// <reference lib="deno.worker" />
+import { parentPort } from "node:worker_threads";
 import { callKernel, CONTROL, KERNEL_EXPORTS, type WorkerInit } from "./pool_protocol.ts";
 
-self.onmessage = (event: MessageEvent<WorkerInit>) => {
-  const { module, memory, control, index, count } = event.data;
+parentPort!.once("message", (init: WorkerInit) => {
+  const { module, memory, control, index, count } = init;
   const ctl = new Int32Array(control);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   // Read before saying ready: the first job may be posted as soon as the main thread hears it.
   let generation = Atomics.load(ctl, CONTROL.generation);
-  self.postMessage("ready");
+  parentPort!.postMessage("ready");
   for (;;) {
     Atomics.wait(ctl, CONTROL.generation, generation);
     generation = Atomics.load(ctl, CONTROL.generation);
@@ -27,5 +27,5 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
     Atomics.add(ctl, CONTROL.done, 1);
     Atomics.notify(ctl, CONTROL.done);
   }
-  self.close();
-};
+  parentPort!.close();
+});
