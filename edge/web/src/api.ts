@@ -103,6 +103,10 @@ export class Api {
     return this.#json(listOf("scans", PublicScan), "GET", "/scans");
   }
 
+  getScan(id: string): Promise<PublicScan> {
+    return this.#json(PublicScan, "GET", `/scans/${encodeURIComponent(id)}`);
+  }
+
   deleteScan(id: string): Promise<unknown> {
     return this.#json(z.unknown(), "DELETE", `/scans/${encodeURIComponent(id)}`);
   }

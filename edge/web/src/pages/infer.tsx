@@ -139,6 +139,12 @@ function Completed(props: { api: Api; job: JobRecord; labelId?: string }): JSX.E
   const { api, job, labelId } = props;
   const [overlap, setOverlap] = useState<OverlapReport>();
   const [error, setError] = useState<string>();
+  const scanIds = job.request.kind === "infer" ? [job.request.scanId, labelId ?? ""] : [];
+  // NiiVue reads NIfTI; an HDF5 scan (or label) is segmented all the same but not viewable here.
+  const formats = useAsync(
+    () => Promise.all(scanIds.filter(Boolean).map(async (id) => (await api.getScan(id)).format)),
+    [api, ...scanIds],
+  );
   if (job.request.kind !== "infer") {
     return <ErrorNote message="This job is not an inference job." />;
   }
@@ -165,16 +171,30 @@ function Completed(props: { api: Api; job: JobRecord; labelId?: string }): JSX.E
   };
   return (
     <>
-      <Viewer
-        headers={api.authHeaders}
-        scan={{ url: api.scanFileUrl(request.scanId), name: "scan.nii.gz" }}
-        mask={{ url: api.resultUrl(job.id, "mask"), name: "mask.nii.gz" }}
-        uncertainty={job.results.includes("uncertainty")
-          ? { url: api.resultUrl(job.id, "uncertainty"), name: "uncertainty.nii.gz" }
-          : undefined}
-        label={labelId ? { url: api.scanFileUrl(labelId), name: "label.nii.gz" } : undefined}
-        onOverlap={setOverlap}
-      />
+      <Loaded state={formats}>
+        {(list) =>
+          list.every((format) => format === "nifti")
+            ? (
+              <Viewer
+                headers={api.authHeaders}
+                scan={{ url: api.scanFileUrl(request.scanId), name: "scan.nii.gz" }}
+                mask={{ url: api.resultUrl(job.id, "mask"), name: "mask.nii.gz" }}
+                uncertainty={job.results.includes("uncertainty")
+                  ? { url: api.resultUrl(job.id, "uncertainty"), name: "uncertainty.nii.gz" }
+                  : undefined}
+                label={labelId
+                  ? { url: api.scanFileUrl(labelId), name: "label.nii.gz" }
+                  : undefined}
+                onOverlap={setOverlap}
+              />
+            )
+            : (
+              <p class="muted">
+                The viewer shows NIfTI scans; this scan or label is HDF5. The mask below opens in
+                any NIfTI viewer.
+              </p>
+            )}
+      </Loaded>
       {overlap && (
         <table class="metrics" data-testid="metrics">
           <caption>Agreement with the label</caption>
