@@ -43,7 +43,7 @@ export class ThreadPool {
       ready.push(
         new Promise((resolve, reject) => {
           worker.once("message", () => resolve());
-          worker.once("error", (e) => {
+          worker.once("error", (e: Error) => {
             reject(new Error(`kernel worker ${index} failed to start: ${e.message}`));
           });
         }),
