@@ -2,11 +2,13 @@
  * `llmseg train`: trains a co-trained pair (METHOD.md 5) or the supervised-only baseline from a
  * preset, with the paper's ablations as switches, checkpointing into the model folder.
  */
+import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "@llmseg/shared";
 import { KnowledgeFileSchema } from "../../checkpoint/model_manifest.ts";
 import { initEngine } from "../../engine/mod.ts";
 import {
+  CHECKPOINT_FILE,
   type PresetName,
   presets,
   terminalReporter,
@@ -146,6 +148,14 @@ export const trainCommand: Command = {
         "bad_option",
         "--resume continues with the checkpoint's saved configuration; drop the switches " +
           `(${Object.keys(overrides).join(", ")})`,
+      );
+    }
+    const previous = join(out, CHECKPOINT_FILE);
+    if (!values.resume && await Deno.stat(previous).then(() => true, () => false)) {
+      throw new UserError(
+        "bad_option",
+        `${out} already holds a training run (${CHECKPOINT_FILE}); pass --resume to continue it ` +
+          "or choose another --out",
       );
     }
     const knowledge = values.knowledge === undefined

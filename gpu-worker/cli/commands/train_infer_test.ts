@@ -23,6 +23,8 @@ Deno.test("llmseg train --preset smoke trains, resumes, and llmseg infer writes 
   assert.deepEqual(manifest.members, ["a", "b"]);
   assert.equal(manifest.origin.iteration, 2);
   assert.equal(await llmseg("train", "--preset", "smoke", "--out", model, "--resume"), 0);
+  // A second run into the same folder without --resume would silently replace the first.
+  assert.equal(await llmseg("train", "--preset", "smoke", "--out", model), 2);
 
   const rng = new Rng(3);
   const scan = join(dir, "scan.nii.gz");
