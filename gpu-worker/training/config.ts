@@ -9,7 +9,7 @@ const positiveInt = z.number().int().positive();
 const triple = z.tuple([positiveInt, positiveInt, positiveInt]);
 
 /** Schema of {@link TrainConfig}; `parse` it to check a preset with user overrides applied. */
-export const trainConfigSchema = z.object({
+export const trainConfigSchema = z.strictObject({
   /** Backbone: the lineage V-Net (METHOD.md 3.1) or the SSL4MIS 3D U-Net (3.2). */
   arch: z.enum(["vnet", "unet3d"]),
   nFilters: positiveInt,

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
 import { readSafetensors, toFloat32 } from "../checkpoint/safetensors.ts";
-import { BEST_MODEL_DIR, LOG_FILE, type ProgressEvent, resolveConfig, train } from "./mod.ts";
+import {
+  BEST_MODEL_DIR,
+  LOG_FILE,
+  type ProgressEvent,
+  resolveConfig,
+  train,
+  type TrainConfig,
+} from "./mod.ts";
 
 await tf.setBackend("cpu");
 
@@ -66,6 +73,10 @@ Deno.test("train: bad configurations and a missing checkpoint fail with clear me
   assert.throws(
     () => resolveConfig("smoke", { labeledBatchSize: 3, batchSize: 4 }),
     /at least 2 unlabelled/,
+  );
+  assert.throws(
+    () => resolveConfig("smoke", { betta: 1 } as Partial<TrainConfig>),
+    (e) => e instanceof UserError && /betta/.test(e.message),
   );
   assert.throws(
     () => resolveConfig("smoke", { t1: 2 }),
