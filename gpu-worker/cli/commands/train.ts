@@ -34,7 +34,8 @@ folder (model.json, weights, knowledge.json), a resumable checkpoint and train.j
   --validation-cases N   hold out the last N training cases for validation
 
 switches (override the preset):
-  --supervised-only      one network, labelled data only (the backbone baseline)
+  --supervised-only      one network, labelled data only, no input noise (with --beta 0:
+                         the plain backbone baseline of Tables 2-4)
   --sup-loss ce|dice|ce+dice      L_s (Table 6)
   --unsup-loss usl|nll|mse        L_u (Table 7)
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
