@@ -3,6 +3,7 @@
  * WebAssembly SIMD kernels (issue #4). Call {@link initEngine} once before building a model.
  */
 import * as tf from "@tensorflow/tfjs";
+import { UserError } from "@llmseg/shared";
 import { type BackendName, probeGpuAdapter, tryTfjsNodeGpu, tryWebGpu } from "./backend.ts";
 import { type CpuEngine, startCpuEngine } from "./cpu_engine.ts";
 import { detectWasmFeatures } from "./features.ts";
@@ -12,7 +13,10 @@ export type { BackendName } from "./backend.ts";
 
 /** Options of {@link initEngine}. */
 export interface EngineOptions {
-  /** Worker threads for the CPU kernels (default: all cores, `navigator.hardwareConcurrency`). */
+  /**
+   * Threads for the CPU kernels, the main one included (default: `LLMSEG_THREADS` when set, else
+   * all cores, `navigator.hardwareConcurrency`).
+   */
   threads?: number;
   /** Kernel module for the CPU: default relaxed-simd where validated, else simd128. */
   variant?: "relaxed-simd" | "simd128";
@@ -39,6 +43,17 @@ export interface EngineInfo {
 }
 
 let cpuEngine: CpuEngine | undefined;
+
+/** `LLMSEG_THREADS`, validated; undefined when unset. */
+function threadsFromEnvironment(): number | undefined {
+  const text = Deno.env.get("LLMSEG_THREADS");
+  if (text === undefined || text === "") return undefined;
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new UserError("bad_env", `LLMSEG_THREADS must be an integer 1..256, got '${text}'`);
+  }
+  return threads;
+}
 
 /** Stops the kernel threads and restores tfjs's stock cpu kernels (tests, clean exit). */
 export function shutdownEngine(): void {
@@ -76,7 +91,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   }
   await tf.setBackend("cpu");
   await tf.ready();
-  const threads = options.threads ?? navigator.hardwareConcurrency ?? 1;
+  const threads = options.threads ?? threadsFromEnvironment() ?? navigator.hardwareConcurrency ?? 1;
   cpuEngine = await startCpuEngine(threads, options.variant);
   const kernels = registerFastKernels(cpuEngine);
   return { ...base, backend: "cpu", threads, variant: cpuEngine.variant, kernels };

@@ -33,3 +33,19 @@ Deno.test("llmseg doctor refuses a bad --threads or --backend with exit code 2",
   assert.equal(backend.code, 2);
   assert.match(backend.stderr, /--backend must be one of/);
 });
+
+Deno.test("LLMSEG_THREADS sets the kernel threads; a bad value is a user error", async () => {
+  const run = (value: string) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", main, "doctor", "--backend", "cpu", "--json"],
+      env: { LLMSEG_THREADS: value },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const one = await run("1");
+  const stdout = new TextDecoder().decode(one.stdout);
+  assert.equal(JSON.parse(stdout.slice(stdout.indexOf("{"))).threads, 1);
+  const bad = await run("many");
+  assert.equal(bad.code, 2);
+  assert.match(new TextDecoder().decode(bad.stderr), /LLMSEG_THREADS must be an integer/);
+});
