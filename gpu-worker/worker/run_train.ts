@@ -82,16 +82,22 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
     : undefined;
 
   // `onProgress` is synchronous: chain the async work so events stay in order and uploads finish.
+  // The first failure is kept and rethrown after training: never an unhandled rejection mid-run.
+  let failure: unknown;
+  const keepFailure = (error: unknown): void => {
+    failure ??= error;
+  };
   let pending: Promise<void> = context.progress({
     type: "progress",
     progress: 0,
     phase: resume ? "resume" : "start",
-  });
+  }).catch(keepFailure);
   const onProgress = (event: TrainProgress): void => {
     pending = pending.then(async () => {
+      if (failure) return;
       if (event.kind === "checkpoint") await uploadFolder(blob, out, checkpointPrefix);
       await context.progress(toJobEvent(event));
-    });
+    }).catch(keepFailure);
   };
   const result = await train(
     {
@@ -105,6 +111,7 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
     { onProgress, signal: context.signal },
   );
   await pending;
+  if (failure) throw failure;
   context.signal.throwIfAborted();
 
   // Deterministic id: a redelivered job that already registered its model finds it again.

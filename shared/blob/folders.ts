@@ -1,4 +1,4 @@
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import type { BlobStore } from "./store.ts";
 
 async function* walkFiles(dir: string): AsyncGenerator<string> {
@@ -9,7 +9,12 @@ async function* walkFiles(dir: string): AsyncGenerator<string> {
   }
 }
 
-/** Uploads every file under local `dir` to `prefix/<relative path>` (model folders, checkpoints). */
+/**
+ * Uploads every file under local `dir` to `prefix/<relative path>` (model folders, checkpoints).
+ * The folder may be written meanwhile (a training rewrites its checkpoint through temp files and
+ * renames): temp and hidden files are skipped, and a file that vanishes between listing and
+ * copying is left out rather than failing the upload.
+ */
 export async function uploadFolder(
   store: BlobStore,
   dir: string,
@@ -17,8 +22,14 @@ export async function uploadFolder(
 ): Promise<string[]> {
   const keys: string[] = [];
   for await (const path of walkFiles(dir)) {
+    if (/\.tmp-|^\./.test(basename(path))) continue;
     const key = `${prefix}/${relative(dir, path)}`;
-    await store.putFile(key, path);
+    try {
+      await store.putFile(key, path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
     keys.push(key);
   }
   return keys;

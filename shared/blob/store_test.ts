@@ -22,6 +22,8 @@ async function exerciseStore(store: BlobStore): Promise<void> {
     await Deno.mkdir(`${dir}/model/sub`, { recursive: true });
     await Deno.writeTextFile(`${dir}/model/config.json`, "{}");
     await Deno.writeFile(`${dir}/model/sub/weights.bin`, new Uint8Array(70_000).fill(7));
+    // A training rewriting its checkpoint leaves temp files for a moment: not uploaded.
+    await Deno.writeTextFile(`${dir}/model/checkpoint.safetensors.tmp-1-abc`, "partial");
     await uploadFolder(store, `${dir}/model`, "tenants/t1/models/m1");
     assert.deepEqual(await store.list("tenants/t1/models/m1/"), [
       "tenants/t1/models/m1/config.json",
