@@ -5,6 +5,10 @@
  */
 import { z } from "zod";
 import { Dataset, type DatasetCreate } from "../../../shared/contracts/datasets.ts";
+import {
+  type DescriptorGenerate,
+  DescriptorSetListing,
+} from "../../../shared/contracts/descriptors.ts";
 import { ErrorBody } from "../../../shared/contracts/errors.ts";
 import { JobRecord, type JobRequest, type ResultName } from "../../../shared/contracts/jobs.ts";
 import { ModelVersion } from "../../../shared/contracts/models.ts";
@@ -16,32 +20,23 @@ import {
   WebhookEndpointCreated,
 } from "../../../shared/contracts/webhooks.ts";
 
-/** What the page needs of a descriptor set (the edge serves the full `llmseg.descriptor-set/v1`). */
+/** What the page shows of a descriptor set (the edge serves the full `llmseg.descriptor-set/v1`). */
 export const DescriptorSetView = z.object({
   id: z.string(),
   task: z.string(),
   structure: z.string(),
   modality: z.string(),
   descriptors: z.array(z.string()),
+  provenance: z.object({
+    prompt: z.object({ id: z.string() }),
+    author: z.union([
+      z.object({ kind: z.literal("llm"), model: z.string() }),
+      z.object({ kind: z.literal("person"), name: z.string() }),
+    ]),
+    createdAt: z.string(),
+  }),
 });
 export type DescriptorSetView = z.infer<typeof DescriptorSetView>;
-
-/** A line of the descriptor-set list. */
-export const DescriptorSetSummaryView = z.object({
-  id: z.string(),
-  task: z.string(),
-  structure: z.string(),
-  modality: z.string(),
-  count: z.number().int(),
-});
-export type DescriptorSetSummaryView = z.infer<typeof DescriptorSetSummaryView>;
-
-/** Body of a descriptor generation request: a new structure for the generic prompt. */
-export interface DescriptorGenerate {
-  task: string;
-  structure: string;
-  modality: string;
-}
 
 /** A failed request: `code` from the edge's error body (or `network`, `bad_response`). */
 export class ApiError extends Error {
@@ -145,15 +140,15 @@ export class Api {
     return this.#json(Dataset, "POST", "/datasets", body);
   }
 
-  listDescriptorSets(): Promise<DescriptorSetSummaryView[]> {
-    return this.#json(listOf("sets", DescriptorSetSummaryView), "GET", "/descriptors");
+  listDescriptorSets(): Promise<DescriptorSetListing[]> {
+    return this.#json(listOf("sets", DescriptorSetListing), "GET", "/descriptors");
   }
 
   getDescriptorSet(id: string): Promise<DescriptorSetView> {
     return this.#json(DescriptorSetView, "GET", `/descriptors/${encodeURIComponent(id)}`);
   }
 
-  generateDescriptorSet(body: DescriptorGenerate): Promise<DescriptorSetView> {
+  generateDescriptorSet(body: z.input<typeof DescriptorGenerate>): Promise<DescriptorSetView> {
     return this.#json(DescriptorSetView, "POST", "/descriptors", body);
   }
 

@@ -1,8 +1,8 @@
-/** Descriptors: the shipped sets, one set's descriptors, and generation for a new structure. */
+/** Descriptors: the shipped and the tenant's sets, one set's descriptors, generation for a new one. */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import type { Api, DescriptorSetView } from "../api.ts";
-import { ErrorNote, Loaded, Section } from "../components.tsx";
+import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";
 
 export function DescriptorsPage(props: { api: Api; selected?: string }): JSX.Element {
@@ -16,8 +16,8 @@ export function DescriptorsPage(props: { api: Api; selected?: string }): JSX.Ele
     <>
       <h1>Descriptor sets</h1>
       <p class="muted">
-        Fifteen descriptions of the target structure written by an LLM; BERT embeds them and the
-        mean vector guides both networks at the bottleneck.
+        Descriptions of the target structure written by an LLM; BERT embeds them and the mean vector
+        guides both networks at the bottleneck. Pick one when you start a training run.
       </p>
       <Section title="Available sets">
         <Loaded state={sets}>
@@ -30,6 +30,7 @@ export function DescriptorsPage(props: { api: Api; selected?: string }): JSX.Ele
                     <th>Structure</th>
                     <th>Modality</th>
                     <th>Descriptors</th>
+                    <th>Source</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -41,6 +42,7 @@ export function DescriptorsPage(props: { api: Api; selected?: string }): JSX.Ele
                       <td>{s.structure}</td>
                       <td>{s.modality}</td>
                       <td>{s.count}</td>
+                      <td>{s.owner === "shipped" ? "shipped" : "yours"}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -62,18 +64,43 @@ export function DescriptorsPage(props: { api: Api; selected?: string }): JSX.Ele
 
 function DescriptorList(props: { set: DescriptorSetView }): JSX.Element {
   const { set } = props;
+  const author = set.provenance.author;
   return (
     <>
-      <p>{set.structure} — {set.modality} ({set.task})</p>
-      <ol class="descriptors">{set.descriptors.map((d, i) => <li key={i}>{d}</li>)}</ol>
+      <p>
+        {set.structure} — {set.modality}.{" "}
+        <span class="muted small">
+          Prompt {set.provenance.prompt.id}, written by{" "}
+          {author.kind === "llm" ? author.model : author.name} on{" "}
+          {formatTime(set.provenance.createdAt)}.
+        </span>
+      </p>
+      <ol class="descriptors" data-testid="descriptors">
+        {set.descriptors.map((d, i) => <li key={i}>{d}</li>)}
+      </ol>
     </>
   );
 }
 
+/** Text inputs of the generation form, in order. */
+const fields = [
+  { key: "id", label: "Set id", placeholder: "spleen-ct", required: true },
+  { key: "structure", label: "Structure", placeholder: "spleen", required: true },
+  { key: "modality", label: "Modality", placeholder: "contrast-enhanced CT", required: true },
+  { key: "landmarks", label: "Landmarks (optional)", placeholder: "left upper quadrant" },
+  { key: "neighbours", label: "Neighbours (optional)", placeholder: "stomach, left kidney" },
+] as const;
+
+type FieldKey = (typeof fields)[number]["key"];
+
 function GenerateForm(props: { api: Api; onGenerated(): void }): JSX.Element {
-  const [task, setTask] = useState("");
-  const [structure, setStructure] = useState("");
-  const [modality, setModality] = useState("");
+  const [values, setValues] = useState<Record<FieldKey, string>>({
+    id: "",
+    structure: "",
+    modality: "",
+    landmarks: "",
+    neighbours: "",
+  });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [result, setResult] = useState<DescriptorSetView>();
@@ -82,7 +109,15 @@ function GenerateForm(props: { api: Api; onGenerated(): void }): JSX.Element {
     setBusy(true);
     setError(undefined);
     try {
-      setResult(await props.api.generateDescriptorSet({ task, structure, modality }));
+      setResult(
+        await props.api.generateDescriptorSet({
+          id: values.id,
+          structure: values.structure,
+          modality: values.modality,
+          landmarks: values.landmarks || undefined,
+          neighbours: values.neighbours || undefined,
+        }),
+      );
       props.onGenerated();
     } catch (err) {
       setError((err as Error).message);
@@ -93,43 +128,30 @@ function GenerateForm(props: { api: Api; onGenerated(): void }): JSX.Element {
   return (
     <form onSubmit={submit}>
       <div class="row">
-        <span class="field">
-          <label for="gen-task">Task id</label>
-          <input
-            id="gen-task"
-            value={task}
-            pattern="[a-z0-9][a-z0-9-]*"
-            placeholder="spleen-ct"
-            onInput={(e) => setTask(e.currentTarget.value)}
-            required
-          />
-        </span>
-        <span class="field">
-          <label for="gen-structure">Structure</label>
-          <input
-            id="gen-structure"
-            value={structure}
-            placeholder="spleen"
-            onInput={(e) => setStructure(e.currentTarget.value)}
-            required
-          />
-        </span>
-        <span class="field">
-          <label for="gen-modality">Modality</label>
-          <input
-            id="gen-modality"
-            value={modality}
-            placeholder="contrast-enhanced CT"
-            onInput={(e) => setModality(e.currentTarget.value)}
-            required
-          />
-        </span>
+        {fields.map((f) => (
+          <span class="field" key={f.key}>
+            <label for={`gen-${f.key}`}>{f.label}</label>
+            <input
+              id={`gen-${f.key}`}
+              value={values[f.key]}
+              placeholder={f.placeholder}
+              required={"required" in f}
+              pattern={f.key === "id" ? "[a-z0-9][a-z0-9\\-]*" : undefined}
+              onInput={(e) => setValues({ ...values, [f.key]: e.currentTarget.value })}
+            />
+          </span>
+        ))}
       </div>
       <button type="submit" disabled={busy}>
         {busy ? "Asking the LLM…" : "Generate descriptors"}
       </button>
       <ErrorNote message={error} />
-      {result && <DescriptorList set={result} />}
+      {result && (
+        <>
+          <p class="ok" role="status">Generated set “{result.id}”.</p>
+          <DescriptorList set={result} />
+        </>
+      )}
     </form>
   );
 }
