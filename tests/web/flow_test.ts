@@ -48,6 +48,12 @@ Deno.test({
     // The LLM is a local server speaking the OpenAI protocol; it answers with a valid set.
     const shipped = await loadDescriptorSet("hippocampus");
     const llm = startFakeOpenAI([{ json: { descriptors: shipped.descriptors } }]);
+    // A webhook receiver on loopback (the test service allows loopback targets).
+    const received: Headers[] = [];
+    const receiver = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+      received.push(req.headers);
+      return new Response(null, { status: 204 });
+    });
     const service = await startService({
       config: { llm: { baseURL: llm.baseURL, apiKey: llm.apiKey, model: "fake-llm" } },
     });
@@ -153,12 +159,11 @@ Deno.test({
 
       // Webhooks: an endpoint; its secret is shown once.
       await page.click("nav >> text=Webhooks");
-      await page.fill("#webhook-url", "http://127.0.0.1:9/hooks");
+      await page.fill("#webhook-url", `http://127.0.0.1:${receiver.addr.port}/hooks`);
       await page.check("label.check:has-text('job.completed') input");
       await page.click("button:has-text('Add endpoint')");
       await page.locator("code.secret", { hasText: "whsec_" }).waitFor();
       await page.locator("td", { hasText: "job.completed" }).waitFor();
-      await screenshot(page, "webhooks");
 
       // Training: the smoke preset; the job page follows the event stream live.
       await page.click("nav >> text=Training");
@@ -203,6 +208,20 @@ Deno.test({
       assert.equal(Number(modelRow.match(/iterations: (\d+)/)?.[1]), lossPoints, modelRow);
       assert.match(modelRow, /descriptors: hippocampus/);
       await screenshot(page, "models");
+
+      // The training's job.completed event reached the receiver, signed, and is in the log.
+      await page.click("nav >> text=Webhooks");
+      await page.click("a:has-text('Deliveries')");
+      const delivered = page.locator("tr", { hasText: "job.completed" }).filter({
+        hasText: "delivered",
+      });
+      for (let tries = 0; !(await delivered.count()) && tries < 60; tries++) {
+        await page.waitForTimeout(500);
+        await page.click("button:has-text('Refresh')");
+      }
+      await delivered.first().waitFor();
+      assert.match(received[0]?.get("webhook-signature") ?? "", /^v1,/);
+      await screenshot(page, "webhooks");
 
       // Inference on the test scan, with its label for metrics.
       await page.click("nav >> text=Inference");
@@ -256,6 +275,7 @@ Deno.test({
       await browser.close();
       await service.close();
       await llm.close();
+      await receiver.shutdown();
       await Deno.remove(data, { recursive: true });
     }
   },

@@ -143,7 +143,7 @@ function Deliveries(props: { api: Api; endpointId: string }): JSX.Element {
                   <tr key={d.id}>
                     <td>
                       {d.payload.type}
-                      <div class="small muted">{d.payload.timestamp}</div>
+                      <div class="small muted">{formatTime(d.payload.timestamp)}</div>
                     </td>
                     <td>
                       <span class={`badge ${d.status}`}>{d.status}</span>
