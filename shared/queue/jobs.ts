@@ -15,6 +15,8 @@ import { pairsToRecord, parseEntries, type RedisClient } from "./redis.ts";
 const eventsMaxLen = 1000;
 const workMaxLen = 100_000;
 const idempotencyTtlSeconds = 86_400;
+/** A finished job's event stream is kept this long for late SSE readers, then expires. */
+const finishedEventsTtlSeconds = 7 * 86_400;
 
 // Atomic submit: idempotency check, concurrent-job quota, job hash, work entry, first event.
 const submitScript = `
@@ -41,8 +43,11 @@ local allowed = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == current then allowed = true end end
 if not allowed then return {0, current} end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(cjson.decode(ARGV[3])))
-if ARGV[5] == '1' then redis.call('SREM', KEYS[2], ARGV[6]) end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', '${eventsMaxLen}', '*', 'event', ARGV[4])
+if ARGV[5] == '1' then
+  redis.call('SREM', KEYS[2], ARGV[6])
+  redis.call('EXPIRE', KEYS[3], '${finishedEventsTtlSeconds}')
+end
 return {1, current}
 `;
 

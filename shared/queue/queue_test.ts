@@ -81,6 +81,8 @@ Deno.test("JobStore: idempotent submit, quota, compare-and-set transitions, even
       "progress",
       "completed",
     ]);
+    const ttl = Number(await redis.send("TTL", `t:t1:job:${first.job.id}:ev`));
+    assert.ok(ttl > 0 && ttl <= 7 * 86_400, "a finished job's events expire");
     const resumed = await store.events("t1", first.job.id, events[1].id);
     assert.equal(resumed.length, 2);
     assert.equal(resumed[0].id, events[2].id);

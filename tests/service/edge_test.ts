@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { sharedData, sharedDataPath } from "../../shared/testing/data.ts";
 import { api, createTenant, filesUnder, startService, tinyNifti, upload } from "./harness.ts";
 
 Deno.test("edge: OpenAPI document, admin and tenant auth are separate", async () => {
@@ -146,4 +147,29 @@ Deno.test("edge: idempotent submits make one job; quota and rate limit answer 42
   } finally {
     await service.close();
   }
+});
+
+Deno.test({
+  name: "edge: an HDF5 scan (LA, real data) uploads with its shape; a truncated one is refused",
+  ignore: !sharedData,
+  fn: async () => {
+    const service = await startService();
+    try {
+      const { key } = await createTenant(service);
+      const bytes = await Deno.readFile(sharedDataPath("la2018/06SR5RBREL16DQ6M8LWS/mri_norm2.h5"));
+      const res = await upload(service, key, "mri_norm2.h5", bytes);
+      const scan = await res.json();
+      assert.equal(res.status, 201, JSON.stringify(scan));
+      assert.equal(scan.format, "hdf5");
+      assert.equal(scan.datatype, "float32");
+      assert.equal(scan.shape.length, 3);
+      assert.equal(scan.shape[2], 88);
+      const truncated = await upload(service, key, "cut.h5", bytes.subarray(0, bytes.length >> 1));
+      assert.equal(truncated.status, 422);
+      assert.equal((await truncated.json()).error.code, "invalid_volume");
+      assert.equal((await (await api(service, key, "/v1/scans")).json()).scans.length, 1);
+    } finally {
+      await service.close();
+    }
+  },
 });
