@@ -5,7 +5,7 @@ import {
   WebhookEndpointCreate,
   WebhookEndpointCreated,
 } from "../../shared/contracts/webhooks.ts";
-import { listDeliveries } from "../../shared/webhooks/dispatcher.ts";
+import { listDeliveries, replayDelivery } from "../../shared/webhooks/dispatcher.ts";
 import { WebhookEndpoints, withoutSecret } from "../../shared/webhooks/endpoints.ts";
 import { checkWebhookTarget } from "../../shared/webhooks/ssrf.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
@@ -72,6 +72,18 @@ const endpointDeliveries = createRoute({
   },
 });
 
+const replay = createRoute({
+  method: "post",
+  path: "/webhooks/{id}/deliveries/{deliveryId}/replay",
+  summary: "Send a logged delivery again (same webhook-id)",
+  security: tenantSecurity,
+  request: { params: z.object({ id: z.string(), deliveryId: z.string() }) },
+  responses: {
+    202: jsonContent(WebhookDelivery, "the delivery, pending again"),
+    ...errorResponses,
+  },
+});
+
 /** `/v1/webhooks`: per-tenant endpoints (SSRF-checked at registration) and their delivery log. */
 export function webhookRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
   const app = new OpenAPIHono<TenantEnv>({ defaultHook: invalidRequest });
@@ -106,6 +118,17 @@ export function webhookRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
     const tenantId = c.get("tenant").id;
     const endpoint = await tenantEndpoint(tenantId, c.req.valid("param").id);
     return c.json({ deliveries: await listDeliveries(deps.redis, tenantId, endpoint.id) }, 200);
+  });
+  app.openapi(replay, async (c) => {
+    const tenantId = c.get("tenant").id;
+    const { id, deliveryId } = c.req.valid("param");
+    const endpoint = await tenantEndpoint(tenantId, id);
+    const logged = (await listDeliveries(deps.redis, tenantId, endpoint.id)).find((d) =>
+      d.id === deliveryId
+    );
+    const replayed = logged && await replayDelivery(deps.redis, tenantId, logged.id);
+    if (!replayed) throw notFound("delivery", deliveryId);
+    return c.json(replayed, 202);
   });
   return app;
 }

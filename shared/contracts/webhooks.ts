@@ -57,5 +57,7 @@ export const WebhookDelivery = z.object({
     error: z.string().optional(),
   })),
   nextAttemptAt: z.string().optional(),
+  /** Index in `attempts` where the current retry series began (a manual replay starts a new one). */
+  seriesStart: z.number().int().nonnegative().default(0),
 });
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;

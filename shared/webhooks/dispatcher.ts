@@ -58,6 +58,7 @@ export async function emitWebhookEvent(
       status: "pending",
       attempts: [],
       nextAttemptAt: payload.timestamp,
+      seriesStart: 0,
     };
     await putDocument(redis, keys.delivery(tenantId, delivery.id), WebhookDelivery, delivery);
     await redis.send("LPUSH", keys.deliveries(tenantId), delivery.id);
@@ -159,7 +160,7 @@ export class WebhookDispatcher {
       error = (e as Error).message;
     }
     delivery.attempts.push({ at: at.toISOString(), status, error });
-    const failures = delivery.attempts.length;
+    const failures = delivery.attempts.length - delivery.seriesStart;
     if (status >= 200 && status < 300) {
       delivery.status = "delivered";
       delivery.nextAttemptAt = undefined;
@@ -197,4 +198,27 @@ export async function runDispatcher(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Sends a logged delivery again (manual replay): same message id, so a receiver that already
+ * handled it can tell. Resolves to undefined when the tenant has no such delivery.
+ */
+export async function replayDelivery(
+  redis: RedisClient,
+  tenantId: string,
+  deliveryId: string,
+): Promise<WebhookDelivery | undefined> {
+  const key = keys.delivery(tenantId, deliveryId);
+  const delivery = await getDocument(redis, key, WebhookDelivery);
+  if (!delivery) return undefined;
+  const replayed: WebhookDelivery = {
+    ...delivery,
+    status: "pending",
+    nextAttemptAt: new Date().toISOString(),
+    seriesStart: delivery.attempts.length,
+  };
+  await putDocument(redis, key, WebhookDelivery, replayed);
+  await redis.send("ZADD", keys.webhooksDue, Date.now(), `${tenantId}/${deliveryId}`);
+  return replayed;
 }

@@ -7,6 +7,7 @@ export {
   type DispatcherOptions,
   emitWebhookEvent,
   listDeliveries,
+  replayDelivery,
   runDispatcher,
   WebhookDispatcher,
 } from "./dispatcher.ts";

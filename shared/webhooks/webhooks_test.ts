@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { connectTcp } from "../queue/tcp.ts";
 import { startRedisServer } from "../queue/testing.ts";
-import { emitWebhookEvent, listDeliveries, WebhookDispatcher } from "./dispatcher.ts";
+import {
+  emitWebhookEvent,
+  listDeliveries,
+  replayDelivery,
+  WebhookDispatcher,
+} from "./dispatcher.ts";
 import { WebhookEndpoints } from "./endpoints.ts";
 import { blockedReason, checkWebhookTarget } from "./ssrf.ts";
 
@@ -92,6 +97,16 @@ Deno.test("dispatcher: signed delivery, retry after 500, 410 disables, SSRF refu
     assert.deepEqual(log[0].attempts.map((a) => a.status), [500, 200]);
     assert.equal(log[0].status, "delivered");
     assert.equal((await listDeliveries(redis, "t2")).length, 0);
+
+    // A manual replay sends the same message id once more.
+    assert.equal((await replayDelivery(redis, "t1", log[0].id))?.status, "pending");
+    assert.equal(await replayDelivery(redis, "t2", log[0].id), undefined);
+    await dispatcher.tick();
+    assert.equal(received.length, 3);
+    assert.equal(received[2].headers.get("webhook-id"), log[0].id);
+    const [replayed] = await listDeliveries(redis, "t1", ok.id);
+    assert.deepEqual(replayed.attempts.map((a) => a.status), [500, 200, 200]);
+    assert.equal(replayed.status, "delivered");
 
     // Without the loopback allowance the same target is refused at send time and logged.
     await emitWebhookEvent(redis, "t1", "job.completed", { jobId: "j2" });

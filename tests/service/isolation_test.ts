@@ -35,6 +35,14 @@ Deno.test("tenant isolation: another tenant's ids answer 404 on every route, nev
       json: { url: "http://127.0.0.1:9/hook" },
     })).json();
 
+    // Tenant A's endpoint logged the job.queued delivery of a job submitted after registering it.
+    await api(service, a.key, "/v1/jobs", {
+      method: "POST",
+      json: { kind: "train", preset: "smoke" },
+    }).then((r) => r.body?.cancel());
+    const queuedDelivery =
+      (await (await api(service, a.key, `/v1/webhooks/${hook.id}/deliveries`)).json())
+        .deliveries[0].id;
     const attempts: [string, string, unknown?][] = [
       ["GET", `/v1/scans/${image.id}`],
       ["GET", `/v1/scans/${image.id}/file`],
@@ -51,6 +59,7 @@ Deno.test("tenant isolation: another tenant's ids answer 404 on every route, nev
       ["GET", `/v1/models/${model.id}`],
       ["GET", `/v1/webhooks/${hook.id}`],
       ["GET", `/v1/webhooks/${hook.id}/deliveries`],
+      ["POST", `/v1/webhooks/${hook.id}/deliveries/${queuedDelivery}/replay`],
       ["DELETE", `/v1/webhooks/${hook.id}`],
     ];
     for (const [method, path, json] of attempts) {
