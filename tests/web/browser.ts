@@ -38,8 +38,8 @@ export function launchChromium(): Promise<Browser> {
 /** RGBA predicate evaluated in the page, as source text (it runs in the browser, not in Deno). */
 export type PixelTest = string;
 
-/** Strongly red: the mask overlay's colour (NiiVue "red" colormap). */
-export const maskRed: PixelTest = "r > 140 && g < 90 && b < 90";
+/** Red-dominant: the opaque mask (NiiVue "red" colormap), also under a translucent green label. */
+export const maskRed: PixelTest = "r > 120 && r > g + 60 && r > b + 60";
 
 /**
  * Counts the pixels of a PNG screenshot that pass `test` (a JS expression over r, g, b, a), by

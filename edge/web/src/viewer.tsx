@@ -7,7 +7,7 @@ import { MULTIPLANAR_TYPE, Niivue, type NVImage, SHOW_RENDER } from "@niivue/nii
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ErrorNote } from "./components.tsx";
-import { maskCentroid, type OverlapReport, overlapReport, voxelToMm } from "./viewer_math.ts";
+import { maskCentre, type OverlapReport, overlapReport, voxelToMm } from "./viewer_math.ts";
 
 /** One volume to show; `name` must end in .nii or .nii.gz (NiiVue picks the reader by name). */
 export interface ViewerLayer {
@@ -196,12 +196,12 @@ export function Viewer(props: ViewerProps): JSX.Element {
   );
 }
 
-/** Puts the crosshair on the mask's centre of mass so all three planes cut the structure. */
+/** Puts the crosshair on the mask voxel nearest its centroid: all three planes cut the structure. */
 function centreOnMask(nv: Niivue, mask: NVImage): void {
   const hdr = mask.hdr;
   if (!hdr || !mask.img) return;
-  const centroid = maskCentroid(mask.img, [hdr.dims[1], hdr.dims[2], hdr.dims[3]]);
-  if (!centroid) return;
-  nv.scene.crosshairPos = nv.mm2frac(voxelToMm(hdr.affine, centroid));
+  const centre = maskCentre(mask.img, [hdr.dims[1], hdr.dims[2], hdr.dims[3]]);
+  if (!centre) return;
+  nv.scene.crosshairPos = nv.mm2frac(voxelToMm(hdr.affine, centre));
   nv.drawScene();
 }

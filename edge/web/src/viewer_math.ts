@@ -18,6 +18,25 @@ export function maskCentroid(voxels: Voxels, dims: [number, number, number]): nu
   return count ? [si / count, sj / count, sk / count] : undefined;
 }
 
+/**
+ * The object voxel [i, j, k] nearest to the object's centroid: unlike the centroid itself it is
+ * always inside the object, so three planes through it all cut the structure.
+ */
+export function maskCentre(voxels: Voxels, dims: [number, number, number]): number[] | undefined {
+  const centroid = maskCentroid(voxels, dims);
+  if (!centroid) return undefined;
+  const [nx, ny] = dims;
+  let best: number[] = [];
+  let bestDistance = Infinity;
+  for (let v = 0; v < voxels.length; v++) {
+    if (voxels[v] === 0) continue;
+    const ijk = [v % nx, Math.floor(v / nx) % ny, Math.floor(v / (nx * ny))];
+    const distance = ijk.reduce((sum, x, axis) => sum + (x - centroid[axis]) ** 2, 0);
+    if (distance < bestDistance) [best, bestDistance] = [ijk, distance];
+  }
+  return best;
+}
+
 /** Millimetre position of voxel `ijk` under a 4×4 row-major affine (NIfTI sform/qform). */
 export function voxelToMm(affine: number[][], ijk: number[]): [number, number, number] {
   const [i, j, k] = ijk;

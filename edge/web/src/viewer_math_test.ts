@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { maskCentroid, overlapReport, voxelToMm } from "./viewer_math.ts";
+import { maskCentre, maskCentroid, overlapReport, voxelToMm } from "./viewer_math.ts";
 
 Deno.test("maskCentroid finds the mean index of the object in i-fastest order", () => {
   const dims: [number, number, number] = [4, 3, 2];
@@ -8,6 +8,15 @@ Deno.test("maskCentroid finds the mean index of the object in i-fastest order", 
   voxels[3 + 4 * 0 + 12 * 1] = 1; // (3, 0, 1)
   deepEqual(maskCentroid(voxels, dims), [2, 1, 1]);
   equal(maskCentroid(new Uint8Array(24), dims), undefined);
+});
+
+Deno.test("maskCentre is an object voxel even when the centroid falls between two blobs", () => {
+  const dims: [number, number, number] = [5, 1, 1];
+  const voxels = Uint8Array.from([1, 0, 0, 0, 1]); // centroid i = 2, outside the object
+  deepEqual(maskCentroid(voxels, dims), [2, 0, 0]);
+  const centre = maskCentre(voxels, dims)!;
+  equal(voxels[centre[0]], 1);
+  equal(maskCentre(new Uint8Array(5), dims), undefined);
 });
 
 Deno.test("voxelToMm applies spacing and origin", () => {
