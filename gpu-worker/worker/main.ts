@@ -7,6 +7,9 @@
  * - blob store: see `shared/blob/from_env.ts` (`LLMSEG_BLOB_DIR` or `LLMSEG_S3_*`)
  * - `LLMSEG_WORK_DIR` scratch root (default the system temp folder)
  * - `LLMSEG_HEARTBEAT_MS` (10000), `LLMSEG_MAX_DELIVERIES` (3)
+ * - `LLMSEG_RECLAIM_IDLE_MS` (300000): how long a job's entry must go without a heartbeat before
+ *   another worker takes it over. Heartbeats fire between training iterations and inference
+ *   windows, so this must exceed the longest single step on this hardware.
  * - `LLMSEG_WEBHOOK_ALLOW_LOOPBACK=1` lets webhooks reach loopback over http (tests, local use)
  */
 import { blobStoreFromEnv } from "../../shared/blob/from_env.ts";
@@ -40,6 +43,7 @@ export async function runWorkerProcess(signal: AbortSignal): Promise<void> {
     runners: coreRunners,
     workRoot: Deno.env.get("LLMSEG_WORK_DIR") ?? Deno.env.get("TMPDIR") ?? "/tmp",
     heartbeatMs: numberFromEnv("LLMSEG_HEARTBEAT_MS", 10_000),
+    reclaimIdleMs: numberFromEnv("LLMSEG_RECLAIM_IDLE_MS", 300_000),
     maxDeliveries: numberFromEnv("LLMSEG_MAX_DELIVERIES", 3),
   });
   const dispatcher = new WebhookDispatcher(dispatchRedis, {

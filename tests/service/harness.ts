@@ -172,6 +172,7 @@ export function spawnWorker(service: Service, env: Record<string, string> = {}):
       REDIS_URL: service.redisServer.url,
       LLMSEG_BLOB_DIR: service.blobRoot,
       LLMSEG_HEARTBEAT_MS: "300",
+      LLMSEG_RECLAIM_IDLE_MS: "1500",
       LLMSEG_WEBHOOK_ALLOW_LOOPBACK: "1",
       ...env,
     },
