@@ -24,6 +24,11 @@ export {
 export {
   type KnowledgeFile,
   KnowledgeFileSchema,
+  knowledgeMismatch,
+  type KnowledgeReference,
+  knowledgeReference,
+  KnowledgeReferenceSchema,
+  knowledgeVectorHash,
   type Member,
   MemberSchema,
   type ModelManifest,

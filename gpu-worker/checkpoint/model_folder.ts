@@ -11,6 +11,7 @@ import { createNetwork, type SegmentationNetwork } from "../networks/network.ts"
 import {
   type KnowledgeFile,
   KnowledgeFileSchema,
+  knowledgeMismatch,
   type Member,
   type ModelManifest,
   ModelManifestSchema,
@@ -47,9 +48,11 @@ export async function saveModelFolder(
   }
   if ((knowledge !== undefined) !== (checked.knowledge !== null)) {
     throw new Error(
-      "knowledge.json must be written exactly when the manifest names a descriptor set",
+      "knowledge.json must be written exactly when the manifest names a knowledge vector",
     );
   }
+  const mismatch = knowledge && knowledgeMismatch(checked.knowledge!, knowledge);
+  if (mismatch) throw new Error(`knowledge is not the vector the manifest names: ${mismatch}`);
   await Deno.mkdir(dir, { recursive: true });
   const tensors = new Map<string, TensorEntry>();
   for (const [member, network] of networks) {
@@ -71,7 +74,8 @@ export async function saveModelFolder(
 
 /**
  * Loads a model folder, refusing a missing/invalid file, an architecture other than `expectArch`,
- * a knowledge vector that does not match the manifest, or weights that do not fit.
+ * a knowledge vector other than the one `model.json` names (set, hash, source or values), or
+ * weights that do not fit.
  */
 export async function loadModelFolder(
   dir: string,
@@ -92,13 +96,12 @@ export async function loadModelFolder(
   if (manifest.knowledge !== null) {
     const path = join(dir, "knowledge.json");
     knowledge = parseJsonFile(path, await readText(path), KnowledgeFileSchema);
-    if (
-      knowledge.descriptorSetId !== manifest.knowledge.descriptorSetId ||
-      knowledge.descriptorSetHash !== manifest.knowledge.descriptorSetHash
-    ) {
+    // The weights were trained with one vector: a folder mixing in another is refused.
+    const mismatch = knowledgeMismatch(manifest.knowledge, knowledge);
+    if (mismatch) {
       throw new UserError(
         "invalid_model",
-        `${path}: descriptor set ${knowledge.descriptorSetId} (${knowledge.descriptorSetHash}) differs from model.json's ${manifest.knowledge.descriptorSetId} (${manifest.knowledge.descriptorSetHash})`,
+        `${path} is not the knowledge vector model.json names: ${mismatch}`,
       );
     }
     if (knowledge.vector.length !== manifest.network.knowledgeDim) {

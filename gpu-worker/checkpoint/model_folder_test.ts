@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Rng, UserError } from "@llmseg/shared";
 import { createNetwork, NetworkConfigSchema } from "../networks/network.ts";
 import { loadModelFolder, saveModelFolder } from "./model_folder.ts";
-import type { KnowledgeFile, ModelManifest } from "./model_manifest.ts";
+import { type KnowledgeFile, knowledgeReference, type ModelManifest } from "./model_manifest.ts";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "./training_checkpoint.ts";
 import { loadState } from "./state.ts";
 import { writeSafetensors } from "./safetensors.ts";
@@ -15,13 +15,14 @@ const knowledge: KnowledgeFile = {
   descriptorSetId: "la",
   descriptorSetHash: "sha256:" + "ab".repeat(32),
   encoder: "test vector",
-  vector: Array.from({ length: 8 }, (_, i) => Math.fround(Math.cos(i))),
+  source: "stand-in",
+  hash: "sha256:" + "cd".repeat(32),
+  vector: Array.from({ length: 768 }, (_, i) => Math.fround(Math.cos(i))),
 };
 const config = NetworkConfigSchema.parse({
   arch: "vnet",
   width: 2,
   beta: 0.1,
-  knowledgeDim: 8,
   textHidden: 4,
 });
 const manifest: ModelManifest = {
@@ -30,8 +31,8 @@ const manifest: ModelManifest = {
   members: ["a", "b"],
   patch: [16, 16, 16],
   stride: [8, 8, 8],
-  preprocessing: { intensity: "zscore" },
-  knowledge: { descriptorSetId: "la", descriptorSetHash: knowledge.descriptorSetHash },
+  preprocessing: { normalization: { clipPercentiles: [0, 99.9], zscore: "nonzero" } },
+  knowledge: knowledgeReference(knowledge),
   origin: { kind: "trained", iteration: 3 },
   createdAt: new Date(0).toISOString(),
 };
@@ -81,15 +82,34 @@ Deno.test("broken model folders are refused with the file and the problem", asyn
       loadModelFolder(dir),
       /model\.json: cannot read \(missing\); is this a model folder\?/,
     );
+    await assert.rejects(
+      saveModelFolder(dir, { ...manifest, members: ["a"] }, new Map([["a", a]]), {
+        ...knowledge,
+        descriptorSetId: "brats",
+      }),
+      /not the vector the manifest names: descriptorSetId is brats/,
+    );
     await saveModelFolder(dir, { ...manifest, members: ["a"] }, new Map([["a", a]]), knowledge);
     const path = `${dir}/knowledge.json`;
-    await Deno.writeTextFile(path, JSON.stringify({ ...knowledge, descriptorSetId: "pancreas" }));
-    await assert.rejects(
-      loadModelFolder(dir),
-      /knowledge\.json: descriptor set pancreas .* differs/,
-    );
+    // Another set, another vector identity, or the same identity with edited values: refused.
+    const refusedWhen = async (changed: Partial<KnowledgeFile>, problem: RegExp): Promise<void> => {
+      await Deno.writeTextFile(path, JSON.stringify({ ...knowledge, ...changed }));
+      await assert.rejects(
+        loadModelFolder(dir),
+        (e: unknown) =>
+          e instanceof UserError &&
+          /knowledge\.json is not the knowledge vector model\.json names/.test(e.message) &&
+          problem.test(e.message),
+      );
+    };
+    await refusedWhen({ descriptorSetId: "pancreas" }, /descriptorSetId is pancreas, expected la/);
+    await refusedWhen({ hash: "sha256:" + "ef".repeat(32) }, /hash is sha256:efef.*, expected/);
+    await refusedWhen({ source: "bert" }, /source is bert, expected stand-in/);
+    const edited = [...knowledge.vector];
+    edited[767] += 0.5;
+    await refusedWhen({ vector: edited }, /vectorHash is sha256:/);
     await Deno.writeTextFile(path, JSON.stringify({ ...knowledge, vector: [1, 2] }));
-    await assert.rejects(loadModelFolder(dir), /vector has 2 values, the network expects 8/);
+    await assert.rejects(loadModelFolder(dir), /knowledge\.json: .*vector/);
     await Deno.writeTextFile(path, JSON.stringify(knowledge));
     const model = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
     await Deno.writeTextFile(

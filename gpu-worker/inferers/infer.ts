@@ -1,13 +1,14 @@
 /** Whole-volume inference from a model folder (METHOD.md 6), for the CLI and the worker alike. */
-import { UserError } from "@llmseg/shared";
 import type { Volume } from "../../shared/volume/volume.ts";
 import { loadModelFolder } from "../checkpoint/model_folder.ts";
 import { sampleFromVolumes, toVolumeLayout } from "../transforms/mod.ts";
 import type { InferOptions, InferResult } from "./options.ts";
+import { preprocessForModel } from "./preprocess.ts";
 import { segment } from "./segment.ts";
 
 /**
- * Segments `volume` with the model in `modelDir`: the model's intensity preprocessing, sliding
+ * Segments `volume` with the model in `modelDir`: the training run's intensity normalisation
+ * ({@link preprocessForModel}), the model's knowledge vector (loaded with the weights), sliding
  * window (default: the model's training patch and stride), network A unless told otherwise.
  * Outputs share the input's shape, spacing, affine and source.
  *
@@ -22,16 +23,7 @@ export async function inferVolume(
   const model = await loadModelFolder(modelDir);
   try {
     const { manifest } = model;
-    if (volume.channels !== manifest.network.inChannels) {
-      throw new UserError(
-        "invalid_volume",
-        `${volume.source?.path ?? "input"}: ${volume.channels} channel(s), but the model takes ` +
-          `${manifest.network.inChannels}`,
-      );
-    }
-    const input = sampleFromVolumes(
-      manifest.preprocessing.intensity === "zscore" ? zscore(volume) : volume,
-    );
+    const input = sampleFromVolumes(preprocessForModel(volume, manifest));
     const result = segment(input, model.networks.get("a")!, model.networks.get("b"), {
       patch: options.patch ?? manifest.patch,
       stride: options.stride ?? manifest.stride,
@@ -54,19 +46,4 @@ export async function inferVolume(
   } finally {
     model.dispose();
   }
-}
-
-/** Whole-volume z-score per channel (population standard deviation). */
-function zscore(volume: Volume): Volume<Float32Array> {
-  const n = volume.shape[0] * volume.shape[1] * volume.shape[2];
-  const data = new Float32Array(volume.data.length);
-  for (let c = 0; c < volume.channels; c++) {
-    let sum = 0, squares = 0;
-    for (let i = c * n; i < (c + 1) * n; i++) sum += volume.data[i];
-    const mean = sum / n;
-    for (let i = c * n; i < (c + 1) * n; i++) squares += (volume.data[i] - mean) ** 2;
-    const std = Math.sqrt(squares / n) || 1;
-    for (let i = c * n; i < (c + 1) * n; i++) data[i] = (volume.data[i] - mean) / std;
-  }
-  return { ...volume, data };
 }

@@ -5,6 +5,7 @@
  *   inferVolume(modelDir: string, volume: Volume, options?: InferOptions): Promise<InferResult>
  */
 export { inferVolume } from "./infer.ts";
+export { preprocessForModel } from "./preprocess.ts";
 export type { EvaluatedNetwork, InferOptions, InferResult } from "./options.ts";
 export { segment, type Segmentation, type SegmentOptions } from "./segment.ts";
 export {

@@ -44,6 +44,11 @@ export const trainConfigSchema = z.strictObject({
   rampupIterations: positiveInt,
   /** Text weight β of eq 7; 0 disables the text branch. */
   beta: z.number().min(0),
+  /**
+   * The descriptor set whose knowledge vector e the text branch adds (METHOD.md 1.3, 3.3): a
+   * shipped set id (`la`) or a set file path. Unused when beta is 0.
+   */
+  descriptors: z.string().min(1),
   /** Half-width of the uniform input noise η (eq 2); 0 disables it. */
   noise: z.number().min(0),
   /**

@@ -24,8 +24,10 @@ export interface TrainOptions {
   /** Continue from the checkpoint in `out` (weights, optimiser, RNG, iteration). */
   resume?: boolean;
   /**
-   * The 768-d knowledge vector e and its descriptor set (METHOD.md 3.3), stored in the model
-   * folder. Absent: a fixed seeded stand-in vector (a documented deviation, METHOD.md 3.3).
+   * A precomputed 768-d knowledge vector e with its descriptor set (METHOD.md 3.3), e.g. a
+   * tenant's set or `llmseg descriptors embed` output; it replaces the config's `descriptors`.
+   * Absent: the vector of `descriptors` (`knowledgeVectorFor`). Ignored when beta is 0. Stored in
+   * the model folder either way, so inference uses the same knowledge.
    */
   knowledge?: KnowledgeFile;
   /**

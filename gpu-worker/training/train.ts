@@ -5,10 +5,13 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Rng, UserError } from "@llmseg/shared";
-import { contentHash } from "../../shared/knowledge/hash.ts";
 import { evaluateBinary, type MaskMetrics } from "../../shared/metrics/mod.ts";
 import { saveModelFolder } from "../checkpoint/model_folder.ts";
-import type { KnowledgeFile, ModelManifest } from "../checkpoint/model_manifest.ts";
+import {
+  type KnowledgeFile,
+  knowledgeReference,
+  type ModelManifest,
+} from "../checkpoint/model_manifest.ts";
 import { toFloat32 } from "../checkpoint/safetensors.ts";
 import { loadState } from "../checkpoint/state.ts";
 import {
@@ -22,6 +25,7 @@ import { type Sample, TwoStreamSampler, type TwoStreamState } from "../transform
 import { type TrainConfig, trainConfigSchema } from "./config.ts";
 import { loadTrainingData, type TrainingData } from "./data.ts";
 import { disposeBatch, drawBatch } from "./batch.ts";
+import { trainingKnowledge } from "./knowledge.ts";
 import type { ProgressEvent, TrainHooks, TrainOptions, TrainResult } from "./events.ts";
 import { resolveConfig } from "./presets.ts";
 import { openJsonLinesLog } from "./progress.ts";
@@ -49,18 +53,25 @@ export const BEST_MODEL_DIR = "best";
 export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const checkpointPath = join(options.out, CHECKPOINT_FILE);
   const saved = options.resume ? await readCheckpoint(checkpointPath) : undefined;
-  const config = saved
+  const resolved = saved
     ? savedConfig(saved, checkpointPath)
     : resolveConfig(options.preset, options.overrides);
+  // Resolved before the data so that a bad descriptor set fails fast.
+  const knowledge = await trainingKnowledge(resolved, {
+    out: options.out,
+    resume: options.resume,
+    record: options.knowledge,
+  });
+  // The stored configuration names the set actually used (a given record's, say a tenant's set).
+  const config = knowledge && !saved
+    ? { ...resolved, descriptors: knowledge.descriptorSetId }
+    : resolved;
   const data = await loadTrainingData(
     options.data,
     options.preset,
     config,
     options.validationCases,
   );
-  const knowledge = config.beta > 0
-    ? (options.knowledge ?? standInKnowledge(config.seed))
-    : undefined;
   const run = new Run(config, data, knowledge, saved);
   await Deno.mkdir(options.out, { recursive: true });
   const log = await openJsonLinesLog(join(options.out, LOG_FILE));
@@ -91,22 +102,6 @@ function savedConfig(saved: LoadedTrainingCheckpoint, path: string): TrainConfig
     throw new UserError("invalid_checkpoint", `${path}: its training configuration is invalid`);
   }
   return parsed.data;
-}
-
-/**
- * METHOD.md 3.3's documented fallback: a fixed seeded 768-d vector stands in for the BERT
- * embedding when no knowledge file is given (a deviation the model folder records).
- */
-function standInKnowledge(seed: number): KnowledgeFile {
-  const rng = new Rng(seed ^ 0x7e47);
-  const vector = Array.from({ length: 768 }, () => Math.fround(0.5 * rng.normal()));
-  return {
-    schema: "llmseg.knowledge/v1",
-    descriptorSetId: `stand-in-seed-${seed}`,
-    descriptorSetHash: contentHash(JSON.stringify(vector)),
-    encoder: "fixed seeded N(0, 0.5²) stand-in (no BERT embedding given)",
-    vector,
-  };
 }
 
 /** The mutable state of one run: networks, optimisers, generator, sampler, iteration. */
@@ -324,13 +319,8 @@ class Run {
       members: this.members.b ? ["a", "b"] : ["a"],
       patch: this.config.patch,
       stride: this.config.validationStride,
-      preprocessing: { intensity: this.data.normalization.zscore === "none" ? "none" : "zscore" },
-      knowledge: this.knowledge
-        ? {
-          descriptorSetId: this.knowledge.descriptorSetId,
-          descriptorSetHash: this.knowledge.descriptorSetHash,
-        }
-        : null,
+      preprocessing: { normalization: this.data.normalization },
+      knowledge: this.knowledge ? knowledgeReference(this.knowledge) : null,
       origin: { kind: "trained", iteration: this.iteration },
       training: this.config,
       createdAt: new Date().toISOString(),

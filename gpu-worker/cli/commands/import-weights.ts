@@ -74,7 +74,7 @@ export const importWeightsCommand: Command = {
         members: ["a"],
         patch,
         stride,
-        preprocessing: { intensity },
+        preprocessing: { normalization: { zscore: intensity === "zscore" ? "all" : "none" } },
         knowledge: null,
         origin: { kind: "imported", from: resolve(from) },
         createdAt: new Date().toISOString(),

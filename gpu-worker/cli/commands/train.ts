@@ -3,9 +3,9 @@
  * preset, with the paper's ablations as switches, checkpointing into the model folder.
  */
 import { join } from "node:path";
-import { z } from "zod";
 import { UserError } from "@llmseg/shared";
-import { KnowledgeFileSchema } from "../../checkpoint/model_manifest.ts";
+import { readKnowledgeRecord, toKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
+import type { KnowledgeFile } from "../../checkpoint/model_manifest.ts";
 import { initEngine } from "../../engine/mod.ts";
 import {
   CHECKPOINT_FILE,
@@ -29,8 +29,11 @@ folder (model.json, weights, knowledge.json), a resumable checkpoint and train.j
   --data <dataset>       nnU-Net folder (imagesTr/), h5 folder (train.list or cases.list), or a
                          dataset description .json; absent: a small synthetic dataset
   --resume               continue from the checkpoint in --out (its saved configuration)
-  --knowledge <file>     knowledge.json with the embedded descriptor set (default: a fixed
-                         seeded stand-in vector)
+  --descriptors <set>    descriptor set whose knowledge vector the text branch adds: a
+                         shipped id (la, pancreas, brats, hippocampus) or a set file (default:
+                         the preset's); embedded with BERT when LLMSEG_MODEL_DIR names a BERT
+                         folder, else a fixed stand-in seeded by the set (METHOD.md 3.3)
+  --knowledge <file>     a precomputed knowledge record (llmseg descriptors embed) instead
   --validation-cases N   hold out the last N training cases for validation
 
 switches (override the preset):
@@ -88,6 +91,7 @@ export const trainCommand: Command = {
       out: { type: "string" },
       data: { type: "string" },
       resume: { type: "boolean", default: false },
+      descriptors: { type: "string" },
       knowledge: { type: "string" },
       "validation-cases": { type: "string" },
       "supervised-only": { type: "boolean", default: false },
@@ -132,6 +136,7 @@ export const trainCommand: Command = {
         ),
         rampupIterations: parseNumber(values.rampup, "--rampup", true),
         beta: parseNumber(values.beta, "--beta"),
+        descriptors: values.descriptors,
         t1: parseNumber(values.t1, "--t1"),
         t2: parseNumber(values.t2, "--t2"),
         labeledCount: parseNumber(values.labeled, "--labeled", true),
@@ -157,6 +162,12 @@ export const trainCommand: Command = {
         "bad_option",
         `${out} already holds a training run (${CHECKPOINT_FILE}); pass --resume to continue it ` +
           "or choose another --out",
+      );
+    }
+    if (values.descriptors !== undefined && values.knowledge !== undefined) {
+      throw new UserError(
+        "bad_option",
+        "--descriptors and --knowledge both name the knowledge vector; give one",
       );
     }
     const knowledge = values.knowledge === undefined
@@ -192,19 +203,8 @@ export const trainCommand: Command = {
   },
 };
 
-async function readKnowledge(path: string): Promise<z.infer<typeof KnowledgeFileSchema>> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    throw new UserError("bad_option", `--knowledge ${path}: ${(error as Error).message}`);
-  }
-  const parsed = KnowledgeFileSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new UserError(
-      "bad_option",
-      `--knowledge ${path}: ${z.prettifyError(parsed.error).replaceAll("\n", "; ")}`,
-    );
-  }
-  return parsed.data;
+async function readKnowledge(path: string): Promise<KnowledgeFile> {
+  const knowledge = await readKnowledgeRecord(path);
+  if (!knowledge) throw new UserError("bad_option", `--knowledge ${path}: no such file`);
+  return toKnowledgeRecord(knowledge);
 }
