@@ -6,6 +6,8 @@ import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { errorResponses, invalidRequest, tenantSecurity } from "./openapi.ts";
 import { tenantJob } from "./jobs.ts";
 
+const keepAliveMs = 15_000;
+
 const streamEvents = createRoute({
   method: "get",
   path: "/jobs/{id}/events",
@@ -41,16 +43,23 @@ export function eventRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
       stream.onAbort(() => {
         open = false;
       });
+      let lastWrite = Date.now();
       while (open) {
         const events = await store.events(tenantId, job.id, after);
         for (const { id, event } of events) {
           await stream.writeSSE({ id, event: event.type, data: JSON.stringify(event) });
           after = id;
+          lastWrite = Date.now();
           if (event.type === "status" && finalStatuses.includes(event.status)) return;
         }
         if (events.length > 0) continue;
         const current = await store.get(tenantId, job.id);
         if (current && !finalStatuses.includes(current.status)) {
+          // A comment line now and then keeps proxies from closing a quiet stream (long trainings).
+          if (Date.now() - lastWrite > keepAliveMs) {
+            await stream.write(": keep-alive\n\n");
+            lastWrite = Date.now();
+          }
           await stream.sleep(deps.config.ssePollMs);
           continue;
         }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import S3rver from "s3rver";
 import { downloadFolder, uploadFolder } from "./folders.ts";
+import { blobStoreFromEnv } from "./from_env.ts";
 import { fsBlobStore } from "./fs.ts";
 import { s3BlobStore } from "./s3.ts";
 import type { BlobStore } from "./store.ts";
@@ -81,4 +82,27 @@ Deno.test({
       await Deno.remove(directory, { recursive: true });
     }
   },
+});
+
+Deno.test("blobStoreFromEnv: filesystem by default, S3 when a bucket is named, keys required", async () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  const root = await Deno.makeTempDir();
+  try {
+    await blobStoreFromEnv(env({ LLMSEG_BLOB_DIR: root })).put("tenants/t/x", text("1"));
+    assert.equal(await Deno.readTextFile(`${root}/tenants/t/x`), "1");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+  assert.throws(
+    () => blobStoreFromEnv(env({ LLMSEG_S3_BUCKET: "b" })),
+    /LLMSEG_S3_ACCESS_KEY_ID and LLMSEG_S3_SECRET_ACCESS_KEY/,
+  );
+  assert.doesNotThrow(() =>
+    blobStoreFromEnv(env({
+      LLMSEG_S3_BUCKET: "b",
+      LLMSEG_S3_ACCESS_KEY_ID: "k",
+      LLMSEG_S3_SECRET_ACCESS_KEY: "s",
+      LLMSEG_S3_ENDPOINT: "http://127.0.0.1:1",
+    }))
+  );
 });
