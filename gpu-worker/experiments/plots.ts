@@ -119,7 +119,11 @@ const LABEL_COLOR: Rgb = [0, 200, 0], PREDICTION_COLOR: Rgb = [255, 40, 40];
 export function overlayPng(slice: OverlaySlice, scale: number): Uint8Array {
   const { width, height } = slice;
   const footer = 36;
-  const canvas = new Canvas(Math.max(width * scale, 330), height * scale + footer, [0, 0, 0]);
+  const canvas = new Canvas(
+    Math.max(width * scale, Canvas.textWidth(slice.caption) + 8, 180),
+    height * scale + footer,
+    [0, 0, 0],
+  );
   const sorted = Float32Array.from(slice.image).sort();
   const low = sorted[Math.floor(0.01 * (sorted.length - 1))];
   const high = sorted[Math.floor(0.99 * (sorted.length - 1))];

@@ -69,7 +69,10 @@ function taskSection(task: TaskName, rows: ResultRow[], overlay: boolean): strin
         pct(r.std.jaccard)
       } | ` +
       `${mm(r.mean.hd95)} ± ${mm(r.std.hd95)} | ${mm(r.mean.asd)} ± ${mm(r.std.asd)} | ` +
-      `${r.iterations} | ${formatDuration(r.trainSeconds)} (${r.setup.backend}) | ` +
+      `${r.iterations} | ${formatDuration(r.trainSeconds)}, ${
+        r.secondsPerIteration.toFixed(2)
+      } s/it ` +
+      `(${r.setup.backend}) | ` +
       `\`${r.command}\` |`
     ),
     "",

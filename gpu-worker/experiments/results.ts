@@ -35,7 +35,10 @@ export const ResultRowSchema = z.object({
     backend: z.string(),
   }),
   iterations: z.int(),
+  /** Wall time of `train()` (data loading, iterations, validation passes, checkpoints). */
   trainSeconds: z.number(),
+  /** Mean wall time of one iteration (the trainer's rate over the whole loop). */
+  secondsPerIteration: z.number(),
   inferSeconds: z.number(),
   /** Mean and population std over validation cases (distances in mm). */
   mean: metrics,

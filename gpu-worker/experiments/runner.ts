@@ -94,6 +94,7 @@ export async function runExperiment(
   const modelDir = join(runDir, "model");
   const lossEvents: Array<[number, number]> = [];
   const validationCurve: Array<[number, number]> = [];
+  let iterationsPerSecond = Number.NaN;
   const trainStart = performance.now();
   const trained = await train({
     preset: experiment.preset,
@@ -103,7 +104,10 @@ export async function runExperiment(
     knowledge,
   }, {
     onProgress(event) {
-      if (event.kind === "iteration") lossEvents.push([event.iteration, event.loss]);
+      if (event.kind === "iteration") {
+        lossEvents.push([event.iteration, event.loss]);
+        iterationsPerSecond = event.iterationsPerSecond;
+      }
       if (event.kind === "validation") validationCurve.push([event.iteration, event.dice]);
       options.onProgress?.(event);
     },
@@ -124,7 +128,7 @@ export async function runExperiment(
     await writeAtomically(
       join(options.docs, "img", `${task.name}-overlay.png`),
       overlayPng(
-        axialSlice(first.image, first.label, first.prediction, `${first.id} ${experiment.label}`),
+        axialSlice(first.image, first.label, first.prediction, `${first.id} ${experiment.name}`),
         Math.max(2, Math.floor(480 / Math.max(first.image.shape[0], first.image.shape[1]))),
       ),
     );
@@ -151,6 +155,7 @@ export async function runExperiment(
     },
     iterations: trained.iterations,
     trainSeconds,
+    secondsPerIteration: 1 / iterationsPerSecond,
     inferSeconds,
     mean: summary.mean,
     std: summary.std,

@@ -45,6 +45,7 @@ Deno.test("smoke experiment: model folders, per-case metrics, summary rows, curv
     const diceMean = row.perCase.reduce((s, c) => s + c.dice, 0) / row.perCase.length;
     assert.ok(Math.abs(row.mean.dice - diceMean) < 1e-12);
     assert.equal(row.lossCurve.length, 2);
+    assert.ok(row.secondsPerIteration > 0 && row.secondsPerIteration < row.trainSeconds);
     assert.deepEqual(row.validationCurve.map(([it]) => it), [2]);
   }
   assert.equal(rows[0].setup.unlabelled, 0);
@@ -95,6 +96,7 @@ Deno.test("comparisons: states who won by how much, and flags an ablation that b
     },
     iterations: 1,
     trainSeconds: 1,
+    secondsPerIteration: 1,
     inferSeconds: 1,
     mean: { dice, jaccard: 0, hd95: 3, asd: 1 },
     std: { dice: 0, jaccard: 0, hd95: 0, asd: 0 },
