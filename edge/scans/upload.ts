@@ -4,7 +4,9 @@ import { blobKeys } from "../../shared/blob/keys.ts";
 import type { Scan } from "../../shared/contracts/scans.ts";
 import { UserError } from "../../shared/errors.ts";
 import { newId } from "../../shared/queue/ids.ts";
-import { inspectVolumeHeader } from "../../shared/volume/mod.ts";
+import { gunzipPrefix, isGzip } from "../../shared/volume/gunzip.ts";
+import { DEFAULT_LIMITS, inspectVolumeHeader } from "../../shared/volume/mod.ts";
+import { parseNiftiHeader } from "../../shared/volume/nifti_header.ts";
 
 const acceptedName = /^[\w.\- ]{1,200}\.(nii|nii\.gz|h5|hdf5)$/i;
 
@@ -50,17 +52,17 @@ async function spool(
 }
 
 /**
- * Inflates a whole gzip file as a stream, counting bytes: a truncated or corrupt `.nii.gz` fails
- * here although its header (first bytes) reads fine. Stops past `maxInflated` (gzip bomb).
+ * Inflates a whole gzip file as a stream and counts the bytes: a truncated or corrupt `.nii.gz`
+ * fails here although its header (first bytes) reads fine. Stops past `maxInflated` (gzip bomb).
  */
-async function checkGzipIntact(path: string, name: string, maxInflated: number): Promise<void> {
+async function inflatedSize(path: string, name: string, maxInflated: number): Promise<number> {
   const file = await Deno.open(path);
   let inflated = 0;
   try {
     const reader = file.readable.pipeThrough(new DecompressionStream("gzip")).getReader();
     while (true) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) return inflated;
       inflated += value.length;
       if (inflated > maxInflated) {
         await reader.cancel();
@@ -69,8 +71,66 @@ async function checkGzipIntact(path: string, name: string, maxInflated: number):
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError("invalid_volume", `${name}: truncated or corrupt gzip data`);
+    throw new UserError(
+      "invalid_volume",
+      `${name}: truncated or corrupt gzip data after ${inflated} inflated bytes`,
+    );
   }
+}
+
+/** The first `count` bytes of a file (fewer when it is shorter). */
+async function readHead(path: string, count: number): Promise<Uint8Array> {
+  const file = await Deno.open(path);
+  try {
+    const head = new Uint8Array(count);
+    let filled = 0;
+    while (filled < count) {
+      const n = await file.read(head.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    return head.subarray(0, filled);
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Validates a spooled NIfTI without holding it in memory: the header from the first bytes (the
+ * volume module's parser and limits), then the byte count the header implies against the file
+ * size, or for gzip against the whole stream inflated and counted.
+ */
+async function inspectNifti(path: string, name: string, size: number): Promise<ScanHeader> {
+  // gunzipPrefix finds a header within the first 256 KiB of gzip input.
+  const head = await readHead(path, 256 * 1024);
+  const gzip = isGzip(head);
+  const header = parseNiftiHeader(
+    gzip ? gunzipPrefix(head, name, 544) : head,
+    name,
+    DEFAULT_LIMITS,
+  );
+  const need = header.voxOffset + header.dataBytes;
+  const available = gzip ? await inflatedSize(path, name, need + 64 * 1024 ** 2) : size;
+  if (available < need) {
+    throw new UserError(
+      "invalid_volume",
+      `${name}: header declares ${need} bytes (offset ${header.voxOffset} + voxel data), but the ` +
+        `${gzip ? "gzip stream holds" : "file has"} ${available}`,
+    );
+  }
+  return { ...header, format: "nifti" };
+}
+
+/** What the answer reports of a validated scan. */
+type ScanHeader = Pick<Scan, "format" | "shape" | "channels" | "spacing" | "datatype">;
+
+/**
+ * Validates a spooled upload. HDF5 is read whole (its metadata can sit anywhere in the file), so
+ * its memory is bounded by the upload limit; NIfTI is checked streaming.
+ */
+async function inspectSpooled(path: string, name: string, size: number): Promise<ScanHeader> {
+  if (/\.(h5|hdf5)$/i.test(name)) return await inspectVolumeHeader(await Deno.readFile(path), name);
+  return await inspectNifti(path, name, size);
 }
 
 /**
@@ -78,9 +138,6 @@ async function checkGzipIntact(path: string, name: string, maxInflated: number):
  * header (magic, dims, declared vs present bytes; the whole gzip stream for `.nii.gz`), then
  * streams the file to the blob store. Bad uploads throw a {@link UserError} and leave nothing
  * behind: the spool file is always removed and the blob is written only once valid.
- *
- * Validation reads the spooled file into memory once (the volume inspector takes bytes), so the
- * memory an upload can use is bounded by `maxBytes`.
  */
 export async function receiveScan(
   tenantId: string,
@@ -104,8 +161,7 @@ export async function receiveScan(
   try {
     const bytes = await spool(body, path, name, target.maxBytes);
     if (bytes === 0) throw new UserError("invalid_volume", `${name}: empty upload`);
-    const header = await inspectVolumeHeader(await Deno.readFile(path), name);
-    if (/\.gz$/i.test(name)) await checkGzipIntact(path, name, header.dataBytes + 64 * 1024 ** 2);
+    const header = await inspectSpooled(path, name, bytes);
     const blobKey = blobKeys.scan(tenantId, id);
     await target.blob.putFile(blobKey, path);
     return {

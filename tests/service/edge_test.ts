@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { sharedData, sharedDataPath } from "../../shared/testing/data.ts";
+import { decodeVolume, encodeNifti } from "../../shared/volume/mod.ts";
 import { api, createTenant, filesUnder, startService, tinyNifti, upload } from "./harness.ts";
 
 Deno.test("edge: OpenAPI document, admin and tenant auth are separate", async () => {
@@ -53,6 +54,8 @@ Deno.test("edge: scan upload answers geometry; bad uploads get 4xx and leave not
   try {
     const { key } = await createTenant(service);
     const good = tinyNifti();
+    const raw = encodeNifti(await decodeVolume(good, "case.nii.gz"), { gzip: false });
+    assert.equal((await upload(service, key, "raw.nii", raw)).status, 201);
     const res = await upload(service, key, "case.nii.gz", good);
     assert.equal(res.status, 201);
     const scan = await res.json();
@@ -66,6 +69,8 @@ Deno.test("edge: scan upload answers geometry; bad uploads get 4xx and leave not
 
     const bad: [string, Uint8Array, number, string][] = [
       ["truncated.nii.gz", good.subarray(0, Math.floor(good.length * 0.6)), 422, "invalid_volume"],
+      ["no-trailer.nii.gz", good.subarray(0, good.length - 8), 422, "invalid_volume"],
+      ["short.nii", raw.subarray(0, raw.length - 100), 422, "invalid_volume"],
       [
         "wrong-magic.nii.gz",
         new TextEncoder().encode("GIF89a not a volume at all"),
@@ -87,11 +92,11 @@ Deno.test("edge: scan upload answers geometry; bad uploads get 4xx and leave not
     assert.deepEqual(await filesUnder(service.blobRoot), before);
     assert.deepEqual(await filesUnder(service.spoolDir), []);
     const list = await (await api(service, key, "/v1/scans")).json();
-    assert.equal(list.scans.length, 1);
+    assert.equal(list.scans.length, 2);
 
     const deleted = await api(service, key, `/v1/scans/${scan.id}`, { method: "DELETE" });
     assert.equal(deleted.status, 204);
-    assert.deepEqual(await filesUnder(service.blobRoot), []);
+    assert.equal((await filesUnder(service.blobRoot)).length, before.length - 1);
     const gone = await api(service, key, `/v1/scans/${scan.id}`);
     assert.equal(gone.status, 404);
     await gone.body?.cancel();
