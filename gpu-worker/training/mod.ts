@@ -9,6 +9,7 @@
 export { BEST_MODEL_DIR, CHECKPOINT_FILE, LOG_FILE, train } from "./train.ts";
 export { type TrainConfig, trainConfigSchema } from "./config.ts";
 export { presets, resolveConfig } from "./presets.ts";
+export { trainingKnowledge } from "./knowledge.ts";
 export { formatDuration, openJsonLinesLog, progressLine, terminalReporter } from "./progress.ts";
 export type {
   CheckpointEvent,

@@ -2,12 +2,18 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readVolume, spacingAffine, writeVolume } from "../../../shared/volume/mod.ts";
 import { Rng } from "@llmseg/shared";
+import { knowledgeVectorFor, writeKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
 import { main } from "../main.ts";
+
+/** What the last {@link llmseg} call wrote to stderr. */
+let stderr = "";
 
 /** Runs the CLI in-process with console output silenced; resolves to the exit code. */
 async function llmseg(...argv: string[]): Promise<number> {
   const { log, error } = console;
-  console.log = console.error = () => {};
+  stderr = "";
+  console.log = () => {};
+  console.error = (...parts: unknown[]) => void (stderr += parts.join(" ") + "\n");
   try {
     return await main(argv);
   } finally {
@@ -92,4 +98,39 @@ Deno.test("llmseg train and infer refuse bad options and inputs with exit code 2
     2,
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("llmseg train --descriptors names the set, --knowledge takes a record, not both", async () => {
+  const dir = await Deno.makeTempDir();
+  const quick = ["--preset", "smoke", "--iterations", "1", "--validate-every", "0"];
+  const storedSet = async (model: string): Promise<{ descriptorSetId: string; hash: string }> =>
+    JSON.parse(await Deno.readTextFile(join(model, "model.json"))).knowledge;
+  try {
+    const named = join(dir, "named");
+    assert.equal(await llmseg("train", ...quick, "--out", named, "--descriptors", "brats"), 0);
+    assert.equal((await storedSet(named)).descriptorSetId, "brats");
+
+    const record = join(dir, "pancreas.knowledge.json");
+    const pancreas = await knowledgeVectorFor("pancreas");
+    await writeKnowledgeRecord(record, pancreas);
+    const given = join(dir, "given");
+    assert.equal(await llmseg("train", ...quick, "--out", given, "--knowledge", record), 0);
+    assert.equal((await storedSet(given)).hash, pancreas.hash);
+
+    const out = join(dir, "refused");
+    assert.equal(
+      await llmseg("train", ...quick, "--out", out, "--descriptors", "la", "--knowledge", record),
+      2,
+    );
+    assert.match(stderr, /--descriptors and --knowledge both name the knowledge vector/);
+    assert.equal(await llmseg("train", ...quick, "--out", out, "--descriptors", "no-such-set"), 2);
+    assert.match(stderr, /no-such-set/);
+    assert.equal(
+      await llmseg("train", ...quick, "--out", out, "--knowledge", join(dir, "missing.json")),
+      2,
+    );
+    assert.match(stderr, /--knowledge .*missing\.json: no such file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
