@@ -1,11 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ModelVersion } from "../../shared/contracts/models.ts";
+import { type ModelVersion, PublicModel } from "../../shared/contracts/models.ts";
 import { ModelRegistry } from "../../shared/queue/models.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
 import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
-
-const PublicModel = ModelVersion.omit({ blobPrefix: true });
 
 const listModels = createRoute({
   method: "get",
@@ -27,7 +25,7 @@ const getModel = createRoute({
   responses: { 200: jsonContent(PublicModel, "the model version"), ...errorResponses },
 });
 
-function toPublic(model: ModelVersion): z.infer<typeof PublicModel> {
+function toPublic(model: ModelVersion): PublicModel {
   const { blobPrefix: _blobPrefix, ...rest } = model;
   return rest;
 }

@@ -23,3 +23,7 @@ export const ModelVersion = z.object({
   createdAt: z.string(),
 });
 export type ModelVersion = z.infer<typeof ModelVersion>;
+
+/** A model version as clients see it: without its internal blob prefix. */
+export const PublicModel = ModelVersion.omit({ blobPrefix: true });
+export type PublicModel = z.infer<typeof PublicModel>;
