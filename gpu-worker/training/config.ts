@@ -74,3 +74,8 @@ export const trainConfigSchema = z.strictObject({
 
 /** Every setting of one training run (see {@link trainConfigSchema} for each field). */
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/** The problems of a failed {@link trainConfigSchema} parse, one `field: message` each, joined. */
+export function configProblems(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
+}

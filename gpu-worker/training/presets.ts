@@ -3,7 +3,7 @@
  * states them, the lineage's DEFAULTs elsewhere.
  */
 import { UserError } from "@llmseg/shared";
-import { type TrainConfig, trainConfigSchema } from "./config.ts";
+import { configProblems, type TrainConfig, trainConfigSchema } from "./config.ts";
 import type { PresetName } from "./events.ts";
 
 /** Settings every preset shares: METHOD.md 5 with t1 0.70, t2 0.05, batch 2 + 2. */
@@ -88,7 +88,7 @@ export const presets: Record<PresetName, TrainConfig> = {
     validationStride: [8, 8, 8],
     checkpointEvery: 100,
   },
-  // CI: a few iterations of a width-2 V-Net on 16³ patches.
+  // CI: a few iterations of a width-2 V-Net on 16³ patches, with the shipped LA descriptors.
   smoke: {
     ...common,
     nFilters: 2,
@@ -122,10 +122,10 @@ export function resolveConfig(
   }
   const result = trainConfigSchema.safeParse({ ...base, ...overrides });
   if (!result.success) {
-    const problems = result.error.issues.map((i) =>
-      `${i.path.join(".") || "config"}: ${i.message}`
+    throw new UserError(
+      "bad_config",
+      `invalid training configuration: ${configProblems(result.error)}`,
     );
-    throw new UserError("bad_config", `invalid training configuration: ${problems.join("; ")}`);
   }
   return result.data;
 }

@@ -22,7 +22,7 @@ import {
 import { segment } from "../inferers/mod.ts";
 import { createNetwork, NetworkConfigSchema } from "../networks/mod.ts";
 import { type Sample, TwoStreamSampler, type TwoStreamState } from "../transforms/mod.ts";
-import { type TrainConfig, trainConfigSchema } from "./config.ts";
+import { configProblems, type TrainConfig, trainConfigSchema } from "./config.ts";
 import { loadTrainingData, type TrainingData } from "./data.ts";
 import { disposeBatch, drawBatch } from "./batch.ts";
 import { trainingKnowledge } from "./knowledge.ts";
@@ -62,8 +62,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     resume: options.resume,
     record: options.knowledge,
   });
-  // The stored configuration names the set actually used (a given record's, say a tenant's set).
-  const config = knowledge && !saved
+  // The stored configuration names the set actually used: a given record's (say a tenant's set).
+  const config = options.knowledge && knowledge && !saved
     ? { ...resolved, descriptors: knowledge.descriptorSetId }
     : resolved;
   const data = await loadTrainingData(
@@ -99,7 +99,10 @@ async function readCheckpoint(path: string): Promise<LoadedTrainingCheckpoint> {
 function savedConfig(saved: LoadedTrainingCheckpoint, path: string): TrainConfig {
   const parsed = trainConfigSchema.safeParse(saved.info.config);
   if (!parsed.success) {
-    throw new UserError("invalid_checkpoint", `${path}: its training configuration is invalid`);
+    throw new UserError(
+      "invalid_checkpoint",
+      `${path}: its training configuration is invalid (${configProblems(parsed.error)})`,
+    );
   }
   return parsed.data;
 }
