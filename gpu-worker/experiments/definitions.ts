@@ -41,13 +41,12 @@ export interface ExperimentDefinition {
   preset: PresetName;
   /** Method settings on top of the task's `common`. */
   method: Partial<TrainConfig>;
-  /** Shipped descriptor set for the knowledge vector e (rows with β > 0). */
-  descriptorSet?: string;
   /** This row's prediction is drawn in the task's overlay picture. */
   overlay: boolean;
 }
 
 const supervised: Partial<TrainConfig> = { mode: "supervised", beta: 0 };
+/** The task knowledge is the preset's shipped descriptor set (`descriptors`). */
 const llmSegNet: Partial<TrainConfig> = { mode: "cotrain", unsupLoss: "usl" };
 
 export const TASKS: Record<TaskName, TaskDefinition> = {
@@ -139,7 +138,6 @@ export const EXPERIMENTS: ExperimentDefinition[] = [
       label: "LLM-SegNet (co-training, USL, β > 0)",
       preset: task,
       method: llmSegNet,
-      descriptorSet: task,
       overlay: true,
     },
   ]),
@@ -157,7 +155,6 @@ export const EXPERIMENTS: ExperimentDefinition[] = [
     label: "Ablation: L_u = MSE",
     preset: "hippocampus",
     method: { ...llmSegNet, unsupLoss: "mse" },
-    descriptorSet: "hippocampus",
     overlay: false,
   },
   {
@@ -166,7 +163,6 @@ export const EXPERIMENTS: ExperimentDefinition[] = [
     label: "Ablation: L_u = NLL",
     preset: "hippocampus",
     method: { ...llmSegNet, unsupLoss: "nll" },
-    descriptorSet: "hippocampus",
     overlay: false,
   },
   {
@@ -182,8 +178,7 @@ export const EXPERIMENTS: ExperimentDefinition[] = [
     task: "smoke",
     label: "LLM-SegNet",
     preset: "smoke",
-    method: { ...llmSegNet, beta: 0.1 },
-    descriptorSet: "hippocampus",
+    method: { ...llmSegNet, beta: 0.1, descriptors: "hippocampus" },
     overlay: true,
   },
 ];

@@ -17,8 +17,7 @@ import {
   type Volume,
   writeVolume,
 } from "@llmseg/shared";
-import { knowledgeVectorFor } from "../../shared/knowledge/mod.ts";
-import { toKnowledgeRecord } from "../../shared/knowledge/knowledge_record.ts";
+import { ModelManifestSchema } from "../checkpoint/model_manifest.ts";
 import { inferVolume } from "../inferers/mod.ts";
 import { type ProgressEvent, train } from "../training/mod.ts";
 import { type ExperimentDefinition, TASKS } from "./definitions.ts";
@@ -86,11 +85,6 @@ export async function runExperiment(
       2,
     ),
   );
-  const useKnowledge = (overrides.beta ?? 0) > 0 && experiment.descriptorSet !== undefined;
-  const knowledge = useKnowledge
-    ? toKnowledgeRecord(await knowledgeVectorFor(experiment.descriptorSet!))
-    : undefined;
-
   const modelDir = join(runDir, "model");
   const lossEvents: Array<[number, number]> = [];
   const validationCurve: Array<[number, number]> = [];
@@ -101,7 +95,6 @@ export async function runExperiment(
     overrides,
     data: descriptionPath,
     out: modelDir,
-    knowledge,
   }, {
     onProgress(event) {
       if (event.kind === "iteration") {
@@ -134,6 +127,10 @@ export async function runExperiment(
     );
   }
   const config = trained.config;
+  // The knowledge the trainer resolved for `config.descriptors` (BERT or the stand-in).
+  const { knowledge } = ModelManifestSchema.parse(
+    JSON.parse(await Deno.readTextFile(join(modelDir, "model.json"))),
+  );
   const row: ResultRow = {
     key,
     experiment: experiment.name,
