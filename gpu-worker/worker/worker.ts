@@ -137,7 +137,11 @@ export class QueueWorker {
 
   private async attempt(delivery: Delivery, job: JobRecord): Promise<void> {
     const { tenantId, id: jobId } = job;
-    await this.store.transition(tenantId, jobId, ["queued", "running"], "running");
+    if (!await this.store.transition(tenantId, jobId, ["queued", "running"], "running")) {
+      // Cancelled (or finished elsewhere) since it was read: nothing to run.
+      await this.streams.ack(delivery);
+      return;
+    }
     await this.store.markAttempt(tenantId, jobId);
     if (job.attempt === 0) await this.emit(tenantId, "job.started", { jobId, kind: job.kind });
 
