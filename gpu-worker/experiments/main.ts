@@ -12,9 +12,10 @@ import { EXPERIMENTS, selectExperiments } from "./definitions.ts";
 import { writeReport } from "./report.ts";
 import { readResults } from "./results.ts";
 import { runExperiment } from "./runner.ts";
+import { timeIterations } from "./timing.ts";
 
 const usage = `usage: deno task experiment <name> [--data <dir>] [--out <dir>] [--docs <dir>]
-                                [--fold k] [--seed n] [--iterations n]
+                                [--fold k] [--seed n] [--iterations n] [--time n]
        deno task experiment list | report [--docs <dir>]
 
   <name>           an experiment (see list) or a task (smoke, hippocampus, la: all its rows)
@@ -23,7 +24,9 @@ const usage = `usage: deno task experiment <name> [--data <dir>] [--out <dir>] [
   --docs <dir>     results.json, results.md and img/ (default docs)
   --fold k         fold of the committed split (default 0; LA has folds 0-3)
   --seed n         training seed (default: the preset's, 1337)
-  --iterations n   override the task's iteration count (timing runs; recorded in the row)`;
+  --iterations n   override the task's iteration count (short runs; recorded in the row)
+  --time n         only time n training iterations of each row (wall and CPU s/it, projected
+                   CPU minutes for the full row); writes no results`;
 
 function integer(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -46,6 +49,7 @@ export async function main(args: string[]): Promise<number> {
           fold: { type: "string" },
           seed: { type: "string" },
           iterations: { type: "string" },
+          time: { type: "string" },
           help: { type: "boolean", default: false },
         },
       });
@@ -75,7 +79,20 @@ export async function main(args: string[]): Promise<number> {
   }
   // The kernel threads the engine starts end with the process (Deno.exit below).
   const engine = await initEngine();
+  const timed = integer(values.time, "--time");
+  if (timed !== undefined && timed < 2) throw new UserError("bad_option", "--time needs n ≥ 2");
   for (const experiment of experiments) {
+    if (timed !== undefined) {
+      const timing = await timeIterations(experiment, {
+        data: values.data,
+        out: values.out,
+        fold: integer(values.fold, "--fold"),
+        seed: integer(values.seed, "--seed"),
+        iterations: timed,
+      });
+      console.log(JSON.stringify({ ...timing, backend: engine.backend }));
+      continue;
+    }
     const command = ["deno task experiment", experiment.name, ...args.slice(1)].join(" ");
     console.error(`${experiment.name}: backend ${engine.backend}`);
     const row = await runExperiment(experiment, {

@@ -4,7 +4,7 @@
  * 6), scores Dice, Jaccard, 95HD and ASD (METHOD.md 7, mm), appends the row to the results file
  * and regenerates the results note and its pictures.
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   evaluateMasks,
   isPerLabel,
@@ -19,8 +19,8 @@ import {
 } from "@llmseg/shared";
 import { ModelManifestSchema } from "../checkpoint/model_manifest.ts";
 import { inferVolume } from "../inferers/mod.ts";
-import { type ProgressEvent, train } from "../training/mod.ts";
-import { type ExperimentDefinition, TASKS } from "./definitions.ts";
+import { type ProgressEvent, train, type TrainConfig } from "../training/mod.ts";
+import { type ExperimentDefinition, type TaskDefinition, TASKS } from "./definitions.ts";
 import { overlayPng } from "./plots.ts";
 import { prepareDataset } from "./prepare.ts";
 import { appendResult, type ResultRow, writeAtomically } from "./results.ts";
@@ -54,38 +54,9 @@ export async function runExperiment(
   experiment: ExperimentDefinition,
   options: RunOptions,
 ): Promise<ResultRow> {
-  const task = TASKS[experiment.task];
-  const foldIndex = options.fold ?? 0;
-  const fold = await foldOf(task.split, foldIndex);
-  const root = await prepareDataset(task.dataset, options.data, join(options.out, "prepared"));
-  const overrides = {
-    ...task.common,
-    ...experiment.method,
-    labeledCount: fold.labelled.length,
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
-    ...(options.iterations === undefined ? {} : { maxIterations: options.iterations }),
-  };
-  const seed = overrides.seed ?? 1337;
-  const key = `${experiment.name}-fold${foldIndex}-seed${seed}`;
-  const runDir = resolve(options.out, key);
-  // A rerun of the same key replaces the old run whole.
-  await Deno.remove(runDir, { recursive: true }).catch(() => {});
-  await Deno.mkdir(runDir, { recursive: true });
-  const descriptionPath = join(runDir, "dataset.json");
-  await Deno.writeTextFile(
-    descriptionPath,
-    JSON.stringify(
-      {
-        source: { layout: "nnunet", root: resolve(root) },
-        split: { labelled: fold.labelled, unlabelled: fold.unlabelled, test: fold.validation },
-        normalization: task.normalization,
-        binarizeLabel: true,
-      },
-      null,
-      2,
-    ),
-  );
-  const modelDir = join(runDir, "model");
+  const { task, fold, foldIndex, root, overrides, seed, key, descriptionPath, modelDir } =
+    await setUpRun(experiment, options);
+  const runDir = dirname(modelDir);
   const lossEvents: Array<[number, number]> = [];
   const validationCurve: Array<[number, number]> = [];
   let iterationsPerSecond = Number.NaN;
@@ -166,6 +137,65 @@ export async function runExperiment(
   const rows = await appendResult(join(options.docs, "results.json"), row);
   await writeReport(options.docs, rows);
   return row;
+}
+
+/** Everything a run needs before training: split, prepared data, settings, folders. */
+export interface RunSetup {
+  task: TaskDefinition;
+  fold: Fold;
+  foldIndex: number;
+  /** nnU-Net folder holding the task's cases. */
+  root: string;
+  /** Task settings, then the row's method, then seed and iteration overrides. */
+  overrides: Partial<TrainConfig>;
+  seed: number;
+  key: string;
+  /** The dataset description (explicit split by case id) handed to `train()`. */
+  descriptionPath: string;
+  modelDir: string;
+}
+
+/**
+ * Resolves the fold, prepares the data and writes `<out>/<key>/dataset.json` (an earlier run
+ * folder with the same key is removed first: a rerun replaces it whole).
+ */
+export async function setUpRun(
+  experiment: ExperimentDefinition,
+  options: Pick<RunOptions, "data" | "out" | "fold" | "seed" | "iterations">,
+): Promise<RunSetup> {
+  const task = TASKS[experiment.task];
+  const foldIndex = options.fold ?? 0;
+  const fold = await foldOf(task.split, foldIndex);
+  const root = await prepareDataset(task.dataset, options.data, join(options.out, "prepared"));
+  const overrides = {
+    ...task.common,
+    ...experiment.method,
+    labeledCount: fold.labelled.length,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.iterations === undefined ? {} : { maxIterations: options.iterations }),
+  };
+  const seed = overrides.seed ?? 1337;
+  const key = `${experiment.name}-fold${foldIndex}-seed${seed}`;
+  const runDir = resolve(options.out, key);
+  // A rerun of the same key replaces the old run whole.
+  await Deno.remove(runDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(runDir, { recursive: true });
+  const descriptionPath = join(runDir, "dataset.json");
+  await Deno.writeTextFile(
+    descriptionPath,
+    JSON.stringify(
+      {
+        source: { layout: "nnunet", root: resolve(root) },
+        split: { labelled: fold.labelled, unlabelled: fold.unlabelled, test: fold.validation },
+        normalization: task.normalization,
+        binarizeLabel: true,
+      },
+      null,
+      2,
+    ),
+  );
+  const modelDir = join(runDir, "model");
+  return { task, fold, foldIndex, root, overrides, seed, key, descriptionPath, modelDir };
 }
 
 async function foldOf(

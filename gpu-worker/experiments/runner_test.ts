@@ -7,6 +7,7 @@ import { decodePng } from "./testing.ts";
 import { comparisons } from "./report.ts";
 import { readResults, type ResultRow } from "./results.ts";
 import { runExperiment } from "./runner.ts";
+import { timeIterations } from "./timing.ts";
 
 await tf.setBackend("cpu");
 
@@ -124,4 +125,18 @@ Deno.test("comparisons: states who won by how much, and flags an ablation that b
     comparisons([row("t-supervised", 0.8), row("t-llmsegnet", 0.75)])[0],
     /did not beat supervised-only.*\(-5\.00 points\)/,
   );
+});
+
+Deno.test("timeIterations: per-iteration wall and CPU of a row's settings, projected to the full row", async () => {
+  const out = await Deno.makeTempDir();
+  const [experiment] = selectExperiments("smoke-supervised")!;
+  const timing = await timeIterations(experiment, { out, iterations: 3 });
+  assert.equal(timing.fullIterations, 2);
+  assert.ok(timing.wallPerIteration > 0 && timing.cpuPerIteration > 0);
+  assert.ok(Math.abs(timing.projectedCpuMinutes - (2 * timing.cpuPerIteration) / 60) < 1e-12);
+  const log = await Deno.readTextFile(
+    join(out, "timing", "smoke-supervised-fold0-seed1337", "model", "train.jsonl"),
+  );
+  assert.equal(log.trim().split("\n").filter((l) => JSON.parse(l).kind === "iteration").length, 3);
+  await Deno.remove(out, { recursive: true });
 });
