@@ -102,6 +102,8 @@ export class ThreadPool {
     Atomics.store(ctl, CONTROL.stop, 1);
     Atomics.add(ctl, CONTROL.generation, 1);
     Atomics.notify(ctl, CONTROL.generation);
+    // Woken out of Atomics.wait, the workers can be terminated (a blocked one could not).
+    for (const worker of this.#workers) void worker.terminate();
     this.#workers.length = 0;
   }
 }

@@ -27,5 +27,5 @@ parentPort!.once("message", (init: WorkerInit) => {
     Atomics.add(ctl, CONTROL.done, 1);
     Atomics.notify(ctl, CONTROL.done);
   }
-  parentPort!.close();
+  // Out of the wait loop: the main thread's terminate() now ends this thread.
 });

@@ -15,6 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { initEngine, shutdownEngine } from "../../gpu-worker/engine/mod.ts";
 import { createNetwork, NetworkConfigSchema } from "../../gpu-worker/networks/network.ts";
 import { Sgd } from "../../gpu-worker/training/sgd.ts";
@@ -208,20 +209,25 @@ interface Timing {
   median: number;
   runs: number[];
   rss?: number;
+  /** CPU seconds (all threads) of the median run: on a busy machine, wall time overstates cost. */
+  cpu?: number;
 }
 
 function measure(row: Row, runs: number, warm: boolean): Timing {
   const { run, dispose } = row.setup();
   try {
     if (warm) run();
-    const times: number[] = [];
+    const times: number[] = [], cpus: number[] = [];
     for (let i = 0; i < runs; i++) {
+      const cpu = process.cpuUsage();
       const t = performance.now();
       run();
       times.push((performance.now() - t) / 1000);
+      const used = process.cpuUsage(cpu);
+      cpus.push((used.user + used.system) / 1e6);
     }
-    const sorted = [...times].sort((a, b) => a - b);
-    return { median: sorted[Math.floor(sorted.length / 2)], runs: times, rss: peakRssMb() };
+    const middle = times.indexOf([...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]);
+    return { median: times[middle], runs: times, rss: peakRssMb(), cpu: cpus[middle] };
   } finally {
     dispose();
   }
@@ -284,9 +290,8 @@ for (const row of rows) {
   const t = measure(row, row.reps, row.warm);
   ours.set(row.id, t);
   console.log(
-    `  ours  ${row.label}: ${t.runs.map((r) => r.toFixed(3)).join(", ")} s; peak RSS ${
-      t.rss?.toFixed(0)
-    } MB`,
+    `  ours  ${row.label}: ${t.runs.map((r) => r.toFixed(3)).join(", ")} s; ` +
+      `median run used ${t.cpu?.toFixed(2)} CPU s; peak RSS ${t.rss?.toFixed(0)} MB`,
   );
 }
 shutdownEngine();
