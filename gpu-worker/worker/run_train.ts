@@ -1,6 +1,5 @@
 import { downloadFolder, uploadFolder } from "../../shared/blob/folders.ts";
 import { blobKeys } from "../../shared/blob/keys.ts";
-import type { ProgressEvent } from "../../shared/contracts/events.ts";
 import { knowledgeVectorFor } from "../../shared/knowledge/knowledge_vector.ts";
 import { toKnowledgeRecord } from "../../shared/knowledge/knowledge_record.ts";
 import { resolveDescriptorSet } from "../../shared/queue/descriptor_sets.ts";
@@ -11,6 +10,7 @@ import type { ProgressEvent as TrainProgress, TrainConfig } from "../training/mo
 import type { KnowledgeFile } from "../checkpoint/model_manifest.ts";
 import type { JobContext, JobOutcome } from "./context.ts";
 import { materializeDataset } from "./materialize.ts";
+import { jobEventMapper } from "./train_events.ts";
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -35,29 +35,6 @@ async function knowledgeFor(
   const path = `${workDir}/descriptors-${set.id}.json`;
   await Deno.writeTextFile(path, JSON.stringify(set));
   return toKnowledgeRecord(await knowledgeVectorFor(path));
-}
-
-/** Maps the learning core's progress to a job event. */
-function toJobEvent(event: TrainProgress): ProgressEvent {
-  if (event.kind === "iteration") {
-    return {
-      type: "progress",
-      progress: event.iteration / event.maxIterations,
-      phase: "train",
-      iteration: event.iteration,
-      loss: event.loss,
-    };
-  }
-  if (event.kind === "validation") {
-    return {
-      type: "progress",
-      progress: 0,
-      phase: "validate",
-      iteration: event.iteration,
-      dice: event.dice,
-    };
-  }
-  return { type: "progress", progress: 0, phase: "checkpoint", iteration: event.iteration };
 }
 
 /**
@@ -92,11 +69,13 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
     progress: 0,
     phase: resume ? "resume" : "start",
   }).catch(keepFailure);
+  const toJobEvent = jobEventMapper();
   const onProgress = (event: TrainProgress): void => {
+    const jobEvent = toJobEvent(event);
     pending = pending.then(async () => {
       if (failure) return;
       if (event.kind === "checkpoint") await uploadFolder(blob, out, checkpointPrefix);
-      await context.progress(toJobEvent(event));
+      await context.progress(jobEvent);
     }).catch(keepFailure);
   };
   const result = await train(

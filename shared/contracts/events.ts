@@ -8,7 +8,17 @@ export const ProgressEvent = z.object({
   progress: z.number().min(0).max(1),
   phase: z.string(),
   iteration: z.number().int().optional(),
+  /** Total loss L = L_s + w·L_u of a training iteration (METHOD.md eq 1). */
   loss: z.number().optional(),
+  /** Its supervised part L_s. */
+  lossSupervised: z.number().optional(),
+  /** Its unsupervised part L_u (before the weight w). */
+  lossUnsupervised: z.number().optional(),
+  /** Learning rate of the iteration's step (poly decay). */
+  lr: z.number().optional(),
+  /** The worker's estimate of the seconds left, from its measured iteration rate. */
+  etaSeconds: z.number().min(0).optional(),
+  /** Mean validation Dice of a validation pass. */
   dice: z.number().optional(),
 });
 

@@ -51,6 +51,19 @@ end
 return {1, current}
 `;
 
+/**
+ * Appends a job event and, for a progress event, raises the record's `progress` to its fraction
+ * (never lowers it: a resumed run re-reports earlier iterations). One round trip per event.
+ * KEYS: job hash, event stream. ARGV: fraction ('' for none), event JSON.
+ */
+const progressScript = `
+local fraction = tonumber(ARGV[1])
+if fraction and fraction > (tonumber(redis.call('HGET', KEYS[1], 'progress')) or 0) then
+  redis.call('HSET', KEYS[1], 'progress', ARGV[1])
+end
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', '${eventsMaxLen}', '*', 'event', ARGV[2])
+`;
+
 /** What {@link JobStore.submit} did. */
 export interface Submitted {
   job: JobRecord;
@@ -235,19 +248,18 @@ export class JobStore {
     return String(await this.redis.send("HGET", key, "cancelRequested")) === "1";
   }
 
-  /** Worker side: appends a progress event and records the fraction done. */
+  /**
+   * Worker side: appends an event; a progress event also raises the record's fraction done (the
+   * job list's percentage), in the same round trip.
+   */
   async progress(tenantId: string, jobId: string, event: JobEvent): Promise<void> {
-    if (event.type === "progress") {
-      await this.redis.send("HSET", keys.job(tenantId, jobId), "progress", String(event.progress));
-    }
     await this.redis.send(
-      "XADD",
+      "EVAL",
+      progressScript,
+      2,
+      keys.job(tenantId, jobId),
       keys.jobEvents(tenantId, jobId),
-      "MAXLEN",
-      "~",
-      eventsMaxLen,
-      "*",
-      "event",
+      event.type === "progress" ? String(event.progress) : "",
       JSON.stringify(event),
     );
   }

@@ -62,7 +62,25 @@ Deno.test("JobStore: idempotent submit, quota, compare-and-set transitions, even
 
     assert.equal(await store.transition("t1", first.job.id, ["queued"], "running"), true);
     assert.equal(await store.transition("t1", first.job.id, ["queued"], "running"), false);
-    await store.progress("t1", first.job.id, { type: "progress", progress: 0.5, phase: "infer" });
+    // One round trip per progress event; the record follows it while the job runs and never
+    // goes back (a checkpoint of an earlier iteration, a resumed run's first events).
+    let sends = 0;
+    const counting = new JobStore({
+      send: (command, ...args) => {
+        sends++;
+        return redis.send(command, ...args);
+      },
+      close: () => redis.close(),
+    });
+    await counting.progress("t1", first.job.id, {
+      type: "progress",
+      progress: 0.5,
+      phase: "infer",
+    });
+    assert.equal(sends, 1);
+    assert.equal((await store.get("t1", first.job.id))?.progress, 0.5);
+    await store.progress("t1", first.job.id, { type: "progress", progress: 0.25, phase: "resume" });
+    assert.equal((await store.get("t1", first.job.id))?.progress, 0.5);
     assert.equal(
       await store.transition("t1", first.job.id, ["running"], "completed", { results: ["mask"] }),
       true,
@@ -79,12 +97,13 @@ Deno.test("JobStore: idempotent submit, quota, compare-and-set transitions, even
       "queued",
       "running",
       "progress",
+      "progress",
       "completed",
     ]);
     const ttl = Number(await redis.send("TTL", `t:t1:job:${first.job.id}:ev`));
     assert.ok(ttl > 0 && ttl <= 7 * 86_400, "a finished job's events expire");
     const resumed = await store.events("t1", first.job.id, events[1].id);
-    assert.equal(resumed.length, 2);
+    assert.equal(resumed.length, 3);
     assert.equal(resumed[0].id, events[2].id);
   });
 });

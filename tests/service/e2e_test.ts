@@ -66,6 +66,18 @@ Deno.test({
       const trainEvents = await readEvents(service, key, trainJob.id);
       const trainFinal = JSON.parse(trainEvents.at(-1)!.data);
       assert.equal(trainFinal.status, "completed", worker.log());
+      // Every training iteration carries what the page charts; a checkpoint reports the
+      // fraction of its iteration, not 0.
+      const trainProgress = trainEvents.map((e) => JSON.parse(e.data)).filter((e) =>
+        e.type === "progress"
+      );
+      const iterationEvents = trainProgress.filter((e) => e.phase === "train");
+      assert.equal(iterationEvents.length, 2);
+      for (const e of iterationEvents) {
+        assert.ok(e.lr > 0 && e.etaSeconds >= 0 && Number.isFinite(e.lossSupervised), e);
+      }
+      const checkpoint = trainProgress.find((e) => e.phase === "checkpoint");
+      assert.equal(checkpoint?.progress, checkpoint?.iteration / 2);
       const trained = await (await api(service, key, `/v1/jobs/${trainJob.id}`)).json();
       assert.ok(trained.modelId);
       const model = await (await api(service, key, `/v1/models/${trained.modelId}`)).json();
