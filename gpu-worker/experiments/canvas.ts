@@ -1,6 +1,6 @@
 /** An RGB raster with the few drawing operations the plots and overlays need. */
 import { encodePng } from "./png.ts";
-import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphPixels } from "./font5x7.ts";
+import { GLYPH_WIDTH, glyphPixels } from "./font5x7.ts";
 
 export type Rgb = readonly [number, number, number];
 
@@ -48,8 +48,6 @@ export class Canvas {
   static textWidth(text: string, scale = 1): number {
     return [...text].length * (GLYPH_WIDTH + 1) * scale;
   }
-
-  static readonly textHeight = GLYPH_HEIGHT;
 
   toPng(): Uint8Array {
     return encodePng(this.width, this.height, this.rgb);

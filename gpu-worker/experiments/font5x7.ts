@@ -55,8 +55,8 @@ const GLYPHS: Record<string, string> = {
   " ": ".....|.....|.....|.....|.....|.....|.....",
 };
 
-/** Glyph width and height in pixels (one pixel of spacing is added between glyphs). */
-export const GLYPH_WIDTH = 5, GLYPH_HEIGHT = 7;
+/** Glyph width in pixels (glyphs are 7 high; one pixel of spacing is added between glyphs). */
+export const GLYPH_WIDTH = 5;
 
 /** The set pixels of `char` as [column, row] pairs; unknown characters draw as `#`. */
 export function glyphPixels(char: string): Array<[number, number]> {

@@ -21,7 +21,8 @@ const usage = `usage: deno task experiment <name> [--data <dir>] [--out <dir>] [
   <name>           an experiment (see list) or a task (smoke, hippocampus, la: all its rows)
   --data <dir>     the shared data folder holding hippocampus/ and la2018/ (not for smoke)
   --out <dir>      runs, model folders and prepared data (default runs/experiments)
-  --docs <dir>     results.json, results.md and img/ (default docs)
+  --docs <dir>     results.json, results.md and img/ (default docs; smoke rows: <out>/docs,
+                   so a smoke run never mixes into the real results)
   --fold k         fold of the committed split (default 0; LA has folds 0-3)
   --seed n         training seed (default: the preset's, 1337)
   --iterations n   override the task's iteration count (short runs; recorded in the row)
@@ -45,7 +46,7 @@ export async function main(args: string[]): Promise<number> {
         options: {
           data: { type: "string" },
           out: { type: "string", default: "runs/experiments" },
-          docs: { type: "string", default: "docs" },
+          docs: { type: "string" },
           fold: { type: "string" },
           seed: { type: "string" },
           iterations: { type: "string" },
@@ -67,7 +68,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (name === "report") {
-    await writeReport(values.docs, await readResults(join(values.docs, "results.json")));
+    const docs = values.docs ?? "docs";
+    await writeReport(docs, await readResults(join(docs, "results.json")));
     return 0;
   }
   const experiments = selectExperiments(name);
@@ -98,7 +100,7 @@ export async function main(args: string[]): Promise<number> {
     const row = await runExperiment(experiment, {
       data: values.data,
       out: values.out,
-      docs: values.docs,
+      docs: values.docs ?? (experiment.task === "smoke" ? join(values.out, "docs") : "docs"),
       fold: integer(values.fold, "--fold"),
       seed: integer(values.seed, "--seed"),
       iterations: integer(values.iterations, "--iterations"),

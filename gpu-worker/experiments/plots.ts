@@ -5,7 +5,7 @@
 import { Canvas, type Rgb } from "./canvas.ts";
 
 /** Colours for successive series (colour-blind-safe Okabe-Ito order). */
-export const SERIES_COLORS: readonly Rgb[] = [
+const SERIES_COLORS: readonly Rgb[] = [
   [0, 114, 178],
   [213, 94, 0],
   [0, 158, 115],

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { evaluateMasks, readVolume } from "@llmseg/shared";
+import { evaluateMasks, readVolume, UserError } from "@llmseg/shared";
+import { main } from "./main.ts";
 import { selectExperiments } from "./definitions.ts";
 import { decodePng } from "./testing.ts";
 import { comparisons } from "./report.ts";
@@ -139,4 +140,20 @@ Deno.test("timeIterations: per-iteration wall and CPU of a row's settings, proje
   );
   assert.equal(log.trim().split("\n").filter((l) => JSON.parse(l).kind === "iteration").length, 3);
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("experiment command: lists rows, refuses an unknown name and a bad number by name", async () => {
+  assert.equal(await main(["list"]), 0);
+  await assert.rejects(
+    main(["no-such-row"]),
+    (e) => e instanceof UserError && /unknown experiment 'no-such-row'/.test(e.message),
+  );
+  await assert.rejects(
+    main(["smoke", "--time", "x"]),
+    (e) => e instanceof UserError && /--time must be an integer/.test(e.message),
+  );
+  await assert.rejects(
+    main(["hippocampus-llmsegnet", "--data", "/nonexistent", "--time", "2"]),
+    (e) => e instanceof UserError && /no 'hippocampus' folder/.test(e.message),
+  );
 });
