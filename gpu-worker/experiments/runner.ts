@@ -19,7 +19,7 @@ import {
 } from "@llmseg/shared";
 import { ModelManifestSchema } from "../checkpoint/model_manifest.ts";
 import { inferVolume } from "../inferers/mod.ts";
-import { type ProgressEvent, train, type TrainConfig } from "../training/mod.ts";
+import { type ProgressEvent, resolveConfig, train, type TrainConfig } from "../training/mod.ts";
 import { type ExperimentDefinition, type TaskDefinition, TASKS } from "./definitions.ts";
 import { overlayPng } from "./plots.ts";
 import { prepareDataset } from "./prepare.ts";
@@ -166,7 +166,6 @@ export async function setUpRun(
   const task = TASKS[experiment.task];
   const foldIndex = options.fold ?? 0;
   const fold = await foldOf(task.split, foldIndex);
-  const root = await prepareDataset(task.dataset, options.data, join(options.out, "prepared"));
   const overrides = {
     ...task.common,
     ...experiment.method,
@@ -174,7 +173,9 @@ export async function setUpRun(
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.iterations === undefined ? {} : { maxIterations: options.iterations }),
   };
-  const seed = overrides.seed ?? 1337;
+  // Validates the settings before any data is prepared, and gives the preset's seed by default.
+  const { seed } = resolveConfig(experiment.preset, overrides);
+  const root = await prepareDataset(task.dataset, options.data, join(options.out, "prepared"));
   const key = `${experiment.name}-fold${foldIndex}-seed${seed}`;
   const runDir = resolve(options.out, key);
   // A rerun of the same key replaces the old run whole.
