@@ -271,13 +271,14 @@ const rows: Row[] = [
   ...vnetRows(large, 1, 1),
   ...(opts["big-batch"] ? vnetRows(large, 4, 1) : []),
 ];
-const torchRows = [`conv:${small}`, `vnet:${small},1`, `vnet:${small},4`, `vnet:${large},1`];
-if (opts["big-batch"]) torchRows.push(`vnet:${large},4`);
+// Same runs as ours: the 112×112×80 rows and the sliding window once.
+const torchRows = [`conv:${small}`, `vnet:${small},1`, `vnet:${small},4`, `vnet:${large},1@1`];
+if (opts["big-batch"]) torchRows.push(`vnet:${large},4@1`);
 if (sharedData) {
   const id = Deno.readTextFileSync(`${sharedData}/la2018/cases.list`).trim().split(/\s+/)[0];
   const path = `${sharedData}/la2018/${id}/mri_norm2.h5`;
   rows.push(await slidingRow(path, id));
-  torchRows.push(`sliding:${path}`);
+  torchRows.push(`sliding:${path}@1`);
 }
 
 const info = await initEngine({ backend: "cpu", threads });

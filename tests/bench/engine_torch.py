@@ -1,6 +1,7 @@
 # PyTorch side of `deno task bench engine` (tests/bench/engine.ts runs it with Debian's python3-torch).
 # The V-Net is the reference one of ../shared/reference/torch_bench.py (imported, not copied).
 # usage: /usr/bin/python3 engine_torch.py <reps> <row>...   rows: conv:D,H,W  vnet:D,H,W,N  sliding:<h5>
+#   a row may end in @<n>: its number of timed runs (default <reps>); the sliding window skips its warm-up.
 # Prints one JSON object per row: {"row", "runs" (seconds), "median", "maxrss_mb" (peak so far)}.
 import json, os, resource, statistics, sys, time
 
@@ -11,38 +12,40 @@ sys.argv = ["torch_bench.py", "none"]  # import the module's classes without run
 import torch, torch.nn.functional as F
 import torch_bench as ref
 
-def timed(row, fn):
-    fn()  # warm-up
+def timed(row, fn, runs_wanted, warm=True):
+    if warm: fn()
     runs = []
-    for _ in range(reps):
+    for _ in range(runs_wanted):
         t = time.perf_counter(); fn(); runs.append(time.perf_counter() - t)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"row": row, "runs": runs, "median": statistics.median(runs), "maxrss_mb": rss}), flush=True)
 
 for row in rows:
+    row, _, n = row.partition("@")
+    n = int(n) if n else reps
     kind, arg = row.split(":", 1)
     if kind == "conv":
         D, H, W = map(int, arg.split(","))
         x = torch.randn(1, 16, D, H, W); w = torch.randn(16, 16, 3, 3, 3) * 0.1
         def fwd():
             with torch.no_grad(): F.conv3d(x, w, padding=1)
-        timed(f"conv-fwd:{arg}", fwd)
+        timed(f"conv-fwd:{arg}", fwd, n)
         xg = x.clone().requires_grad_(True); wg = w.clone().requires_grad_(True)
         def fb():
             xg.grad = None; wg.grad = None
             F.conv3d(xg, wg, padding=1).sum().backward()
-        timed(f"conv-fwdbwd:{arg}", fb)
+        timed(f"conv-fwdbwd:{arg}", fb, n)
     elif kind == "vnet":
         D, H, W, N = map(int, arg.split(","))
         torch.manual_seed(0)
         net = ref.VNet().train(); x = torch.randn(N, 1, D, H, W)
         def fwd():
             with torch.no_grad(): net(x)
-        timed(f"vnet-fwd:{arg}", fwd)
+        timed(f"vnet-fwd:{arg}", fwd, n)
         opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
         def step():
             opt.zero_grad(); loss = net(x).pow(2).mean(); loss.backward(); opt.step()
-        timed(f"vnet-step:{arg}", step)
+        timed(f"vnet-step:{arg}", step, n)
     elif kind == "sliding":
         import h5py, math
         image = h5py.File(arg, "r")["image"][:]
@@ -59,4 +62,4 @@ for row in rows:
                             score[:, a:a+112, b:b+112, c:c+80] += torch.softmax(net(win), 1)[0]
                             count[a:a+112, b:b+112, c:c+80] += 1
             return score / count
-        timed(f"sliding:{os.path.basename(os.path.dirname(arg))}", infer)
+        timed(f"sliding:{os.path.basename(os.path.dirname(arg))}", infer, n, warm=False)
