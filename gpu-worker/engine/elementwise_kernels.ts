@@ -3,7 +3,8 @@
  * their gradients hit hardest (issue #4: after the convolutions, the profiler showed Multiply, Sum,
  * Mean, Sub and Add taking most of a training step in the stock kernels' generic broadcasting).
  * Covered: float32 Add/Sub/Multiply/RealDiv of equal shapes, with a scalar, or with a per-channel
- * vector broadcast along the last axis; Sum/Mean over any contiguous run of axes; Relu and Step.
+ * vector broadcast along the last axis; Sum/Mean over any contiguous run of axes; Relu, Step, and
+ * Softmax over the last axis.
  * Everything else goes to the stock kernel. Plain JS: these ops are memory-bound, and working on
  * the backend's arrays in place avoids copying into the wasm memory and back.
  */
@@ -205,6 +206,34 @@ function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
   ];
 }
 
+/** Softmax over the last axis (the networks' class axis): max-shifted, summed in float64. */
+function softmaxConfig(stock: StockKernels): tf.KernelConfig {
+  return {
+    kernelName: tf.Softmax,
+    backendName: "cpu",
+    kernelFunc: (args) => {
+      const { logits } = args.inputs as { logits: tf.TensorInfo };
+      const { dim } = args.attrs as unknown as tf.SoftmaxAttrs;
+      const rank = logits.shape.length;
+      if (logits.dtype !== "float32" || rank === 0 || (dim !== -1 && dim !== rank - 1)) {
+        return stock.get(tf.Softmax)!.kernelFunc(args) as tf.TensorInfo;
+      }
+      const backend = args.backend as unknown as CpuBackend;
+      const x = values(backend, logits);
+      const k = logits.shape[rank - 1];
+      const out = new Float32Array(x.length);
+      for (let r = 0; r < x.length; r += k) {
+        let max = -Infinity;
+        for (let j = 0; j < k; j++) max = Math.max(max, x[r + j]);
+        let sum = 0;
+        for (let j = 0; j < k; j++) sum += out[r + j] = Math.exp(x[r + j] - max);
+        for (let j = 0; j < k; j++) out[r + j] /= sum;
+      }
+      return backend.makeTensorInfo(logits.shape, "float32", out);
+    },
+  };
+}
+
 /** The element-wise and reduction kernel configs; `stock` holds the kernels they replace. */
 export function elementwiseKernelConfigs(stock: StockKernels): tf.KernelConfig[] {
   return [
@@ -214,5 +243,6 @@ export function elementwiseKernelConfigs(stock: StockKernels): tf.KernelConfig[]
     reductionConfig(tf.Sum, stock),
     reductionConfig(tf.Mean, stock),
     ...unaryConfigs(stock),
+    softmaxConfig(stock),
   ];
 }
