@@ -76,6 +76,8 @@ export function descriptorRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
         `descriptor set '${input.id}' exists; sets are immutable, pick another id`,
       );
     }
+    // A client that hangs up cancels the (paid) LLM call. The root deno.json opts into Deno's
+    // `no-legacy-abort`: the request's signal fires on disconnect only, not after a response.
     const set = await generateDescriptors({
       ...input,
       ...deps.config.llm,

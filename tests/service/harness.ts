@@ -70,7 +70,7 @@ export async function startService(
 
 /** Creates a tenant and one API key through the admin API. */
 export async function createTenant(
-  service: Service,
+  service: Pick<Service, "base">,
   settings: { rateLimitPerMinute?: number; maxConcurrentJobs?: number } = {},
 ): Promise<{ tenant: Tenant; key: string }> {
   const res = await fetch(`${service.base}/v1/admin/tenants`, {

@@ -11,7 +11,7 @@ import {
 } from "../../../shared/contracts/descriptors.ts";
 import { ErrorBody } from "../../../shared/contracts/errors.ts";
 import { JobRecord, type JobRequest, type ResultName } from "../../../shared/contracts/jobs.ts";
-import { ModelVersion } from "../../../shared/contracts/models.ts";
+import { PublicModel } from "../../../shared/contracts/models.ts";
 import { PublicScan } from "../../../shared/contracts/scans.ts";
 import {
   WebhookDelivery,
@@ -50,10 +50,6 @@ export class ApiError extends Error {
 function listOf<T extends z.ZodType>(key: string, item: T): z.ZodType<z.infer<T>[]> {
   return z.object({ [key]: z.array(item) }).transform((v) => v[key] as z.infer<T>[]);
 }
-
-/** A model version as the edge shows it (its blob prefix is internal). */
-export const PublicModel = ModelVersion.omit({ blobPrefix: true });
-export type PublicModel = z.infer<typeof PublicModel>;
 
 /** Upload progress callback: bytes sent so far and the total. */
 export type UploadProgress = (sent: number, total: number) => void;

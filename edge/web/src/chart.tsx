@@ -1,12 +1,15 @@
 /** A small SVG line chart of one training series against iteration (no chart library needed). */
 import type { JSX } from "preact";
-import { extent, polylinePoints } from "./chart_scale.ts";
+import { extent, markedPoints, polylinePoints, scalePoints } from "./chart_scale.ts";
 import type { Point } from "./progress.ts";
 
 const WIDTH = 320;
 const HEIGHT = 140;
 
-/** One series with its name, colour class and latest value; an accessible summary in `<title>`. */
+/**
+ * One series with its name, colour class and latest value; an accessible summary in `<title>`. A
+ * line joins the points and markers show a sparse series' points (one point draws as a dot).
+ */
 export function LineChart(
   props: { label: string; points: Point[]; series: string; digits?: number },
 ): JSX.Element {
@@ -15,6 +18,7 @@ export function LineChart(
   const xs = extent(points.map((p) => p.x));
   const ys = extent(points.map((p) => p.y));
   const last = points.at(-1);
+  const scale = (series: Point[]): Point[] => scalePoints(series, WIDTH, HEIGHT, xs, ys);
   return (
     <figure class="chart" data-series={props.series}>
       <figcaption>
@@ -34,12 +38,18 @@ export function LineChart(
         <text class="tick" x={-4} y={HEIGHT} text-anchor="end">{ys[0].toPrecision(3)}</text>
         <text class="tick" x={0} y={HEIGHT + 16}>{xs[0]}</text>
         <text class="tick" x={WIDTH} y={HEIGHT + 16} text-anchor="end">{xs[1]}</text>
-        {points.length > 0 && (
-          <polyline
-            class={`line ${props.series}`}
-            points={polylinePoints(points, WIDTH, HEIGHT, xs, ys)}
-          />
+        {points.length > 1 && (
+          <polyline class={`line ${props.series}`} points={polylinePoints(scale(points))} />
         )}
+        {scale(markedPoints(points)).map((p, i) => (
+          <circle
+            key={i}
+            class={`marker ${props.series}`}
+            cx={p.x.toFixed(1)}
+            cy={p.y.toFixed(1)}
+            r={3}
+          />
+        ))}
       </svg>
     </figure>
   );

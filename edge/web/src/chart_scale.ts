@@ -14,16 +14,29 @@ export function extent(values: number[]): [number, number] {
   return [lo, hi];
 }
 
-/** The SVG `points` attribute of a polyline through `points` in a `width` × `height` box. */
-export function polylinePoints(
+/** `points` in a `width` × `height` box: the domain corners map to the box corners, y flipped. */
+export function scalePoints(
   points: Point[],
   width: number,
   height: number,
   xDomain: [number, number],
   yDomain: [number, number],
-): string {
+): Point[] {
   const sx = (x: number): number => ((x - xDomain[0]) / (xDomain[1] - xDomain[0])) * width;
   const sy = (y: number): number =>
     height - ((y - yDomain[0]) / (yDomain[1] - yDomain[0])) * height;
-  return points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ");
+  return points.map((p) => ({ x: sx(p.x), y: sy(p.y) }));
+}
+
+/** The SVG `points` attribute of a polyline through already scaled `points`. */
+export function polylinePoints(scaled: Point[]): string {
+  return scaled.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+}
+
+/**
+ * The points that get a marker: all of a sparse series (a polyline through one point draws
+ * nothing, and a few validation passes read better as dots), else only the latest.
+ */
+export function markedPoints(points: Point[], sparseLimit = 24): Point[] {
+  return points.length <= sparseLimit ? points : points.slice(-1);
 }

@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { extent, polylinePoints } from "./chart_scale.ts";
+import { extent, markedPoints, polylinePoints, scalePoints } from "./chart_scale.ts";
 
 Deno.test("extent widens a flat or empty series", () => {
   deepEqual(extent([2, 5, 3]), [2, 5]);
@@ -7,7 +7,19 @@ Deno.test("extent widens a flat or empty series", () => {
   deepEqual(extent([]), [0, 1]);
 });
 
-Deno.test("polylinePoints maps the domain corners to the box corners, y flipped", () => {
+Deno.test("scalePoints maps the domain corners to the box corners, y flipped", () => {
   const points = [{ x: 0, y: 0 }, { x: 10, y: 1 }, { x: 5, y: 0.5 }];
-  equal(polylinePoints(points, 200, 100, [0, 10], [0, 1]), "0.0,100.0 200.0,0.0 100.0,50.0");
+  const scaled = scalePoints(points, 200, 100, [0, 10], [0, 1]);
+  equal(polylinePoints(scaled), "0.0,100.0 200.0,0.0 100.0,50.0");
+});
+
+Deno.test("a single point is marked inside the box; a dense series marks its latest point", () => {
+  const one = [{ x: 40, y: 0.62 }];
+  const [marker] = scalePoints(markedPoints(one), 320, 140, extent([40]), extent([0.62]));
+  // The widened extent puts a lone point in the middle of the plot.
+  equal(marker.x, 160);
+  equal(Math.round(marker.y * 1000) / 1000, 70);
+  const dense = Array.from({ length: 100 }, (_, i) => ({ x: i, y: i }));
+  deepEqual(markedPoints(dense), [{ x: 99, y: 99 }]);
+  equal(markedPoints(dense.slice(0, 3)).length, 3);
 });

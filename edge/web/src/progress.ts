@@ -2,17 +2,7 @@
  * Turns a training job's event stream into what the training page draws: loss, learning rate and
  * validation Dice against iteration, the fraction done and an ETA.
  */
-import { z } from "zod";
-import { JobEvent, ProgressEvent } from "../../../shared/contracts/events.ts";
-
-/**
- * The contract's progress event plus the two fields the learning core reports per iteration
- * (`gpu-worker/training/events.ts`: `lr`, `etaSeconds`); shown when the worker forwards them.
- */
-const TrainingProgress = ProgressEvent.extend({
-  lr: z.number().optional(),
-  etaSeconds: z.number().optional(),
-});
+import { JobEvent } from "../../../shared/contracts/events.ts";
 
 /** One (iteration, value) point of a chart series. */
 export interface Point {
@@ -53,26 +43,24 @@ export function applyJobEvent(
   startedAtMs: number,
   nowMs: number,
 ): TrainingView {
-  const raw: unknown = JSON.parse(data);
-  const event = JobEvent.parse(raw);
+  const event = JobEvent.parse(JSON.parse(data));
   if (event.type === "status") {
     return { ...view, status: event.status, error: event.error ?? view.error };
   }
-  const extra = TrainingProgress.parse(raw);
   const next: TrainingView = {
     ...view,
     status: view.status === "queued" ? "running" : view.status,
-    // Validation and checkpoint events carry progress 0: the bar never moves back.
+    // A resumed run re-reports iterations before its checkpoint: the bar never moves back.
     progress: Math.max(view.progress, event.progress),
     phase: event.phase,
   };
   if (event.iteration !== undefined) {
     const x = event.iteration;
     if (event.loss !== undefined) next.loss = upsert(view.loss, { x, y: event.loss });
-    if (extra.lr !== undefined) next.lr = upsert(view.lr, { x, y: extra.lr });
+    if (event.lr !== undefined) next.lr = upsert(view.lr, { x, y: event.lr });
     if (event.dice !== undefined) next.dice = upsert(view.dice, { x, y: event.dice });
   }
-  next.etaSeconds = extra.etaSeconds ?? extrapolateEta(next.progress, nowMs - startedAtMs);
+  next.etaSeconds = event.etaSeconds ?? extrapolateEta(next.progress, nowMs - startedAtMs);
   return next;
 }
 

@@ -27,10 +27,10 @@ Deno.test("applyJobEvent builds loss, lr and Dice series and follows status", ()
   equal(view.etaSeconds, 2);
 });
 
-Deno.test("applyJobEvent keeps the furthest progress when a validation event reports 0", () => {
+Deno.test("applyJobEvent keeps the furthest progress when a resumed run reports less", () => {
   const train = JSON.stringify({ type: "progress", progress: 0.5, phase: "train", iteration: 2 });
-  const validate = JSON.stringify({ type: "progress", progress: 0, phase: "validate", dice: 0.3 });
-  const view = applyJobEvent(applyJobEvent(emptyTrainingView, train, 0, 1000), validate, 0, 3000);
+  const resume = JSON.stringify({ type: "progress", progress: 0, phase: "resume" });
+  const view = applyJobEvent(applyJobEvent(emptyTrainingView, train, 0, 1000), resume, 0, 3000);
   equal(view.progress, 0.5);
   equal(view.etaSeconds, 3);
 });

@@ -1,6 +1,7 @@
 /** Models: the tenant's immutable versions with their lineage and metrics. */
 import type { JSX } from "preact";
-import type { Api, PublicModel } from "../api.ts";
+import type { PublicModel } from "../../../../shared/contracts/models.ts";
+import type { Api } from "../api.ts";
 import { formatTime, Loaded, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";
 

@@ -9,6 +9,7 @@ import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";
 import { useJobEvents } from "../job_watch.ts";
 import { formatDuration } from "../progress.ts";
+import { trainOverrides } from "../train_overrides.ts";
 
 /** Built-in presets of the learning core (`gpu-worker/training`); `smoke` is the tiny one. */
 const presets: { id: z.infer<typeof TrainPreset>; text: string }[] = [
@@ -21,19 +22,25 @@ const presets: { id: z.infer<typeof TrainPreset>; text: string }[] = [
 
 export function TrainPage(props: { api: Api; jobId?: string }): JSX.Element {
   const { api, jobId } = props;
-  // The watched job's status, so the job list below refreshes when it changes.
-  const [watchedStatus, setWatchedStatus] = useState("");
-  const jobs = useAsync(() => api.listJobs(), [api, jobId, watchedStatus]);
+  // The watched job's live state: the job list below reloads when its status changes and shows
+  // its progress from the event stream in between (no polling).
+  const [watched, setWatched] = useState<LiveJob>({ status: "", progress: 0 });
+  const jobs = useAsync(() => api.listJobs(), [api, jobId, watched.status]);
   return (
     <>
       <h1>Training</h1>
       {jobId
         // Keyed: another job gets a fresh watcher, never a frame of the previous job's state.
-        ? <JobWatch key={jobId} api={api} jobId={jobId} onStatus={setWatchedStatus} />
+        ? <JobWatch key={jobId} api={api} jobId={jobId} onChange={setWatched} />
         : <TrainForm api={api} />}
       <Section title="Training jobs">
         <Loaded state={jobs}>
-          {(list) => <JobTable jobs={list.filter((j) => j.kind === "train")} />}
+          {(list) => (
+            <JobTable
+              jobs={list.filter((j) => j.kind === "train")}
+              live={jobId ? { id: jobId, progress: watched.progress } : undefined}
+            />
+          )}
         </Loaded>
       </Section>
     </>
@@ -47,6 +54,8 @@ function TrainForm(props: { api: Api }): JSX.Element {
   const [datasetId, setDatasetId] = useState("");
   const [descriptorSetId, setDescriptorSetId] = useState("");
   const [preset, setPreset] = useState<z.infer<typeof TrainPreset>>("smoke");
+  const [iterations, setIterations] = useState("");
+  const [width, setWidth] = useState("");
   const [error, setError] = useState<string>();
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -55,6 +64,7 @@ function TrainForm(props: { api: Api }): JSX.Element {
       const job = await api.submitJob({
         kind: "train",
         preset,
+        overrides: trainOverrides({ iterations, width }),
         datasetId: datasetId || undefined,
         descriptorSetId: descriptorSetId || undefined,
       });
@@ -100,6 +110,30 @@ function TrainForm(props: { api: Api }): JSX.Element {
               {presets.map((p) => <option key={p.id} value={p.id}>{p.text}</option>)}
             </select>
           </span>
+          <span class="field">
+            <label for="train-iterations">Iterations</label>
+            <input
+              id="train-iterations"
+              type="number"
+              min={1}
+              step={1}
+              placeholder="preset's"
+              value={iterations}
+              onInput={(e) => setIterations(e.currentTarget.value)}
+            />
+          </span>
+          <span class="field">
+            <label for="train-width">Width (filters)</label>
+            <input
+              id="train-width"
+              type="number"
+              min={1}
+              step={1}
+              placeholder="preset's"
+              value={width}
+              onInput={(e) => setWidth(e.currentTarget.value)}
+            />
+          </span>
         </div>
         <button type="submit">Start training</button>
         <ErrorNote message={error ?? datasets.error ?? sets.error} />
@@ -108,13 +142,22 @@ function TrainForm(props: { api: Api }): JSX.Element {
   );
 }
 
+/** What the job list takes from the watched job's event stream. */
+interface LiveJob {
+  status: string;
+  progress: number;
+}
+
 /** Live progress of one job: bar, phase, ETA, the three series, cancel and the result. */
 function JobWatch(
-  props: { api: Api; jobId: string; onStatus(status: string): void },
+  props: { api: Api; jobId: string; onChange(live: LiveJob): void },
 ): JSX.Element {
-  const { api, jobId, onStatus } = props;
+  const { api, jobId, onChange } = props;
   const view = useJobEvents(api, jobId);
-  useEffect(() => onStatus(view.status), [view.status]);
+  useEffect(
+    () => onChange({ status: view.status, progress: view.progress }),
+    [view.status, view.progress],
+  );
   const final = finalStatuses.includes(view.status as JobRecord["status"]);
   const job = useAsync(() => api.getJob(jobId), [api, jobId, final]);
   const [cancelError, setCancelError] = useState<string>();
@@ -153,7 +196,13 @@ function JobWatch(
   );
 }
 
-function JobTable(props: { jobs: JobRecord[] }): JSX.Element {
+/** The tenant's training jobs; `live` is the watched job's progress, newer than its record's. */
+function JobTable(
+  props: { jobs: JobRecord[]; live?: { id: string; progress: number } },
+): JSX.Element {
+  const { live } = props;
+  const progress = (j: JobRecord): number =>
+    live?.id === j.id ? Math.max(j.progress, live.progress) : j.progress;
   if (props.jobs.length === 0) return <p class="muted">No training jobs yet.</p>;
   return (
     <table>
@@ -175,7 +224,7 @@ function JobTable(props: { jobs: JobRecord[] }): JSX.Element {
             <td>
               <span class={`badge ${j.status}`}>{j.status}</span>
             </td>
-            <td>{Math.round(j.progress * 100)} %</td>
+            <td data-testid="job-progress">{Math.round(progress(j) * 100)} %</td>
             <td>{j.modelId ?? "—"}</td>
             <td>{formatTime(j.createdAt)}</td>
           </tr>
