@@ -1,5 +1,5 @@
 /**
- * `deno task bench engine [--reps N] [--stock none|conv|all] [--threads N] [--big-batch]`:
+ * `deno task bench engine [--reps N] [--stock none|conv|all] [--threads N] [--big-batch] [--only ID]`:
  * the CPU engine (issue #4) against tfjs's stock cpu backend and PyTorch (Debian python3-torch,
  * the reference V-Net of ../shared/reference/torch_bench.py via tests/bench/engine_torch.py):
  * time, GFLOP/s, ratios and peak RSS for conv3d 16→16 (fwd, fwd+bwd) at 64×64×48, the V-Net
@@ -30,6 +30,7 @@ const { values: opts } = parseArgs({
     stock: { type: "string", default: "conv" },
     threads: { type: "string" },
     "big-batch": { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 const reps = Number(opts.reps);
@@ -264,22 +265,25 @@ const ratio = (
 
 // ---- rows
 const small: Dims = [64, 64, 48], large: Dims = [112, 112, 80];
-const rows: Row[] = [
-  ...convRows(small),
-  ...vnetRows(small, 1, reps),
-  ...vnetRows(small, 4, reps),
-  ...vnetRows(large, 1, 1),
-  ...(opts["big-batch"] ? vnetRows(large, 4, 1) : []),
+/** Our rows beside the engine_torch.py row that times the same workloads (same number of runs). */
+const groups: Array<{ rows: Row[]; torch: string }> = [
+  { rows: convRows(small), torch: `conv:${small}` },
+  { rows: vnetRows(small, 1, reps), torch: `vnet:${small},1` },
+  { rows: vnetRows(small, 4, reps), torch: `vnet:${small},4` },
+  { rows: vnetRows(large, 1, 1), torch: `vnet:${large},1@1` },
 ];
-// Same runs as ours: the 112×112×80 rows and the sliding window once.
-const torchRows = [`conv:${small}`, `vnet:${small},1`, `vnet:${small},4`, `vnet:${large},1@1`];
-if (opts["big-batch"]) torchRows.push(`vnet:${large},4@1`);
+if (opts["big-batch"]) groups.push({ rows: vnetRows(large, 4, 1), torch: `vnet:${large},4@1` });
 if (sharedData) {
   const id = Deno.readTextFileSync(`${sharedData}/la2018/cases.list`).trim().split(/\s+/)[0];
   const path = `${sharedData}/la2018/${id}/mri_norm2.h5`;
-  rows.push(await slidingRow(path, id));
-  torchRows.push(`sliding:${path}@1`);
+  groups.push({ rows: [await slidingRow(path, id)], torch: `sliding:${path}@1` });
 }
+// --only <text>: the rows whose id contains it (e.g. `vnet-step:112`), for re-measuring one row.
+const selected = groups
+  .map((g) => ({ ...g, rows: g.rows.filter((r) => !opts.only || r.id.includes(opts.only)) }))
+  .filter((g) => g.rows.length > 0);
+const rows = selected.flatMap((g) => g.rows);
+const torchRows = selected.map((g) => g.torch);
 
 const info = await initEngine({ backend: "cpu", threads });
 console.log(
