@@ -1,6 +1,6 @@
 /** A small SVG line chart of one training series against iteration (no chart library needed). */
 import type { JSX } from "preact";
-import { extent, markedPoints, polylinePoints, scalePoints } from "./chart_scale.ts";
+import { extent, markedPoints, polylinePoints, scalePoints, tickLabel } from "./chart_scale.ts";
 import type { Point } from "./progress.ts";
 
 const WIDTH = 320;
@@ -34,8 +34,8 @@ export function LineChart(
             : `${label}: no data yet`}
         </title>
         <rect class="plot" x={0} y={0} width={WIDTH} height={HEIGHT} />
-        <text class="tick" x={-4} y={8} text-anchor="end">{ys[1].toPrecision(3)}</text>
-        <text class="tick" x={-4} y={HEIGHT} text-anchor="end">{ys[0].toPrecision(3)}</text>
+        <text class="tick" x={-4} y={8} text-anchor="end">{tickLabel(ys[1])}</text>
+        <text class="tick" x={-4} y={HEIGHT} text-anchor="end">{tickLabel(ys[0])}</text>
         <text class="tick" x={0} y={HEIGHT + 16}>{xs[0]}</text>
         <text class="tick" x={WIDTH} y={HEIGHT + 16} text-anchor="end">{xs[1]}</text>
         {points.length > 1 && (

@@ -40,3 +40,10 @@ export function polylinePoints(scaled: Point[]): string {
 export function markedPoints(points: Point[], sparseLimit = 24): Point[] {
   return points.length <= sparseLimit ? points : points.slice(-1);
 }
+
+/** An axis label of at most about 8 characters: small magnitudes (a decayed learning rate) as 9.69e-4. */
+export function tickLabel(value: number): string {
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 0.01 || magnitude >= 1e5)) return value.toExponential(2);
+  return value.toPrecision(3);
+}

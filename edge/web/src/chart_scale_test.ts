@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { extent, markedPoints, polylinePoints, scalePoints } from "./chart_scale.ts";
+import { extent, markedPoints, polylinePoints, scalePoints, tickLabel } from "./chart_scale.ts";
 
 Deno.test("extent widens a flat or empty series", () => {
   deepEqual(extent([2, 5, 3]), [2, 5]);
@@ -22,4 +22,12 @@ Deno.test("a single point is marked inside the box; a dense series marks its lat
   const dense = Array.from({ length: 100 }, (_, i) => ({ x: i, y: i }));
   deepEqual(markedPoints(dense), [{ x: 99, y: 99 }]);
   equal(markedPoints(dense.slice(0, 3)).length, 3);
+});
+
+Deno.test("tickLabel keeps small and large values short enough for the axis margin", () => {
+  equal(tickLabel(0.000969), "9.69e-4");
+  equal(tickLabel(0.05), "0.0500");
+  equal(tickLabel(3.0612), "3.06");
+  equal(tickLabel(0), "0.00");
+  equal(tickLabel(123456), "1.23e+5");
 });

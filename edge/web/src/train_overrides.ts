@@ -4,7 +4,11 @@
  */
 
 /** Form field → config key it overrides. */
-const fields = { iterations: "maxIterations", width: "nFilters" } as const;
+const fields = {
+  iterations: "maxIterations",
+  width: "nFilters",
+  validateEvery: "validateEvery",
+} as const;
 
 export type TrainOverrideFields = Record<keyof typeof fields, string>;
 

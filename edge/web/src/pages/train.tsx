@@ -56,6 +56,7 @@ function TrainForm(props: { api: Api }): JSX.Element {
   const [preset, setPreset] = useState<z.infer<typeof TrainPreset>>("smoke");
   const [iterations, setIterations] = useState("");
   const [width, setWidth] = useState("");
+  const [validateEvery, setValidateEvery] = useState("");
   const [error, setError] = useState<string>();
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -64,7 +65,7 @@ function TrainForm(props: { api: Api }): JSX.Element {
       const job = await api.submitJob({
         kind: "train",
         preset,
-        overrides: trainOverrides({ iterations, width }),
+        overrides: trainOverrides({ iterations, width, validateEvery }),
         datasetId: datasetId || undefined,
         descriptorSetId: descriptorSetId || undefined,
       });
@@ -132,6 +133,18 @@ function TrainForm(props: { api: Api }): JSX.Element {
               placeholder="preset's"
               value={width}
               onInput={(e) => setWidth(e.currentTarget.value)}
+            />
+          </span>
+          <span class="field">
+            <label for="train-validate-every">Validate every (iterations)</label>
+            <input
+              id="train-validate-every"
+              type="number"
+              min={1}
+              step={1}
+              placeholder="preset's"
+              value={validateEvery}
+              onInput={(e) => setValidateEvery(e.currentTarget.value)}
             />
           </span>
         </div>
