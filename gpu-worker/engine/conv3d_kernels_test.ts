@@ -142,3 +142,22 @@ Deno.test("wasm Conv3D kernels give identical results for 1 and 3 threads", asyn
     shutdownEngine();
   }
 });
+
+Deno.test("filter gradient of a larger case (64 -> 8 channels, batch 2, 1 MB input) matches stock", async () => {
+  await tf.setBackend("cpu");
+  const dw = () =>
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 12, 12, 15, 64], 0, 1, "float32", 41) as tf.Tensor5D;
+      const dy = tf.randomNormal([2, 12, 12, 15, 8], 0, 1, "float32", 42);
+      const f = tf.randomNormal([3, 3, 3, 64, 8], 0, 0.1, "float32", 43);
+      return tf.grad((w: tf.Tensor) => tf.conv3d(x, w as tf.Tensor5D, 1, "same").mul(dy).sum())(f)
+        .dataSync() as Float32Array;
+    });
+  const stock = dw();
+  try {
+    await initEngine({ backend: "cpu", threads: 2 });
+    assertClose(dw(), stock, "dw");
+  } finally {
+    shutdownEngine();
+  }
+});
