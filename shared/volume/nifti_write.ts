@@ -75,7 +75,8 @@ export function encodeNifti(volume: Volume, options: EncodeNiftiOptions = {}): U
   const file = new Uint8Array(VOX_OFFSET + data.byteLength);
   file.set(headerBytes.subarray(0, VOX_OFFSET));
   file.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), VOX_OFFSET);
-  return options.gzip === false ? file : gzipSync(file, { level: 6 });
+  // mtime 0 leaves the gzip header's timestamp empty, so the same volume always gives the same bytes.
+  return options.gzip === false ? file : gzipSync(file, { level: 6, mtime: 0 });
 }
 
 /**
