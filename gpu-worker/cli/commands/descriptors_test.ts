@@ -3,27 +3,18 @@ import { loadDescriptorSet, readKnowledgeRecord } from "@llmseg/shared";
 import { startFakeOpenAI } from "../../../shared/knowledge/testing/fake_openai.ts";
 import { buildTinyBert } from "../../../tests/fixtures/tiny-bert/build.ts";
 import { KnowledgeFileSchema } from "../../checkpoint/model_manifest.ts";
+import { type LlmsegRun, llmsegWithEnv } from "../testing.ts";
 
-const main = new URL("../main.ts", import.meta.url).pathname;
 const root = await Deno.makeTempDir({ prefix: "llmseg-descriptors-cli-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `llmseg descriptors ...` as a real process with `env` added to a clean environment. */
-async function llmseg(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, "descriptors", ...args],
-    env: { LLMSEG_CACHE_DIR: `${root}/cache`, OPENAI_API_KEY: "", LLMSEG_MODEL_DIR: "", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+/** Runs `llmseg descriptors ...` with a test cache, no OpenAI key and no model folder, plus `env`. */
+function llmseg(args: string[], env: Record<string, string> = {}): Promise<LlmsegRun> {
+  return llmsegWithEnv(
+    { LLMSEG_CACHE_DIR: `${root}/cache`, OPENAI_API_KEY: "", LLMSEG_MODEL_DIR: "", ...env },
+    "descriptors",
+    ...args,
+  );
 }
 
 Deno.test("list, show and prompts print the shipped sets and templates", async () => {

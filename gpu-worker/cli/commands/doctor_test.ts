@@ -1,18 +1,5 @@
 import assert from "node:assert/strict";
-
-const main = new URL("../main.ts", import.meta.url).pathname;
-
-async function llmseg(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+import { llmseg, llmsegWithEnv } from "../testing.ts";
 
 Deno.test("llmseg doctor --backend cpu reports the wasm kernels and the thread count", async () => {
   const { code, stdout } = await llmseg("doctor", "--backend", "cpu", "--threads", "2", "--json");
@@ -36,16 +23,10 @@ Deno.test("llmseg doctor refuses a bad --threads or --backend with exit code 2",
 
 Deno.test("LLMSEG_THREADS sets the kernel threads; a bad value is a user error", async () => {
   const run = (value: string) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", main, "doctor", "--backend", "cpu", "--json"],
-      env: { LLMSEG_THREADS: value },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    llmsegWithEnv({ LLMSEG_THREADS: value }, "doctor", "--backend", "cpu", "--json");
   const one = await run("1");
-  const stdout = new TextDecoder().decode(one.stdout);
-  assert.equal(JSON.parse(stdout.slice(stdout.indexOf("{"))).threads, 1);
+  assert.equal(JSON.parse(one.stdout.slice(one.stdout.indexOf("{"))).threads, 1);
   const bad = await run("many");
   assert.equal(bad.code, 2);
-  assert.match(new TextDecoder().decode(bad.stderr), /LLMSEG_THREADS must be an integer/);
+  assert.match(bad.stderr, /LLMSEG_THREADS must be an integer/);
 });

@@ -2,20 +2,11 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { loadModelFolder } from "../../checkpoint/model_folder.ts";
 import { readSafetensors, toFloat32 } from "../../checkpoint/safetensors.ts";
+import { llmseg } from "../testing.ts";
 
 await tf.setBackend("cpu");
 
-const main = new URL("../main.ts", import.meta.url).pathname;
 const fixtures = new URL("../../../tests/fixtures/parity/", import.meta.url).pathname;
-
-async function llmseg(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  return { code, stderr: new TextDecoder().decode(stderr) };
-}
 
 Deno.test("import-weights writes a model folder whose network reproduces PyTorch's output", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,19 +1,6 @@
 import assert from "node:assert/strict";
 import { volumeFixtures } from "../../../shared/volume/testing.ts";
-
-const main = new URL("../main.ts", import.meta.url).pathname;
-
-async function llmseg(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
-}
+import { llmseg } from "../testing.ts";
 
 Deno.test("llmseg info --json reports a 4-D scaled NIfTI-2 as nibabel reads it", async () => {
   const { code, stdout } = await llmseg("info", `${volumeFixtures}scaled_4d.nii`, "--json");

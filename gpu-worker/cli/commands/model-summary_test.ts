@@ -1,21 +1,5 @@
 import assert from "node:assert/strict";
-
-const main = new URL("../main.ts", import.meta.url).pathname;
-
-async function llmseg(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code,
-    stdout: new TextDecoder().decode(stdout),
-    stderr: new TextDecoder().decode(stderr),
-  };
-}
+import { llmseg } from "../testing.ts";
 
 Deno.test("model-summary --json reports METHOD.md's parameter counts and bottleneck shapes", async () => {
   const vnet = JSON.parse((await llmseg("model-summary", "--arch", "vnet", "--json")).stdout);
