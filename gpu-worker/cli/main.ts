@@ -3,6 +3,7 @@
  * with no server (the embedded default).
  */
 import { UserError } from "@llmseg/shared";
+import { quietTfjs } from "../quiet_tfjs.ts";
 import { commands } from "./commands.ts";
 
 function helpText(): string {
@@ -14,6 +15,7 @@ function helpText(): string {
 
 /** Runs one command line; resolves to the exit code. Exported for tests. */
 export async function main(argv: string[]): Promise<number> {
+  quietTfjs();
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     console.log(helpText());

@@ -15,6 +15,7 @@
 import { blobStoreFromEnv } from "../../shared/blob/from_env.ts";
 import { UserError } from "../../shared/errors.ts";
 import { connectTcp } from "../../shared/queue/tcp.ts";
+import { quietTfjs } from "../quiet_tfjs.ts";
 import { runDispatcher, WebhookDispatcher } from "../../shared/webhooks/dispatcher.ts";
 import { coreRunners } from "./runners.ts";
 import { consumerName, QueueWorker } from "./worker.ts";
@@ -31,6 +32,7 @@ function numberFromEnv(name: string, fallback: number): number {
 
 /** Runs one worker and one webhook dispatcher until `signal` aborts. */
 export async function runWorkerProcess(signal: AbortSignal): Promise<void> {
+  quietTfjs();
   const url = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
   const redis = await connectTcp(url);
   const dispatchRedis = await connectTcp(url);

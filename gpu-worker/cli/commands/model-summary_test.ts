@@ -29,3 +29,17 @@ Deno.test("model-summary refuses a bad arch or patch with exit code 2 and a clea
   const malformed = await llmseg("model-summary", "--arch", "vnet", "--patch", "96x96");
   assert.match(malformed.stderr, /--patch must be three positive integers X,Y,Z, not '96x96'/);
 });
+
+Deno.test("llmseg prints no tfjs Node.js banner", async () => {
+  const run = await llmseg(
+    "model-summary",
+    "--arch",
+    "vnet",
+    "--patch",
+    "16,16,16",
+    "--width",
+    "2",
+  );
+  assert.equal(run.code, 0);
+  assert.doesNotMatch(run.stdout + run.stderr, /TensorFlow\.js in Node\.js/);
+});
