@@ -19,7 +19,7 @@ import {
   wordCount,
   writeKnowledgeRecord,
 } from "@llmseg/shared";
-import { type Command, parseOptions, required } from "../command.ts";
+import { type Command, parseOptions, rejectPositionals, required } from "../command.ts";
 
 const usage = `usage: llmseg descriptors <list|show|prompts|generate|embed|setup-model> [options]
 
@@ -54,15 +54,9 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   return n;
 }
 
-function noPositionals(positionals: string[]): void {
-  if (positionals.length > 0) {
-    throw new UserError("bad_option", `unexpected argument '${positionals[0]}'\n\n${usage}`);
-  }
-}
-
 async function list(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: "boolean" } }, usage);
-  noPositionals(positionals);
+  rejectPositionals(positionals, usage);
   const sets = await listDescriptorSets();
   if (values.json) {
     console.log(JSON.stringify(sets, null, 2));
@@ -100,7 +94,7 @@ async function show(args: string[]): Promise<number> {
 }
 
 function prompts(args: string[]): number {
-  noPositionals(parseOptions(args, {}, usage).positionals);
+  rejectPositionals(parseOptions(args, {}, usage).positionals, usage);
   for (const p of listPrompts()) {
     const vars = p.variables.length > 0 ? `  {${p.variables.join(", ")}}` : "";
     console.log(`${p.id}  ${p.hash}${vars}`);
@@ -123,7 +117,7 @@ async function generate(args: string[]): Promise<number> {
     timeout: { type: "string" },
     retries: { type: "string" },
   }, usage);
-  noPositionals(positionals);
+  rejectPositionals(positionals, usage);
   const out = required(values.out, "--out", usage);
   const timeout = positiveInt(values.timeout, "--timeout");
   const set = await generateDescriptors({
@@ -151,7 +145,7 @@ async function embed(args: string[]): Promise<number> {
     "stand-in": { type: "boolean" },
     out: { type: "string" },
   }, usage);
-  noPositionals(positionals);
+  rejectPositionals(positionals, usage);
   const set = await loadDescriptorSet(required(values.set, "--set", usage));
   if (values["stand-in"] && values["model-dir"] !== undefined) {
     throw new UserError("bad_option", "--stand-in and --model-dir exclude each other");
@@ -186,7 +180,7 @@ async function setupModel(args: string[]): Promise<number> {
     source: { type: "string" },
     checksums: { type: "string" },
   }, usage);
-  noPositionals(positionals);
+  rejectPositionals(positionals, usage);
   const dir = values.dir ?? Deno.env.get("LLMSEG_MODEL_DIR");
   if (!dir) throw new UserError("bad_option", `pass --dir or set LLMSEG_MODEL_DIR\n\n${usage}`);
   const expected = values.checksums === undefined

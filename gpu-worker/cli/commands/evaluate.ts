@@ -13,7 +13,7 @@ import {
   summarizeMetrics,
   UserError,
 } from "@llmseg/shared";
-import { type Command, parseOptions, required } from "../command.ts";
+import { type Command, parseOptions, rejectPositionals, required } from "../command.ts";
 
 const usage = `usage: llmseg evaluate --pred <volume> --label <volume> [options]
        llmseg evaluate --pred-dir <dir> --label-dir <dir> [--csv <file>] [options]
@@ -60,9 +60,7 @@ export const evaluateCommand: Command = {
       json: { type: "boolean", default: false },
       csv: { type: "string" },
     }, usage);
-    if (positionals.length > 0) {
-      throw new UserError("bad_option", `unexpected argument '${positionals[0]}'\n\n${usage}`);
-    }
+    rejectPositionals(positionals, usage);
     if (values.spacing !== "voxel" && values.spacing !== "header") {
       throw new UserError(
         "bad_option",

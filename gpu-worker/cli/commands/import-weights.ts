@@ -8,8 +8,15 @@ import { saveModelFolder } from "../../checkpoint/model_folder.ts";
 import type { ModelManifest } from "../../checkpoint/model_manifest.ts";
 import { readSafetensors } from "../../checkpoint/safetensors.ts";
 import { importTorchWeights } from "../../checkpoint/torch_import.ts";
-import { type Command, parseOptions, required } from "../command.ts";
-import { DEFAULT_PATCH, parseArch, parseTriple } from "./model-summary.ts";
+import {
+  type Command,
+  parseArch,
+  parseOptions,
+  parsePatch,
+  parseTriple,
+  rejectPositionals,
+  required,
+} from "../command.ts";
 
 const usage =
   `usage: llmseg import-weights --from <file.safetensors> --arch vnet|unet3d --out <model-dir>
@@ -43,21 +50,11 @@ export const importWeightsCommand: Command = {
       stride: { type: "string" },
       intensity: { type: "string", default: "zscore" },
     }, usage);
-    if (positionals.length > 0) {
-      throw new UserError("bad_option", `unexpected argument '${positionals[0]}'\n\n${usage}`);
-    }
+    rejectPositionals(positionals, usage);
     const from = required(values.from, "--from", usage);
     const arch = parseArch(required(values.arch, "--arch", usage));
     const out = required(values.out, "--out", usage);
-    const patch = values.patch === undefined
-      ? [...DEFAULT_PATCH[arch]] as [number, number, number]
-      : parseTriple(values.patch, "--patch");
-    if (patch.some((p) => p % 16 !== 0)) {
-      throw new UserError(
-        "bad_option",
-        `--patch ${patch.join(",")}: every side must be divisible by 16`,
-      );
-    }
+    const patch = parsePatch(values.patch, arch);
     const stride = values.stride === undefined
       ? [...DEFAULT_STRIDE[arch]] as [number, number, number]
       : parseTriple(values.stride, "--stride");

@@ -7,8 +7,13 @@ import { UserError } from "@llmseg/shared";
 import { readVolume, writeVolume } from "../../../shared/volume/mod.ts";
 import { initEngine } from "../../engine/mod.ts";
 import { type EvaluatedNetwork, inferVolume } from "../../inferers/mod.ts";
-import { type Command, parseOptions, required } from "../command.ts";
-import { parseTriple } from "./model-summary.ts";
+import {
+  type Command,
+  parseOptions,
+  parseTriple,
+  rejectPositionals,
+  required,
+} from "../command.ts";
 
 const usage = `usage: llmseg infer --model <model-dir> --input <volume> --output <mask.nii.gz>
                     [--probabilities <file>] [--uncertainty <file>] [--patch X,Y,Z]
@@ -40,9 +45,7 @@ export const inferCommand: Command = {
       network: { type: "string", default: "a" },
       "largest-component": { type: "boolean", default: false },
     }, usage);
-    if (positionals.length > 0) {
-      throw new UserError("bad_option", `unexpected argument '${positionals[0]}'\n\n${usage}`);
-    }
+    rejectPositionals(positionals, usage);
     const model = required(values.model, "--model", usage);
     const input = required(values.input, "--input", usage);
     const output = required(values.output, "--output", usage);

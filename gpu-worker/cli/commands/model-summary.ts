@@ -4,7 +4,14 @@
  */
 import { UserError } from "@llmseg/shared";
 import { createNetwork, NetworkConfigSchema } from "../../networks/network.ts";
-import { type Command, parseOptions, required } from "../command.ts";
+import {
+  type Command,
+  parseArch,
+  parseOptions,
+  parsePatch,
+  rejectPositionals,
+  required,
+} from "../command.ts";
 
 const usage = `usage: llmseg model-summary --arch vnet|unet3d [--patch X,Y,Z] [options]
 
@@ -18,30 +25,6 @@ trainable parameters (V-Net 9,448,866 and 3D U-Net 5,884,050 at the defaults).
   --classes N            output classes (default 2)
   --beta B               text weight; > 0 adds the text MLP (768 → 256 → bottleneck) (default 0)
   --json                 print one JSON object {arch, patch, config, layers, parameters}`;
-
-/** Default patch per architecture: LA's 112×112×80 and BraTS's 96³ (METHOD.md 1.4). */
-export const DEFAULT_PATCH = { vnet: [112, 112, 80], unet3d: [96, 96, 96] } as const;
-
-/** Parses `X,Y,Z` of positive integers for `flag`, or throws a UserError naming it. */
-export function parseTriple(text: string, flag: string): [number, number, number] {
-  const parts = text.split(",").map((p) => p.trim());
-  const numbers = parts.map(Number);
-  if (parts.length !== 3 || numbers.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new UserError(
-      "bad_option",
-      `${flag} must be three positive integers X,Y,Z, not '${text}'`,
-    );
-  }
-  return numbers as [number, number, number];
-}
-
-/** Parses `--arch`, refusing anything but vnet and unet3d. */
-export function parseArch(text: string): "vnet" | "unet3d" {
-  if (text !== "vnet" && text !== "unet3d") {
-    throw new UserError("bad_option", `--arch must be vnet or unet3d, not '${text}'`);
-  }
-  return text;
-}
 
 function parseCount(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -66,19 +49,9 @@ export const modelSummaryCommand: Command = {
       beta: { type: "string" },
       json: { type: "boolean", default: false },
     }, usage);
-    if (positionals.length > 0) {
-      throw new UserError("bad_option", `unexpected argument '${positionals[0]}'\n\n${usage}`);
-    }
+    rejectPositionals(positionals, usage);
     const arch = parseArch(required(values.arch, "--arch", usage));
-    const patch = values.patch === undefined
-      ? [...DEFAULT_PATCH[arch]] as [number, number, number]
-      : parseTriple(values.patch, "--patch");
-    if (patch.some((p) => p % 16 !== 0)) {
-      throw new UserError(
-        "bad_option",
-        `--patch ${patch.join(",")}: every side must be divisible by 16`,
-      );
-    }
+    const patch = parsePatch(values.patch, arch);
     const beta = values.beta === undefined ? 0 : Number(values.beta);
     if (!(beta >= 0)) {
       throw new UserError("bad_option", `--beta must be a number >= 0, not '${values.beta}'`);

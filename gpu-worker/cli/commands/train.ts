@@ -15,8 +15,13 @@ import {
   train,
   type TrainConfig,
 } from "../../training/mod.ts";
-import { type Command, parseOptions, required } from "../command.ts";
-import { parseTriple } from "./model-summary.ts";
+import {
+  type Command,
+  parseOptions,
+  parseTriple,
+  rejectPositionals,
+  required,
+} from "../command.ts";
 
 const usage = `usage: llmseg train --preset <name> --out <model-dir> [--data <dataset>] [--resume]
                     [switches]
@@ -111,9 +116,7 @@ export const trainCommand: Command = {
       "checkpoint-every": { type: "string" },
       seed: { type: "string" },
     }, usage);
-    if (positionals.length > 0) {
-      throw new UserError("bad_option", `unexpected argument '${positionals[0]}'\n\n${usage}`);
-    }
+    rejectPositionals(positionals, usage);
     const preset = parseChoice(
       required(values.preset, "--preset", usage),
       "--preset",
