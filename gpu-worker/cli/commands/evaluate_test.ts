@@ -1,24 +1,13 @@
 import assert from "node:assert/strict";
 import { readVolume, spacingAffine, type Volume, writeVolume } from "@llmseg/shared";
 import { sharedData, sharedDataPath } from "../../../shared/testing/data.ts";
-import { main } from "../main.ts";
+import { llmsegInProcess as llmseg, type LlmsegRun } from "../testing.ts";
 
 type Shape3 = Volume["shape"];
 
-/** Runs `llmseg <args>` in this process; returns its exit code and what it printed. */
-async function llmseg(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
-  console.error = (...parts: unknown[]) => err.push(parts.join(" "));
-  try {
-    const code = await main(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+/** Runs `llmseg evaluate --pred <pred> --label <label> <flags>` in this process. */
+function evaluatePair(pred: string, label: string, ...flags: string[]): Promise<LlmsegRun> {
+  return llmseg("evaluate", "--pred", pred, "--label", label, ...flags);
 }
 
 /** A uint8 mask with `value` in each half-open box [lo, hi). */
@@ -63,38 +52,22 @@ Deno.test("evaluate --json prints the four metrics of one pair, in voxels or in 
     const spacing: Shape3 = [2, 2, 2];
     await writeVolume(`${dir}/pred.nii.gz`, mask(cube, [[[2, 2, 2], [6, 6, 6], 1]], spacing));
     await writeVolume(`${dir}/label.nii.gz`, mask(cube, [[[3, 2, 2], [8, 6, 7], 1]], spacing));
-    const voxels = await llmseg(
-      "evaluate",
-      "--pred",
-      `${dir}/pred.nii.gz`,
-      "--label",
-      `${dir}/label.nii.gz`,
-      "--json",
-    );
-    assert.equal(voxels.code, 0, voxels.err);
-    const result = JSON.parse(voxels.out);
+    const voxels = await evaluatePair(`${dir}/pred.nii.gz`, `${dir}/label.nii.gz`, "--json");
+    assert.equal(voxels.code, 0, voxels.stderr);
+    const result = JSON.parse(voxels.stdout);
     assert.deepEqual(Object.keys(result), ["dice", "jaccard", "hd95", "asd"]);
     near(result, vectorOne);
-    const mm = await llmseg(
-      "evaluate",
-      "--pred",
+    const mm = await evaluatePair(
       `${dir}/pred.nii.gz`,
-      "--label",
       `${dir}/label.nii.gz`,
       "--spacing",
       "header",
       "--json",
     );
-    near(JSON.parse(mm.out), { ...vectorOne, hd95: 4, asd: 2 * vectorOne.asd });
-    const text = await llmseg(
-      "evaluate",
-      "--pred",
-      `${dir}/pred.nii.gz`,
-      "--label",
-      `${dir}/label.nii.gz`,
-    );
-    assert.match(text.out, /^dice\s+0\.5854$/m);
-    assert.match(text.out, /^hd95\s+2\.0000 voxels$/m);
+    near(JSON.parse(mm.stdout), { ...vectorOne, hd95: 4, asd: 2 * vectorOne.asd });
+    const text = await evaluatePair(`${dir}/pred.nii.gz`, `${dir}/label.nii.gz`);
+    assert.match(text.stdout, /^dice\s+0\.5854$/m);
+    assert.match(text.stdout, /^hd95\s+2\.0000 voxels$/m);
   });
 });
 
@@ -108,15 +81,8 @@ Deno.test("evaluate reports a multi-label pair per label", async () => {
       `${dir}/label.nii.gz`,
       mask(cube, [[[3, 2, 2], [8, 6, 7], 1], [[7, 7, 7], [10, 10, 10], 2]]),
     );
-    const run = await llmseg(
-      "evaluate",
-      "--pred",
-      `${dir}/pred.nii.gz`,
-      "--label",
-      `${dir}/label.nii.gz`,
-      "--json",
-    );
-    const result = JSON.parse(run.out);
+    const run = await evaluatePair(`${dir}/pred.nii.gz`, `${dir}/label.nii.gz`, "--json");
+    const result = JSON.parse(run.stdout);
     assert.deepEqual(Object.keys(result.labels), ["1", "2"]);
     near(result.labels["1"], vectorOne);
     near(result.labels["2"], { dice: 1, jaccard: 1, hd95: 0, asd: 0 });
@@ -144,8 +110,8 @@ Deno.test("evaluate --pred-dir prints a per-case table with mean and std, and wr
       "--csv",
       `${dir}/out.csv`,
     );
-    assert.equal(run.code, 0, run.err);
-    const lines = run.out.split("\n");
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split("\n");
     assert.match(lines[0], /^case\s+dice\s+jaccard\s+hd95 \(voxels\)\s+asd \(voxels\)$/);
     assert.deepEqual(lines.slice(1, 6).map((l) => l.split(/\s+/)[0]), [
       "a",
@@ -173,38 +139,26 @@ Deno.test("evaluate names the files and exits 2 on user mistakes", async () => {
   await withTempDir(async (dir) => {
     await writeVolume(`${dir}/small.nii.gz`, mask([10, 10, 9], []));
     await writeVolume(`${dir}/label.nii.gz`, mask(cube, []));
-    const mismatch = await llmseg(
-      "evaluate",
-      "--pred",
-      `${dir}/small.nii.gz`,
-      "--label",
-      `${dir}/label.nii.gz`,
-    );
+    const mismatch = await evaluatePair(`${dir}/small.nii.gz`, `${dir}/label.nii.gz`);
     assert.equal(mismatch.code, 2);
     assert.match(
-      mismatch.err,
+      mismatch.stderr,
       /small\.nii\.gz has shape 10x10x9 but label .*label\.nii\.gz has shape 10x10x10/,
     );
-    assert.doesNotMatch(mismatch.err, /\n\s+at /, "no stack trace");
+    assert.doesNotMatch(mismatch.stderr, /\n\s+at /, "no stack trace");
     const spacing = await llmseg("evaluate", "--pred", "a", "--label", "b", "--spacing", "mm");
     assert.equal(spacing.code, 2);
-    assert.match(spacing.err, /--spacing must be voxel or header, not 'mm'/);
+    assert.match(spacing.stderr, /--spacing must be voxel or header, not 'mm'/);
     const both = await llmseg("evaluate", "--pred", "a", "--pred-dir", "b");
-    assert.match(both.err, /either --pred and --label, or --pred-dir and --label-dir/);
+    assert.match(both.stderr, /either --pred and --label, or --pred-dir and --label-dir/);
     await Deno.mkdir(`${dir}/preds`);
     await writeVolume(`${dir}/preds/x.nii.gz`, mask(cube, []));
     const orphan = await llmseg("evaluate", "--pred-dir", `${dir}/preds`, "--label-dir", dir);
     assert.equal(orphan.code, 2);
-    assert.match(orphan.err, /no reference for case x/);
-    const missing = await llmseg(
-      "evaluate",
-      "--pred",
-      `${dir}/none.nii.gz`,
-      "--label",
-      `${dir}/label.nii.gz`,
-    );
+    assert.match(orphan.stderr, /no reference for case x/);
+    const missing = await evaluatePair(`${dir}/none.nii.gz`, `${dir}/label.nii.gz`);
     assert.equal(missing.code, 2);
-    assert.match(missing.err, /none\.nii\.gz/);
+    assert.match(missing.stderr, /none\.nii\.gz/);
   });
 });
 
@@ -224,8 +178,8 @@ Deno.test({
         sharedDataPath("la2018"),
         "--json",
       );
-      assert.equal(run.code, 0, run.err);
-      const result = JSON.parse(run.out);
+      assert.equal(run.code, 0, run.stderr);
+      const result = JSON.parse(run.stdout);
       assert.deepEqual(result.cases[id], { dice: 1, jaccard: 1, hd95: 0, asd: 0 });
       assert.deepEqual(Object.keys(result.cases), [id]);
     });

@@ -3,22 +3,16 @@ import { join } from "node:path";
 import { readVolume, spacingAffine, writeVolume } from "../../../shared/volume/mod.ts";
 import { Rng } from "@llmseg/shared";
 import { knowledgeVectorFor, writeKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
-import { main } from "../main.ts";
+import { llmsegInProcess } from "../testing.ts";
 
 /** What the last {@link llmseg} call wrote to stderr. */
 let stderr = "";
 
-/** Runs the CLI in-process with console output silenced; resolves to the exit code. */
+/** Runs the CLI in-process, keeping its stderr; resolves to the exit code. */
 async function llmseg(...argv: string[]): Promise<number> {
-  const { log, error } = console;
-  stderr = "";
-  console.log = () => {};
-  console.error = (...parts: unknown[]) => void (stderr += parts.join(" ") + "\n");
-  try {
-    return await main(argv);
-  } finally {
-    Object.assign(console, { log, error });
-  }
+  const run = await llmsegInProcess(...argv);
+  stderr = run.stderr;
+  return run.code;
 }
 
 Deno.test("llmseg train --preset smoke trains, resumes, and llmseg infer writes masks in the input's geometry", async () => {
