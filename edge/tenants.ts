@@ -9,7 +9,7 @@ import type { RedisClient } from "../shared/queue/redis.ts";
 const StoredKey = z.object({ id: z.string(), tenantId: z.string(), createdAt: z.string() });
 
 /** SHA-256 of an API key, hex: the only form in which keys are stored. */
-export async function hashKey(key: string): Promise<string> {
+async function hashKey(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

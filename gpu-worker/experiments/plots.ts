@@ -40,7 +40,7 @@ function tickLabel(value: number): string {
 }
 
 /** Draws one panel (axes, grid, ticks, lines, legend) inside the box (x, y, w, h) of `canvas`. */
-export function drawPanel(
+function drawPanel(
   canvas: Canvas,
   box: { x: number; y: number; w: number; h: number },
   spec: PanelSpec,

@@ -24,7 +24,7 @@ import type { StepBatch } from "./step.ts";
  * Augments then crops one case: the lineage's `Compose([RandomRotFlip(), RandomCrop(patch)])`,
  * with the same draws, composed into one map so only the patch's voxels are moved.
  */
-export function augmentAndCrop(
+function augmentAndCrop(
   sample: Sample,
   config: Pick<TrainConfig, "augment" | "patch">,
   rng: Rng,

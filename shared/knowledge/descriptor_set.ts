@@ -23,7 +23,7 @@ export function wordCount(text: string): number {
 }
 
 /** Jaccard overlap of the lower-cased word sets of `a` and `b`, in [0, 1]. */
-export function wordOverlap(a: string, b: string): number {
+function wordOverlap(a: string, b: string): number {
   const words = (t: string) => new Set(t.toLowerCase().match(/[a-z0-9]+/g) ?? []);
   const wa = words(a);
   const wb = words(b);

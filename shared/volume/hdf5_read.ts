@@ -153,7 +153,7 @@ function voxelTypeOfHdf5(
  * Reorders a C-order `[X, Y, Z]` array (k fastest) into the i-fastest layout:
  * `out[i + j·X + k·X·Y] = input[(i·Y + j)·Z + k]`.
  */
-export function cOrderToIFastest<T extends VoxelArray>(
+function cOrderToIFastest<T extends VoxelArray>(
   input: VoxelArray,
   shape: [number, number, number],
   out: T,

@@ -5,7 +5,7 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Debian's Chromium (deploy/setup.sh installs it); override with `CHROMIUM_PATH`. */
-export const chromiumPath: string = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+const chromiumPath: string = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
 /** Whether the browser is installed, for `Deno.test({ ignore })`. */
 export function haveChromium(): boolean {

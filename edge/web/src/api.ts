@@ -209,7 +209,7 @@ export class Api {
 }
 
 /** An {@link ApiError} from a non-2xx answer, with the edge's code and message when it sent one. */
-export function errorFrom(status: number, text: string): ApiError {
+function errorFrom(status: number, text: string): ApiError {
   try {
     const body = ErrorBody.parse(JSON.parse(text));
     return new ApiError(status, body.error.code, body.error.message);
