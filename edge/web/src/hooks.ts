@@ -41,3 +41,32 @@ export function useHashRoute(): string[] {
   }, []);
   return route;
 }
+
+/** A form's submit handler, whether it is running, and the message of what it last threw. */
+export interface FormAction {
+  submit(e: Event): Promise<void>;
+  busy: boolean;
+  error?: string;
+}
+
+/**
+ * Wraps `action` as a form's submit handler: it stops the page reload, clears the last error,
+ * marks the form busy while `action` runs, and keeps the message of anything it throws.
+ */
+export function useFormAction(action: () => Promise<void>): FormAction {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, busy, error };
+}

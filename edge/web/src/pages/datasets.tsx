@@ -5,7 +5,7 @@ import type { Dataset, ScanPair } from "../../../../shared/contracts/datasets.ts
 import type { PublicScan as Scan } from "../../../../shared/contracts/scans.ts";
 import type { Api } from "../api.ts";
 import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
-import { useAsync } from "../hooks.ts";
+import { useAsync, useFormAction } from "../hooks.ts";
 
 export function DatasetsPage(props: { api: Api }): JSX.Element {
   const { api } = props;
@@ -33,24 +33,19 @@ function DatasetForm(props: { api: Api; scans: Scan[]; onCreated(): void }): JSX
   const [test, setTest] = useState<ScanPair[]>([]);
   const [unlabelled, setUnlabelled] = useState<string[]>([]);
   const [multiLabel, setMultiLabel] = useState(false);
-  const [error, setError] = useState<string>();
   const [created, setCreated] = useState<Dataset>();
 
   if (scans.length < 2) {
     return <p class="muted">Upload at least one image and its label on the Scans page first.</p>;
   }
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setError(undefined);
-    const incomplete = [...labelled, ...test].some((p) => !p.image || !p.label);
-    if (incomplete) return setError("Every pair needs both an image and a label.");
-    try {
-      setCreated(await props.api.createDataset({ name, labelled, unlabelled, test, multiLabel }));
-      props.onCreated();
-    } catch (err) {
-      setError((err as Error).message);
+  const { submit, error } = useFormAction(async () => {
+    if ([...labelled, ...test].some((p) => !p.image || !p.label)) {
+      throw new Error("Every pair needs both an image and a label.");
     }
-  };
+    setCreated(await props.api.createDataset({ name, labelled, unlabelled, test, multiLabel }));
+    props.onCreated();
+  });
+
   return (
     <form onSubmit={submit}>
       <label for="dataset-name">Name</label>

@@ -3,7 +3,7 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import type { Api, DescriptorSetView } from "../api.ts";
 import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
-import { useAsync } from "../hooks.ts";
+import { useAsync, useFormAction } from "../hooks.ts";
 
 export function DescriptorsPage(props: { api: Api; selected?: string }): JSX.Element {
   const { api, selected } = props;
@@ -101,30 +101,20 @@ function GenerateForm(props: { api: Api; onGenerated(): void }): JSX.Element {
     landmarks: "",
     neighbours: "",
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
   const [result, setResult] = useState<DescriptorSetView>();
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      setResult(
-        await props.api.generateDescriptorSet({
-          id: values.id,
-          structure: values.structure,
-          modality: values.modality,
-          landmarks: values.landmarks || undefined,
-          neighbours: values.neighbours || undefined,
-        }),
-      );
-      props.onGenerated();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useFormAction(async () => {
+    setResult(
+      await props.api.generateDescriptorSet({
+        id: values.id,
+        structure: values.structure,
+        modality: values.modality,
+        landmarks: values.landmarks || undefined,
+        neighbours: values.neighbours || undefined,
+      }),
+    );
+    props.onGenerated();
+  });
+
   return (
     <form onSubmit={submit}>
       <div class="row">

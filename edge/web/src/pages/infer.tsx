@@ -8,7 +8,7 @@ import type { JobRecord, ResultName } from "../../../../shared/contracts/jobs.ts
 import type { PublicScan as Scan } from "../../../../shared/contracts/scans.ts";
 import type { Api } from "../api.ts";
 import { ErrorNote, Loaded, saveBlob, Section } from "../components.tsx";
-import { useAsync } from "../hooks.ts";
+import { useAsync, useFormAction } from "../hooks.ts";
 import { useJobEvents } from "../job_watch.ts";
 import { Viewer } from "../viewer.tsx";
 import type { OverlapReport } from "../viewer_math.ts";
@@ -40,24 +40,18 @@ function InferForm(props: { api: Api }): JSX.Element {
   const [labelId, setLabelId] = useState("");
   const [modelId, setModelId] = useState("");
   const [uncertainty, setUncertainty] = useState(true);
-  const [error, setError] = useState<string>();
   const latest = models.data?.reduce((a, b) => (b.version > a.version ? b : a), models.data[0]);
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      const job = await api.submitJob({
-        kind: "infer",
-        scanId,
-        modelId: modelId || latest!.id,
-        probabilities: false,
-        uncertainty,
-      });
-      location.hash = `#/infer/${job.id}${labelId ? `/${labelId}` : ""}`;
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const { submit, error } = useFormAction(async () => {
+    const job = await api.submitJob({
+      kind: "infer",
+      scanId,
+      modelId: modelId || latest!.id,
+      probabilities: false,
+      uncertainty,
+    });
+    location.hash = `#/infer/${job.id}${labelId ? `/${labelId}` : ""}`;
+  });
+
   return (
     <Section title="Segment a scan">
       <Loaded state={scans}>

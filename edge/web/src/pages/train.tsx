@@ -6,7 +6,7 @@ import { finalStatuses, type JobRecord, TrainPreset } from "../../../../shared/c
 import type { Api } from "../api.ts";
 import { LineChart } from "../chart.tsx";
 import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
-import { useAsync } from "../hooks.ts";
+import { useAsync, useFormAction } from "../hooks.ts";
 import { useJobEvents } from "../job_watch.ts";
 import { formatDuration } from "../progress.ts";
 import { trainOverrides } from "../train_overrides.ts";
@@ -57,23 +57,17 @@ function TrainForm(props: { api: Api }): JSX.Element {
   const [iterations, setIterations] = useState("");
   const [width, setWidth] = useState("");
   const [validateEvery, setValidateEvery] = useState("");
-  const [error, setError] = useState<string>();
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      const job = await api.submitJob({
-        kind: "train",
-        preset,
-        overrides: trainOverrides({ iterations, width, validateEvery }),
-        datasetId: datasetId || undefined,
-        descriptorSetId: descriptorSetId || undefined,
-      });
-      location.hash = `#/train/${job.id}`;
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const { submit, error } = useFormAction(async () => {
+    const job = await api.submitJob({
+      kind: "train",
+      preset,
+      overrides: trainOverrides({ iterations, width, validateEvery }),
+      datasetId: datasetId || undefined,
+      descriptorSetId: descriptorSetId || undefined,
+    });
+    location.hash = `#/train/${job.id}`;
+  });
+
   return (
     <Section title="Start a training run">
       <form onSubmit={submit}>

@@ -7,7 +7,7 @@ import {
 } from "../../../../shared/contracts/webhooks.ts";
 import type { Api } from "../api.ts";
 import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
-import { useAsync } from "../hooks.ts";
+import { useAsync, useFormAction } from "../hooks.ts";
 
 export function WebhooksPage(props: { api: Api; endpointId?: string }): JSX.Element {
   const { api, endpointId } = props;
@@ -65,18 +65,12 @@ export function WebhooksPage(props: { api: Api; endpointId?: string }): JSX.Elem
 function EndpointForm(props: { api: Api; onCreated(): void }): JSX.Element {
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<WebhookEventType[]>([]);
-  const [error, setError] = useState<string>();
   const [created, setCreated] = useState<WebhookEndpointCreated>();
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      setCreated(await props.api.createWebhook({ url, events }));
-      props.onCreated();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const { submit, error } = useFormAction(async () => {
+    setCreated(await props.api.createWebhook({ url, events }));
+    props.onCreated();
+  });
+
   return (
     <form onSubmit={submit}>
       <label for="webhook-url">Receiver URL (HTTPS)</label>
