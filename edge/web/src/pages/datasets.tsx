@@ -34,10 +34,6 @@ function DatasetForm(props: { api: Api; scans: Scan[]; onCreated(): void }): JSX
   const [unlabelled, setUnlabelled] = useState<string[]>([]);
   const [multiLabel, setMultiLabel] = useState(false);
   const [created, setCreated] = useState<Dataset>();
-
-  if (scans.length < 2) {
-    return <p class="muted">Upload at least one image and its label on the Scans page first.</p>;
-  }
   const { submit, error } = useFormAction(async () => {
     if ([...labelled, ...test].some((p) => !p.image || !p.label)) {
       throw new Error("Every pair needs both an image and a label.");
@@ -45,6 +41,10 @@ function DatasetForm(props: { api: Api; scans: Scan[]; onCreated(): void }): JSX
     setCreated(await props.api.createDataset({ name, labelled, unlabelled, test, multiLabel }));
     props.onCreated();
   });
+  // After every hook: the number of hooks must not change between renders.
+  if (scans.length < 2) {
+    return <p class="muted">Upload at least one image and its label on the Scans page first.</p>;
+  }
 
   return (
     <form onSubmit={submit}>
