@@ -4,9 +4,9 @@ import { blobKeys } from "../../shared/blob/keys.ts";
 import type { Scan } from "../../shared/contracts/scans.ts";
 import { UserError } from "../../shared/errors.ts";
 import { newId } from "../../shared/queue/ids.ts";
-import { gunzipPrefix, isGzip } from "../../shared/volume/gunzip.ts";
+import { isGzip } from "../../shared/volume/gunzip.ts";
 import { DEFAULT_LIMITS, inspectVolumeHeader } from "../../shared/volume/mod.ts";
-import { parseNiftiHeader } from "../../shared/volume/nifti_header.ts";
+import { parseNiftiFileHeader } from "../../shared/volume/nifti_header.ts";
 
 const acceptedName = /^[\w.\- ]{1,200}\.(nii|nii\.gz|h5|hdf5)$/i;
 
@@ -101,14 +101,10 @@ async function readHead(path: string, count: number): Promise<Uint8Array> {
  * size, or for gzip against the whole stream inflated and counted.
  */
 async function inspectNifti(path: string, name: string, size: number): Promise<ScanHeader> {
-  // gunzipPrefix finds a header within the first 256 KiB of gzip input.
+  // A gzipped header is found within the first 256 KiB of input (gunzipPrefix).
   const head = await readHead(path, 256 * 1024);
   const gzip = isGzip(head);
-  const header = parseNiftiHeader(
-    gzip ? gunzipPrefix(head, name, 544) : head,
-    name,
-    DEFAULT_LIMITS,
-  );
+  const header = parseNiftiFileHeader(head, name, DEFAULT_LIMITS);
   const need = header.voxOffset + header.dataBytes;
   const available = gzip ? await inflatedSize(path, name, need + 64 * 1024 ** 2) : size;
   if (available < need) {

@@ -1,6 +1,7 @@
 import { NIFTI1, NIFTI2 } from "nifti-reader-js";
 import type { Affine, VoxelType } from "./volume.ts";
 import { baseAffine, quaternionAffine } from "./affine.ts";
+import { gunzipPrefix, isGzip } from "./gunzip.ts";
 import { checkDeclaredSize, volumeError, type VolumeLimits } from "./limits.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
 
@@ -81,6 +82,22 @@ function sniffVersion(bytes: Uint8Array, name: string): { version: 1 | 2; little
     if (size === 540) return { version: 2, littleEndian };
   }
   throw volumeError(name, "not a NIfTI file (wrong magic: sizeof_hdr is neither 348 nor 540)");
+}
+
+/** Bytes that always cover a NIfTI-1 or -2 header. */
+const HEADER_PREFIX = 544;
+
+/**
+ * {@link parseNiftiHeader} for the start of a `.nii` or `.nii.gz` file: gzip input is inflated
+ * only as far as the header.
+ */
+export function parseNiftiFileHeader(
+  bytes: Uint8Array,
+  name: string,
+  limits: VolumeLimits,
+): NiftiHeaderInfo {
+  const prefix = isGzip(bytes) ? gunzipPrefix(bytes, name, HEADER_PREFIX) : bytes;
+  return parseNiftiHeader(prefix, name, limits);
 }
 
 /**

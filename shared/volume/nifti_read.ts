@@ -1,11 +1,8 @@
 import type { Volume, VoxelArray } from "./volume.ts";
-import { gunzipDeclared, gunzipPrefix, isGzip } from "./gunzip.ts";
+import { gunzipDeclared, isGzip } from "./gunzip.ts";
 import { formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
-import { type NiftiHeaderInfo, parseNiftiHeader } from "./nifti_header.ts";
+import { type NiftiHeaderInfo, parseNiftiFileHeader } from "./nifti_header.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
-
-/** Bytes that always cover a NIfTI-1 or -2 header. */
-const HEADER_PREFIX = 544;
 
 /**
  * Decodes a `.nii` or `.nii.gz` file held in memory.
@@ -22,8 +19,7 @@ const HEADER_PREFIX = 544;
  */
 export function decodeNifti(bytes: Uint8Array, name: string, limits: VolumeLimits): Volume {
   const gzip = isGzip(bytes);
-  const prefix = gzip ? gunzipPrefix(bytes, name, HEADER_PREFIX) : bytes;
-  const header = parseNiftiHeader(prefix, name, limits);
+  const header = parseNiftiFileHeader(bytes, name, limits);
   const need = header.voxOffset + header.dataBytes;
   const raw = gzip ? gunzipDeclared(bytes, name, need) : bytes;
   if (raw.length < need) {

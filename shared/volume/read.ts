@@ -1,11 +1,11 @@
 import type { Affine, Volume, VoxelType } from "./volume.ts";
 import { spacingAffine } from "./affine.ts";
 import { locateVolume, splitReference } from "./format.ts";
-import { gunzipPrefix, isGzip } from "./gunzip.ts";
+import { isGzip } from "./gunzip.ts";
 import { decodeHdf5, DEFAULT_HDF5_DATASET, inspectHdf5 } from "./hdf5_read.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_LIMITS, formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
-import { parseNiftiHeader } from "./nifti_header.ts";
+import { parseNiftiFileHeader } from "./nifti_header.ts";
 import { decodeNifti } from "./nifti_read.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
 
@@ -105,11 +105,7 @@ export async function inspectVolumeHeader(
     };
   }
   const gzip = isGzip(bytes);
-  const header = parseNiftiHeader(
-    gzip ? gunzipPrefix(bytes, name, 544) : bytes,
-    name,
-    limits,
-  );
+  const header = parseNiftiFileHeader(bytes, name, limits);
   const need = header.voxOffset + header.dataBytes;
   const available = gzip ? gzipDeclaredSize(bytes) : bytes.length;
   // ISIZE is the size modulo 2^32: only comparable when the declared size is below that.
