@@ -43,6 +43,13 @@ async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return value;
 }
 
+/** A copy of `net` with dropout off, so that its train-mode output is deterministic. */
+async function withoutDropout(net: SegmentationNetwork): Promise<SegmentationNetwork> {
+  const copy = createNetwork({ ...net.config, dropout: false }, 0);
+  loadState(copy.namedState(), await stateToEntries(net.namedState()), "copy");
+  return copy;
+}
+
 Deno.test("imported UA-MT V-Net matches PyTorch to 1e-4 in eval and train mode", async () => {
   const net = importTorchWeights(await read("vnet_weights.safetensors"), "vnet", "vnet_weights");
   assert.deepEqual([net.config.width, net.config.inChannels, net.config.classes], [2, 1, 2]);
@@ -51,8 +58,7 @@ Deno.test("imported UA-MT V-Net matches PyTorch to 1e-4 in eval and train mode",
   assert.ok(await maxAbsDiff(evalOut, ndhwc("vnet_eval")) < 1e-4);
 
   // Train mode without dropout: batch-statistics BN and the running-statistics update.
-  const noDropout = createNetwork({ ...net.config, dropout: false }, 0);
-  loadState(noDropout.namedState(), await stateToEntries(net.namedState()), "copy");
+  const noDropout = await withoutDropout(net);
   const trainOut = noDropout.apply(x, { training: true });
   assert.ok(await maxAbsDiff(trainOut, ndhwc("vnet_train")) < 1e-4);
   const state = noDropout.namedState();
@@ -106,31 +112,24 @@ async function assertGradientsMatch(net: SegmentationNetwork, prefix: string): P
   tf.dispose([x, probeNcdhw, probe, ...Object.values(grads)]);
 }
 
-Deno.test("V-Net gradients in train mode match PyTorch (BN from moments, matMul up-conv)", async () => {
+/** Imports the fixture's `arch` weights and checks their gradients without dropout. */
+async function assertImportedGradientsMatch(arch: "vnet" | "unet3d"): Promise<void> {
   const imported = importTorchWeights(
-    await read("vnet_weights.safetensors"),
-    "vnet",
-    "vnet_weights",
+    await read(`${arch}_weights.safetensors`),
+    arch,
+    `${arch}_weights`,
   );
-  const net = createNetwork({ ...imported.config, dropout: false }, 0);
-  loadState(net.namedState(), await stateToEntries(imported.namedState()), "copy");
-  await assertGradientsMatch(net, "vnet");
+  const net = await withoutDropout(imported);
+  await assertGradientsMatch(net, arch);
   imported.dispose();
   net.dispose();
-});
+}
 
-Deno.test("3D U-Net gradients match PyTorch (instance norm, trilinear up-sampling, concat)", async () => {
-  const imported = importTorchWeights(
-    await read("unet3d_weights.safetensors"),
-    "unet3d",
-    "unet3d_weights",
-  );
-  const net = createNetwork({ ...imported.config, dropout: false }, 0);
-  loadState(net.namedState(), await stateToEntries(imported.namedState()), "copy");
-  await assertGradientsMatch(net, "unet3d");
-  imported.dispose();
-  net.dispose();
-});
+Deno.test("V-Net gradients in train mode match PyTorch (BN from moments, matMul up-conv)", () =>
+  assertImportedGradientsMatch("vnet"));
+
+Deno.test("3D U-Net gradients match PyTorch (instance norm, trilinear up-sampling, concat)", () =>
+  assertImportedGradientsMatch("unet3d"));
 
 Deno.test("BCP encoder./decoder. and DataParallel module. prefixes import to the same network", async () => {
   const plain = await read("vnet_weights.safetensors");
