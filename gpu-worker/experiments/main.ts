@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "@llmseg/shared";
 import { initEngine } from "../engine/mod.ts";
+import { quietTfjs } from "../quiet_tfjs.ts";
 import { terminalReporter } from "../training/mod.ts";
 import { EXPERIMENTS, selectExperiments } from "./definitions.ts";
 import { writeReport } from "./report.ts";
@@ -38,6 +39,7 @@ function integer(value: string | undefined, flag: string): number | undefined {
 
 /** Runs the command line `args`; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
+  quietTfjs();
   const { values, positionals } = (() => {
     try {
       return parseArgs({
