@@ -128,39 +128,25 @@ export function Viewer(props: ViewerProps): JSX.Element {
       </div>
       <ErrorNote message={error} />
       <div class="controls">
-        <span class="field">
-          <label for="mask-opacity">Mask opacity {Math.round(maskOpacity * 100)} %</label>
-          <input
-            id="mask-opacity"
-            type="range"
-            min={0}
-            max={1}
-            step={0.05}
-            value={maskOpacity}
-            onInput={(e) => {
-              setMaskOpacity(Number(e.currentTarget.value));
-              setOpacity(props.mask, Number(e.currentTarget.value));
+        <OpacitySlider
+          id="mask-opacity"
+          label="Mask opacity"
+          value={maskOpacity}
+          onChange={(value) => {
+            setMaskOpacity(value);
+            setOpacity(props.mask, value);
+          }}
+        />
+        {props.uncertainty && (
+          <OpacitySlider
+            id="uncertainty-opacity"
+            label="Uncertainty opacity"
+            value={uncertaintyOpacity}
+            onChange={(value) => {
+              setUncertaintyOpacity(value);
+              setOpacity(props.uncertainty, value);
             }}
           />
-        </span>
-        {props.uncertainty && (
-          <span class="field">
-            <label for="uncertainty-opacity">
-              Uncertainty opacity {Math.round(uncertaintyOpacity * 100)} %
-            </label>
-            <input
-              id="uncertainty-opacity"
-              type="range"
-              min={0}
-              max={1}
-              step={0.05}
-              value={uncertaintyOpacity}
-              onInput={(e) => {
-                setUncertaintyOpacity(Number(e.currentTarget.value));
-                setOpacity(props.uncertainty, Number(e.currentTarget.value));
-              }}
-            />
-          </span>
         )}
         {planes.map((plane) => (
           <span class="field" key={plane.axis}>
@@ -193,6 +179,29 @@ export function Viewer(props: ViewerProps): JSX.Element {
         )}
       </p>
     </div>
+  );
+}
+
+/** A 0-100 % opacity slider for one overlay layer; the label shows the current percentage. */
+function OpacitySlider(props: {
+  id: string;
+  label: string;
+  value: number;
+  onChange(value: number): void;
+}): JSX.Element {
+  return (
+    <span class="field">
+      <label for={props.id}>{props.label} {Math.round(props.value * 100)} %</label>
+      <input
+        id={props.id}
+        type="range"
+        min={0}
+        max={1}
+        step={0.05}
+        value={props.value}
+        onInput={(e) => props.onChange(Number(e.currentTarget.value))}
+      />
+    </span>
   );
 }
 
