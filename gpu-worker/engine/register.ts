@@ -26,6 +26,11 @@ export function registerFastKernels(engine: CpuEngine): string[] {
   return configs.map((c) => c.kernelName);
 }
 
+/** Whether the engine's kernels (its sum-then-scale Mean among them) are registered now. */
+export function fastKernelsRegistered(): boolean {
+  return stock.size > 0;
+}
+
 /** Puts the stock cpu kernels back (no-op when none are replaced). */
 export function unregisterFastKernels(): void {
   for (const [name, original] of stock) {

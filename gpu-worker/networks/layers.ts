@@ -7,6 +7,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "@llmseg/shared";
+import {
+  canFuseBatchNorm,
+  channelMoments,
+  fusedBatchNormRelu,
+  inverseStd,
+} from "../engine/batch_norm_relu.ts";
+import { fastKernelsRegistered } from "../engine/register.ts";
 
 /** Named variables of one network, in creation order (PyTorch state-dict names). */
 export class ParameterStore {
@@ -163,23 +170,64 @@ export class BatchNorm3d {
     );
   }
 
-  /** `[N, X, Y, Z, C]` → same shape. Training: batch statistics + running-statistics update. */
-  apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
+  /**
+   * `[N, X, Y, Z, C]` → same shape, followed by ReLU when `relu` (the V-Net's Conv → BN → ReLU).
+   * Training: batch statistics + running-statistics update. On the cpu backend it runs fused
+   * (`fusedBatchNormRelu`, issue #4); elsewhere as tf ops.
+   */
+  apply(x: tf.Tensor5D, training: boolean, relu = false): tf.Tensor5D {
+    return canFuseBatchNorm(x)
+      ? this.#applyFused(x, training, relu)
+      : this.applyComposed(x, training, relu);
+  }
+
+  /** The tf-op composition: any backend, and the reference the fused op is tested against. */
+  applyComposed(x: tf.Tensor5D, training: boolean, relu = false): tf.Tensor5D {
     let mean: tf.Tensor = this.runningMean;
     let variance: tf.Tensor = this.runningVar;
     if (training) {
       const moments = tf.moments(x, [0, 1, 2, 3]);
       mean = moments.mean;
       variance = moments.variance;
-      const count = x.size / x.shape[4];
-      tf.tidy(() => {
-        const unbiased = tf.mul(moments.variance, count / Math.max(count - 1, 1));
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 0.9), tf.mul(moments.mean, 0.1)));
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 0.9), tf.mul(unbiased, 0.1)));
-      });
+      this.#updateRunningStats(moments.mean, moments.variance, x.size / x.shape[4]);
     }
     const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5)));
-    return tf.add(tf.mul(normalized, this.weight), this.bias);
+    const y = tf.add(tf.mul(normalized, this.weight), this.bias) as tf.Tensor5D;
+    return relu ? tf.relu(y) : y;
+  }
+
+  #applyFused(x: tf.Tensor5D, training: boolean, relu: boolean): tf.Tensor5D {
+    const channels = x.shape[4];
+    // Batch statistics rounded as tf.moments on the registered kernels would round them.
+    const rounding = fastKernelsRegistered() ? "sum-then-scale" : "divide-then-sum";
+    const { mean, variance } = training
+      ? channelMoments(x.dataSync() as Float32Array, channels, rounding)
+      : {
+        mean: (this.runningMean.dataSync() as Float32Array).slice(),
+        variance: (this.runningVar.dataSync() as Float32Array).slice(),
+      };
+    const stats = { mean, invStd: inverseStd(variance, 1e-5), fromBatch: training };
+    if (training) {
+      tf.tidy(() =>
+        this.#updateRunningStats(tf.tensor1d(mean), tf.tensor1d(variance), x.size / channels)
+      );
+    }
+    return fusedBatchNormRelu(
+      x,
+      this.weight as tf.Tensor1D,
+      this.bias as tf.Tensor1D,
+      stats,
+      relu,
+    );
+  }
+
+  /** PyTorch's update: momentum 0.1, running variance from the unbiased batch variance. */
+  #updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+    tf.tidy(() => {
+      const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 0.9), tf.mul(mean, 0.1)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 0.9), tf.mul(unbiased, 0.1)));
+    });
   }
 }
 

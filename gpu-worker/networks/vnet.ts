@@ -28,7 +28,7 @@ class ConvBlock {
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
     let y = x;
-    for (const [conv, bn] of this.#stages) y = tf.relu(bn.apply(conv.apply(y), training));
+    for (const [conv, bn] of this.#stages) y = bn.apply(conv.apply(y), training, true);
     return y;
   }
 }
@@ -52,7 +52,7 @@ class ResampleBlock {
   }
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
-    return tf.relu(this.#bn.apply(this.#conv.apply(x), training));
+    return this.#bn.apply(this.#conv.apply(x), training, true);
   }
 }
 

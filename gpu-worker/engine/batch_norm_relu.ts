@@ -1,0 +1,210 @@
+/**
+ * Fused BatchNorm3d (+ ReLU) for the cpu backend (issue #4): tfjs composed batch norm from about
+ * eight full-size element-wise ops forward and more backward, each a fresh array kept on the tape.
+ * Here the forward is two statistics passes (mean, then squared deviations: bit-identical to
+ * `tf.moments`, see {@link channelMoments}) and one normalise+affine+ReLU pass over NDHWC data, and
+ * the backward the closed-form BN gradient in two passes, saving only the input (METHOD.md 2.1:
+ * Conv → BN → ReLU blocks). Plain JS loops on the backend's arrays: memory-bound work, no copies.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Per-channel statistics of `x` viewed as `[rows, channels]`: mean and biased variance. */
+export interface ChannelMoments {
+  mean: Float32Array;
+  variance: Float32Array;
+}
+
+/**
+ * How the registered tfjs Mean kernel rounds: tfjs's stock cpu kernel divides each element by the
+ * count (float32) and then sums; the engine's (`elementwise_kernels.ts`) sums and then scales.
+ */
+export type MeanRounding = "divide-then-sum" | "sum-then-scale";
+
+/**
+ * Per-channel mean of `x` viewed as `[rows, channels]` (`square` squares the float32 values
+ * first), rounded as the registered Mean kernel would: sums in float64, voxels in order.
+ */
+function channelMean(
+  x: Float32Array,
+  center: Float32Array | undefined,
+  channels: number,
+  rounding: MeanRounding,
+): Float32Array {
+  const count = x.length / channels;
+  const divide = rounding === "divide-then-sum";
+  const fr = Math.fround;
+  const sum = new Float64Array(channels);
+  for (let r = 0; r < x.length; r += channels) {
+    for (let c = 0; c < channels; c++) {
+      let v = x[r + c];
+      if (center) {
+        const d = fr(v - center[c]);
+        v = fr(d * d);
+      }
+      sum[c] += divide ? fr(v / count) : v;
+    }
+  }
+  const out = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) out[c] = divide ? sum[c] : sum[c] * (1 / count);
+  return out;
+}
+
+/**
+ * Mean and biased variance per channel, bit-identical to `tf.moments` on the same kernels: the
+ * mean, then the mean of the float32 squared deviations (two passes over x). Exactness matters
+ * here: a one-ulp change of the statistics moves which voxels sit just above zero before a ReLU,
+ * and the PyTorch parity fixtures have such voxels.
+ */
+export function channelMoments(
+  x: Float32Array,
+  channels: number,
+  rounding: MeanRounding,
+): ChannelMoments {
+  const mean = channelMean(x, undefined, channels, rounding);
+  return { mean, variance: channelMean(x, mean, channels, rounding) };
+}
+
+/** `1/sqrt(variance + eps)` rounded to float32, as tfjs's Add then Rsqrt kernels give it. */
+export function inverseStd(variance: Float32Array, eps: number): Float32Array {
+  const out = new Float32Array(variance.length);
+  for (let c = 0; c < variance.length; c++) out[c] = 1 / Math.sqrt(Math.fround(variance[c] + eps));
+  return out;
+}
+
+/**
+ * `y = ((x − mean)·invStd)·γ + β`, then `max(0, y)` when `relu`, every step rounded to float32 in
+ * the composed ops' order, so the result is bit-identical to the tf-op composition.
+ */
+function normalizeAffine(
+  x: Float32Array,
+  mean: Float32Array,
+  invStd: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  relu: boolean,
+): Float32Array {
+  const channels = mean.length;
+  const out = new Float32Array(x.length);
+  const fr = Math.fround;
+  for (let r = 0; r < x.length; r += channels) {
+    for (let c = 0; c < channels; c++) {
+      const y = fr(fr(fr(fr(x[r + c] - mean[c]) * invStd[c]) * gamma[c]) + beta[c]);
+      out[r + c] = relu && y < 0 ? 0 : y;
+    }
+  }
+  return out;
+}
+
+/**
+ * Closed-form gradient of {@link normalizeAffine}. With `z` the pre-ReLU output, `g = dy·[z>0]`
+ * (or `dy` without ReLU), `x̂ = (x−mean)·invStd`, per channel: dβ = Σg, dγ = Σg·x̂, and
+ * dx = γ·invStd·(g − (Σg + x̂·Σg·x̂)/N) with batch statistics (`batchStats`), or γ·invStd·g with
+ * fixed (running) ones. Pass 1 gathers the sums, pass 2 writes dx.
+ */
+function normalizeAffineGrad(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  invStd: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  relu: boolean,
+  batchStats: boolean,
+): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
+  const channels = mean.length;
+  const sumG = new Float64Array(channels);
+  const sumGXhat = new Float64Array(channels);
+  const fr = Math.fround;
+  // The ReLU mask is recomputed with the forward's float32 rounding, so it matches it exactly.
+  const passes = (r: number, c: number): boolean =>
+    !relu || fr(fr(fr(fr(x[r + c] - mean[c]) * invStd[c]) * gamma[c]) + beta[c]) > 0;
+  for (let r = 0; r < x.length; r += channels) {
+    for (let c = 0; c < channels; c++) {
+      const xhat = (x[r + c] - mean[c]) * invStd[c];
+      const g = passes(r, c) ? dy[r + c] : 0;
+      sumG[c] += g;
+      sumGXhat[c] += g * xhat;
+    }
+  }
+  const count = x.length / channels;
+  const scale = new Float64Array(channels); // γ·invStd
+  const meanG = new Float64Array(channels); // Σg/N (0 with fixed statistics)
+  const meanGXhat = new Float64Array(channels); // Σg·x̂/N (idem)
+  for (let c = 0; c < channels; c++) {
+    scale[c] = gamma[c] * invStd[c];
+    if (batchStats) {
+      meanG[c] = sumG[c] / count;
+      meanGXhat[c] = sumGXhat[c] / count;
+    }
+  }
+  const dx = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += channels) {
+    for (let c = 0; c < channels; c++) {
+      const xhat = (x[r + c] - mean[c]) * invStd[c];
+      const g = passes(r, c) ? dy[r + c] : 0;
+      dx[r + c] = scale[c] * (g - meanG[c] - xhat * meanGXhat[c]);
+    }
+  }
+  return { dx, dGamma: Float32Array.from(sumGXhat), dBeta: Float32Array.from(sumG) };
+}
+
+/** Statistics the fused op normalises with. */
+export interface NormStatistics {
+  mean: Float32Array;
+  /** `1/sqrt(variance + eps)` per channel. */
+  invStd: Float32Array;
+  /** True when they are this batch's (their gradient flows into x), false for running ones. */
+  fromBatch: boolean;
+}
+
+/** The backend's array of a cpu tensor (no copy: the cpu backend's readSync returns its store). */
+function cpuValues(t: tf.Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
+/**
+ * Fused batch norm (+ ReLU) on the cpu backend: `x [N, X, Y, Z, C]`, `gamma`, `beta` `[C]` →
+ * `[N, X, Y, Z, C]`, differentiable in x, γ and β via `tf.customGrad`; the tape keeps x, γ, β only.
+ * Requires `tf.getBackend() === "cpu"` and float32 tensors (callers fall back to tf ops otherwise).
+ */
+export function fusedBatchNormRelu(
+  x: tf.Tensor5D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  stats: NormStatistics,
+  relu: boolean,
+): tf.Tensor5D {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const inputs = args.slice(0, 3) as tf.Tensor[];
+    (args[3] as tf.GradSaveFunc)(inputs);
+    const [xv, gv, bv] = inputs.map(cpuValues);
+    const y = normalizeAffine(xv, stats.mean, stats.invStd, gv, bv, relu);
+    return {
+      value: tf.tensor(y, x.shape, "float32"),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, gs, bs] = saved.map(cpuValues);
+        const grads = normalizeAffineGrad(
+          cpuValues(dy),
+          xs,
+          stats.mean,
+          stats.invStd,
+          gs,
+          bs,
+          relu,
+          stats.fromBatch,
+        );
+        return [
+          tf.tensor(grads.dx, x.shape, "float32"),
+          tf.tensor(grads.dGamma, gamma.shape, "float32"),
+          tf.tensor(grads.dBeta, beta.shape, "float32"),
+        ];
+      },
+    };
+  });
+  return op(x, gamma, beta) as tf.Tensor5D;
+}
+
+/** Whether {@link fusedBatchNormRelu} can run on these tensors now. */
+export function canFuseBatchNorm(x: tf.Tensor): boolean {
+  return tf.getBackend() === "cpu" && x.dtype === "float32" && x.rank === 5;
+}
