@@ -105,47 +105,52 @@ function TrainForm(props: { api: Api }): JSX.Element {
               {presets.map((p) => <option key={p.id} value={p.id}>{p.text}</option>)}
             </select>
           </span>
-          <span class="field">
-            <label for="train-iterations">Iterations</label>
-            <input
-              id="train-iterations"
-              type="number"
-              min={1}
-              step={1}
-              placeholder="preset's"
-              value={iterations}
-              onInput={(e) => setIterations(e.currentTarget.value)}
-            />
-          </span>
-          <span class="field">
-            <label for="train-width">Width (filters)</label>
-            <input
-              id="train-width"
-              type="number"
-              min={1}
-              step={1}
-              placeholder="preset's"
-              value={width}
-              onInput={(e) => setWidth(e.currentTarget.value)}
-            />
-          </span>
-          <span class="field">
-            <label for="train-validate-every">Validate every (iterations)</label>
-            <input
-              id="train-validate-every"
-              type="number"
-              min={1}
-              step={1}
-              placeholder="preset's"
-              value={validateEvery}
-              onInput={(e) => setValidateEvery(e.currentTarget.value)}
-            />
-          </span>
+          <OverrideInput
+            id="train-iterations"
+            label="Iterations"
+            value={iterations}
+            onInput={setIterations}
+          />
+          <OverrideInput
+            id="train-width"
+            label="Width (filters)"
+            value={width}
+            onInput={setWidth}
+          />
+          <OverrideInput
+            id="train-validate-every"
+            label="Validate every (iterations)"
+            value={validateEvery}
+            onInput={setValidateEvery}
+          />
         </div>
         <button type="submit">Start training</button>
         <ErrorNote message={error ?? datasets.error ?? sets.error} />
       </form>
     </Section>
+  );
+}
+
+/** A positive whole-number override of the preset; left empty, the preset's value stands. */
+function OverrideInput(props: {
+  id: string;
+  label: string;
+  value: string;
+  onInput(value: string): void;
+}): JSX.Element {
+  return (
+    <span class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="number"
+        min={1}
+        step={1}
+        placeholder="preset's"
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </span>
   );
 }
 
