@@ -11,7 +11,6 @@ export {
   type SafetensorsFile,
   type TensorEntry,
   toFloat32,
-  writeFileAtomic,
   writeSafetensors,
 } from "./safetensors.ts";
 export { entriesWithPrefix, loadState, stateToEntries } from "./state.ts";

@@ -16,12 +16,8 @@ import {
   type ModelManifest,
   ModelManifestSchema,
 } from "./model_manifest.ts";
-import {
-  readSafetensors,
-  type TensorEntry,
-  writeFileAtomic,
-  writeSafetensors,
-} from "./safetensors.ts";
+import { writeFileAtomic } from "../../shared/write_atomic.ts";
+import { readSafetensors, type TensorEntry, writeSafetensors } from "./safetensors.ts";
 import { entriesWithPrefix, loadState, stateToEntries } from "./state.ts";
 
 /** A loaded model: its manifest, one network per member, and the knowledge file if any. */
@@ -167,5 +163,5 @@ function parseJsonFile<T>(path: string, text: string, schema: z.ZodType<T>): T {
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n"));
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { UserError } from "@llmseg/shared";
+import { writeFileAtomic } from "../../shared/write_atomic.ts";
 
 /** Element types read and written here (safetensors names). */
 export type SafetensorsDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "U8";
@@ -165,18 +166,6 @@ export async function readSafetensors(path: string): Promise<SafetensorsFile> {
 /** Writes a safetensors file atomically (temp file in the same folder, then rename). */
 export async function writeSafetensors(path: string, file: SafetensorsFile): Promise<void> {
   await writeFileAtomic(path, encodeSafetensors(file));
-}
-
-/** Writes bytes to `path` via a temp file + rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeFile(temp, bytes);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
 }
 
 /** Values of an entry as float32 (F16/BF16 expanded, integers converted). */

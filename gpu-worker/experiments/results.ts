@@ -5,6 +5,7 @@
 import { dirname } from "node:path";
 import { z } from "zod";
 import { UserError } from "@llmseg/shared";
+import { writeFileAtomic } from "../../shared/write_atomic.ts";
 
 const metrics = z.object({
   dice: z.number(),
@@ -79,16 +80,8 @@ export async function appendResult(path: string, row: ResultRow): Promise<Result
   return rows;
 }
 
-/** Writes text or bytes to a temp file beside `path`, then renames it over `path`. */
+/** {@link writeFileAtomic} after making `path`'s folder. */
 export async function writeAtomically(path: string, content: string | Uint8Array): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  const temp = await Deno.makeTempFile({ dir: dirname(path), prefix: ".tmp-" });
-  try {
-    if (typeof content === "string") await Deno.writeTextFile(temp, content);
-    else await Deno.writeFile(temp, content);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, content);
 }

@@ -4,6 +4,7 @@
  * first command and the service/web tests use it when no real data is given.
  */
 import { Rng } from "../random.ts";
+import { writeFileAtomic } from "../write_atomic.ts";
 import { spacingAffine, writeVolume } from "../volume/mod.ts";
 import type { Volume } from "../volume/volume.ts";
 
@@ -58,9 +59,7 @@ export async function writeSyntheticDataset(
     numTraining: cases,
     file_ending: ".nii.gz",
   };
-  const temporary = `${dir}/dataset.json.${crypto.randomUUID()}.tmp`;
-  await Deno.writeTextFile(temporary, JSON.stringify(datasetJson, null, 2) + "\n");
-  await Deno.rename(temporary, `${dir}/dataset.json`);
+  await writeFileAtomic(`${dir}/dataset.json`, JSON.stringify(datasetJson, null, 2) + "\n");
   return ids;
 }
 

@@ -6,6 +6,7 @@
 import { dirname } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "../write_atomic.ts";
 import { contentHash } from "./hash.ts";
 import { descriptorsDir } from "./paths.ts";
 
@@ -210,12 +211,5 @@ export async function listDescriptorSets(): Promise<DescriptorSetSummary[]> {
 export async function saveDescriptorSet(set: DescriptorSet, path: string): Promise<void> {
   const valid = parseDescriptorSet(set, "the descriptor set to save");
   await Deno.mkdir(dirname(path), { recursive: true });
-  const temp = await Deno.makeTempFile({ dir: dirname(path), prefix: ".descriptors-" });
-  try {
-    await Deno.writeTextFile(temp, JSON.stringify(valid, null, 2) + "\n");
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, JSON.stringify(valid, null, 2) + "\n");
 }

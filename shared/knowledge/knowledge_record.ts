@@ -6,6 +6,7 @@
 import { dirname } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "../write_atomic.ts";
 import { KNOWLEDGE_DIM } from "./bert_folder.ts";
 
 const hashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
@@ -64,14 +65,7 @@ export async function writeKnowledgeRecord(
   knowledge: KnowledgeVector,
 ): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  const temp = await Deno.makeTempFile({ dir: dirname(path), prefix: ".knowledge-" });
-  try {
-    await Deno.writeTextFile(temp, JSON.stringify(toKnowledgeRecord(knowledge)));
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, JSON.stringify(toKnowledgeRecord(knowledge)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Volume } from "./volume.ts";
 import { volumeError } from "./limits.ts";
+import { writeFileAtomic } from "../write_atomic.ts";
 import { encodeNifti, type EncodeNiftiOptions } from "./nifti_write.ts";
 
 /** Options of {@link writeVolume}: those of {@link encodeNifti} except `gzip`, taken from the path. */
@@ -24,12 +25,9 @@ export async function writeVolume(
     throw volumeError(path, "can only write NIfTI: the name must end in .nii or .nii.gz");
   }
   const bytes = encodeNifti(volume, { ...options, gzip });
-  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
   try {
-    await Deno.writeFile(temporary, bytes);
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, bytes);
   } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
     if (error instanceof Deno.errors.NotFound) throw volumeError(path, "folder does not exist");
     throw error;
   }

@@ -13,6 +13,7 @@ import {
   summarizeMetrics,
   UserError,
 } from "@llmseg/shared";
+import { writeFileAtomic } from "../../../shared/write_atomic.ts";
 import { type Command, parseOptions, rejectPositionals, required } from "../command.ts";
 
 const usage = `usage: llmseg evaluate --pred <volume> --label <volume> [options]
@@ -270,12 +271,9 @@ async function writeCsv(path: string, rows: Row[], summaries: Map<string, Metric
       );
     }
   }
-  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
   try {
-    await Deno.writeTextFile(temporary, lines.join("\n") + "\n");
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, lines.join("\n") + "\n");
   } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
     throw new UserError(
       "invalid_input",
       `${path}: cannot write the CSV (${(error as Error).message})`,
