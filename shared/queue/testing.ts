@@ -6,7 +6,8 @@ export interface TestRedisServer {
   stop(): Promise<void>;
 }
 
-function freePort(): number {
+/** A loopback port that was free a moment ago (the OS picks it; a test then binds it). */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();

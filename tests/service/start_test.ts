@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { loadDescriptorSet } from "../../shared/knowledge/descriptor_set.ts";
 import { startFakeOpenAI } from "../../shared/knowledge/testing/fake_openai.ts";
-import { startRedisServer } from "../../shared/queue/testing.ts";
+import { freePort, startRedisServer } from "../../shared/queue/testing.ts";
 import { adminToken, createTenant, waitFor } from "./harness.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 function start(env: Record<string, string>): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
