@@ -96,32 +96,27 @@ function normalizeAffine(
 }
 
 /**
- * Closed-form gradient of {@link normalizeAffine}. With `z` the pre-ReLU output, `g = dy·[z>0]`
- * (or `dy` without ReLU), `x̂ = (x−mean)·invStd`, per channel: dβ = Σg, dγ = Σg·x̂, and
+ * Closed-form gradient of {@link normalizeAffine}. With `y` the ReLU's output (undefined without
+ * ReLU), `g = dy·[y>0]` (or `dy`), `x̂ = (x−mean)·invStd`, per channel: dβ = Σg, dγ = Σg·x̂, and
  * dx = γ·invStd·(g − (Σg + x̂·Σg·x̂)/N) with batch statistics (`batchStats`), or γ·invStd·g with
  * fixed (running) ones. Pass 1 gathers the sums, pass 2 writes dx.
  */
 function normalizeAffineGrad(
   dy: Float32Array,
   x: Float32Array,
+  y: Float32Array | undefined,
   mean: Float32Array,
   invStd: Float32Array,
   gamma: Float32Array,
-  beta: Float32Array,
-  relu: boolean,
   batchStats: boolean,
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
   const channels = mean.length;
   const sumG = new Float64Array(channels);
   const sumGXhat = new Float64Array(channels);
-  const fr = Math.fround;
-  // The ReLU mask is recomputed with the forward's float32 rounding, so it matches it exactly.
-  const passes = (r: number, c: number): boolean =>
-    !relu || fr(fr(fr(fr(x[r + c] - mean[c]) * invStd[c]) * gamma[c]) + beta[c]) > 0;
   for (let r = 0; r < x.length; r += channels) {
     for (let c = 0; c < channels; c++) {
       const xhat = (x[r + c] - mean[c]) * invStd[c];
-      const g = passes(r, c) ? dy[r + c] : 0;
+      const g = y === undefined || y[r + c] > 0 ? dy[r + c] : 0;
       sumG[c] += g;
       sumGXhat[c] += g * xhat;
     }
@@ -141,7 +136,7 @@ function normalizeAffineGrad(
   for (let r = 0; r < x.length; r += channels) {
     for (let c = 0; c < channels; c++) {
       const xhat = (x[r + c] - mean[c]) * invStd[c];
-      const g = passes(r, c) ? dy[r + c] : 0;
+      const g = y === undefined || y[r + c] > 0 ? dy[r + c] : 0;
       dx[r + c] = scale[c] * (g - meanG[c] - xhat * meanGXhat[c]);
     }
   }
@@ -164,7 +159,7 @@ function cpuValues(t: tf.Tensor): Float32Array {
 
 /**
  * Fused batch norm (+ ReLU) on the cpu backend: `x [N, X, Y, Z, C]`, `gamma`, `beta` `[C]` →
- * `[N, X, Y, Z, C]`, differentiable in x, γ and β via `tf.customGrad`; the tape keeps x, γ, β only.
+ * `[N, X, Y, Z, C]`, differentiable in x, γ and β via `tf.customGrad`; the tape keeps x, γ and the output only.
  * Requires `tf.getBackend() === "cpu"` and float32 tensors (callers fall back to tf ops otherwise).
  */
 export function fusedBatchNormRelu(
@@ -175,22 +170,26 @@ export function fusedBatchNormRelu(
   relu: boolean,
 ): tf.Tensor5D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const inputs = args.slice(0, 3) as tf.Tensor[];
-    (args[3] as tf.GradSaveFunc)(inputs);
-    const [xv, gv, bv] = inputs.map(cpuValues);
-    const y = normalizeAffine(xv, stats.mean, stats.invStd, gv, bv, relu);
+    const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
+    const [xv, gv, bv] = [xIn, gammaIn, betaIn].map(cpuValues);
+    const value = tf.tensor(
+      normalizeAffine(xv, stats.mean, stats.invStd, gv, bv, relu),
+      x.shape,
+      "float32",
+    );
+    // The output gives the ReLU mask, and the next conv keeps it anyway: saving it costs nothing.
+    (args[3] as tf.GradSaveFunc)(relu ? [xIn, gammaIn, value] : [xIn, gammaIn]);
     return {
-      value: tf.tensor(y, x.shape, "float32"),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, gs, bs] = saved.map(cpuValues);
+        const [xs, gs, ys] = saved.map(cpuValues);
         const grads = normalizeAffineGrad(
           cpuValues(dy),
           xs,
+          ys,
           stats.mean,
           stats.invStd,
           gs,
-          bs,
-          relu,
           stats.fromBatch,
         );
         return [
