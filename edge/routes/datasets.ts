@@ -8,7 +8,7 @@ import { keys } from "../../shared/queue/keys.ts";
 import { decodeVolume } from "../../shared/volume/mod.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
-import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
+import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 import { tenantScan } from "./scans.ts";
 
 const createDataset = createRoute({
@@ -36,7 +36,7 @@ const getDataset = createRoute({
   path: "/datasets/{id}",
   summary: "Show one dataset",
   security: tenantSecurity,
-  request: { params: z.object({ id: z.string() }) },
+  request: { params: idParam },
   responses: { 200: jsonContent(Dataset, "the dataset"), ...errorResponses },
 });
 

@@ -12,7 +12,7 @@ import { getDocument, putDocument } from "../../shared/queue/documents.ts";
 import { keys } from "../../shared/queue/keys.ts";
 import { resolveDescriptorSet } from "../../shared/queue/descriptor_sets.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
-import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
+import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 
 const generate = createRoute({
   method: "post",
@@ -48,7 +48,7 @@ const show = createRoute({
   path: "/descriptors/{id}",
   summary: "Show a descriptor set (the tenant's own, else a shipped one)",
   security: tenantSecurity,
-  request: { params: z.object({ id: z.string() }) },
+  request: { params: idParam },
   responses: { 200: jsonContent(descriptorSetSchema, "the set"), ...errorResponses },
 });
 

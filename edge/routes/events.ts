@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { finalStatuses } from "../../shared/contracts/jobs.ts";
 import { JobStore } from "../../shared/queue/jobs.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
-import { errorResponses, invalidRequest, tenantSecurity } from "./openapi.ts";
+import { errorResponses, idParam, invalidRequest, tenantSecurity } from "./openapi.ts";
 import { tenantJob } from "./jobs.ts";
 
 const keepAliveMs = 15_000;
@@ -14,7 +14,7 @@ const streamEvents = createRoute({
   summary: "Job progress as Server-Sent Events; resumes after `Last-Event-ID`",
   security: tenantSecurity,
   request: {
-    params: z.object({ id: z.string() }),
+    params: idParam,
     headers: z.object({ "last-event-id": z.string().regex(/^\d+-\d+$/).optional() }),
   },
   responses: {

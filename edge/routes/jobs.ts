@@ -11,10 +11,8 @@ import { resolveDescriptorSet } from "../../shared/queue/descriptor_sets.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/dispatcher.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
-import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
+import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 import { tenantScan } from "./scans.ts";
-
-const idParam = z.object({ id: z.string() });
 
 const submitJob = createRoute({
   method: "post",

@@ -3,7 +3,7 @@ import { type ModelVersion, PublicModel } from "../../shared/contracts/models.ts
 import { ModelRegistry } from "../../shared/queue/models.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
-import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
+import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 
 const listModels = createRoute({
   method: "get",
@@ -21,7 +21,7 @@ const getModel = createRoute({
   path: "/models/{id}",
   summary: "Show one immutable model version with its lineage",
   security: tenantSecurity,
-  request: { params: z.object({ id: z.string() }) },
+  request: { params: idParam },
   responses: { 200: jsonContent(PublicModel, "the model version"), ...errorResponses },
 });
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { ErrorBody } from "../../shared/contracts/errors.ts";
 import { UserError } from "../../shared/errors.ts";
 
@@ -17,6 +17,9 @@ export const errorResponses = {
   404: jsonContent(ErrorBody, "no such resource for this tenant"),
   429: jsonContent(ErrorBody, "rate limit or concurrent-job quota reached"),
 } as const;
+
+/** The `{id}` path parameter of the routes on one resource. */
+export const idParam = z.object({ id: z.string() });
 
 /** Security requirement of tenant routes. */
 export const tenantSecurity = [{ apiKey: [] }];

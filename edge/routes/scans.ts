@@ -6,9 +6,7 @@ import { keys } from "../../shared/queue/keys.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
 import { receiveScan } from "../scans/upload.ts";
-import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
-
-const idParam = z.object({ id: z.string() });
+import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 
 const uploadScan = createRoute({
   method: "post",

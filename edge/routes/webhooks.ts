@@ -10,9 +10,7 @@ import { WebhookEndpoints, withoutSecret } from "../../shared/webhooks/endpoints
 import { checkWebhookTarget } from "../../shared/webhooks/ssrf.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
-import { errorResponses, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
-
-const idParam = z.object({ id: z.string() });
+import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 
 const createEndpoint = createRoute({
   method: "post",
