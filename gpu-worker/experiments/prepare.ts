@@ -4,6 +4,7 @@
  * output folder (never into the repository) and are reused when complete.
  */
 import { join } from "node:path";
+import { pathExists } from "../../shared/path_exists.ts";
 import {
   listCases,
   readVolume,
@@ -30,7 +31,7 @@ export async function prepareDataset(
 ): Promise<string> {
   if (plan.kind === "synthetic") {
     const root = join(scratch, `synthetic-${plan.shape.join("x")}-seed${plan.seed}`);
-    if (!(await exists(join(root, COMPLETE)))) {
+    if (!(await pathExists(join(root, COMPLETE)))) {
       await writeSyntheticDataset(root, plan);
       await Deno.writeTextFile(join(root, COMPLETE), "");
     }
@@ -40,12 +41,12 @@ export async function prepareDataset(
     throw new UserError("bad_option", "missing --data <shared data folder> for this experiment");
   }
   const source = join(data, plan.folder);
-  if (!(await exists(source))) {
+  if (!(await pathExists(source))) {
     throw new UserError("bad_option", `--data ${data}: no '${plan.folder}' folder in it`);
   }
   if (plan.kind === "nnunet") return source;
   const root = join(scratch, `${plan.folder}-down${plan.factor}`);
-  if (!(await exists(join(root, COMPLETE)))) await downsampleH5List(source, root, plan.spacing);
+  if (!(await pathExists(join(root, COMPLETE)))) await downsampleH5List(source, root, plan.spacing);
   return root;
 }
 
@@ -77,8 +78,4 @@ async function downsampleH5List(source: string, root: string, spacing: number): 
     );
   }
   await Deno.writeTextFile(join(root, COMPLETE), "");
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }

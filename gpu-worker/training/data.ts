@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { UserError } from "@llmseg/shared";
+import { pathExists } from "../../shared/path_exists.ts";
 import {
   type DatasetDescription,
   listCases,
@@ -125,8 +126,7 @@ async function describe(
     }
     return parseDatasetDescription(parsed, data);
   }
-  const has = async (name: string): Promise<boolean> =>
-    await Deno.stat(join(data, name)).then(() => true, () => false);
+  const has = (name: string): Promise<boolean> => pathExists(join(data, name));
   const list = (await has("train.list"))
     ? "train.list"
     : (await has("cases.list"))

@@ -3,6 +3,7 @@ import { blobKeys } from "../../shared/blob/keys.ts";
 import { knowledgeVectorFor } from "../../shared/knowledge/knowledge_vector.ts";
 import { toKnowledgeRecord } from "../../shared/knowledge/knowledge_record.ts";
 import { resolveDescriptorSet } from "../../shared/queue/descriptor_sets.ts";
+import { pathExists } from "../../shared/path_exists.ts";
 import { ModelRegistry } from "../../shared/queue/models.ts";
 import type { RedisClient } from "../../shared/queue/redis.ts";
 import { CHECKPOINT_FILE, train } from "../training/mod.ts";
@@ -11,15 +12,6 @@ import type { KnowledgeFile } from "../checkpoint/model_manifest.ts";
 import type { JobContext, JobOutcome } from "./context.ts";
 import { materializeDataset } from "./materialize.ts";
 import { jobEventMapper } from "./train_events.ts";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The knowledge vector of the job's descriptor set (the tenant's own or a shipped one): BERT when
@@ -50,7 +42,7 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
   const out = `${workDir}/model`;
   const checkpointPrefix = blobKeys.checkpoint(job.tenantId, job.id);
   await downloadFolder(blob, checkpointPrefix, out);
-  const resume = await exists(`${out}/${CHECKPOINT_FILE}`);
+  const resume = await pathExists(`${out}/${CHECKPOINT_FILE}`);
   const knowledge = request.descriptorSetId
     ? await knowledgeFor(redis, job.tenantId, request.descriptorSetId, workDir)
     : undefined;

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { UserError } from "@llmseg/shared";
 import { readKnowledgeRecord, toKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
+import { pathExists } from "../../../shared/path_exists.ts";
 import type { KnowledgeFile } from "../../checkpoint/model_manifest.ts";
 import { initEngine } from "../../engine/mod.ts";
 import {
@@ -160,7 +161,7 @@ export const trainCommand: Command = {
       );
     }
     const previous = join(out, CHECKPOINT_FILE);
-    if (!values.resume && await Deno.stat(previous).then(() => true, () => false)) {
+    if (!values.resume && await pathExists(previous)) {
       throw new UserError(
         "bad_option",
         `${out} already holds a training run (${CHECKPOINT_FILE}); pass --resume to continue it ` +
