@@ -108,6 +108,9 @@ export const presets: Record<PresetName, TrainConfig> = {
 
 /**
  * A preset with `overrides` applied, validated; a bad value becomes a UserError naming the field.
+ * Overriding the iterations alone keeps the preset's ramp-up as a fraction of the run: a ramp-up
+ * that ends after a few iterations of a longer run lets confident background pseudo-labels take
+ * over (REFERENCE-RUNS.md).
  */
 export function resolveConfig(
   preset: PresetName,
@@ -120,7 +123,12 @@ export function resolveConfig(
       `unknown preset '${preset}' (one of ${Object.keys(presets).join(", ")})`,
     );
   }
-  const result = trainConfigSchema.safeParse({ ...base, ...overrides });
+  const rampupIterations = overrides.rampupIterations ??
+    (overrides.maxIterations === undefined ? base.rampupIterations : Math.max(
+      1,
+      Math.round(base.rampupIterations / base.maxIterations * overrides.maxIterations),
+    ));
+  const result = trainConfigSchema.safeParse({ ...base, ...overrides, rampupIterations });
   if (!result.success) {
     throw new UserError(
       "bad_config",

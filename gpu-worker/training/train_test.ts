@@ -6,6 +6,7 @@ import { readSafetensors, toFloat32 } from "../checkpoint/safetensors.ts";
 import {
   BEST_MODEL_DIR,
   LOG_FILE,
+  presets,
   type ProgressEvent,
   resolveConfig,
   train,
@@ -66,6 +67,21 @@ Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical 
   for (const [name, values] of a) assert.deepEqual(b.get(name), values, name);
   await Deno.remove(straight, { recursive: true });
   await Deno.remove(interrupted, { recursive: true });
+});
+
+Deno.test("resolveConfig: overriding the iterations alone keeps the preset's ramp-up fraction", () => {
+  const preset = presets.hippocampus;
+  const fraction = preset.rampupIterations / preset.maxIterations;
+  assert.equal(resolveConfig("hippocampus").rampupIterations, preset.rampupIterations);
+  assert.equal(
+    resolveConfig("hippocampus", { maxIterations: 500 }).rampupIterations,
+    Math.round(fraction * 500),
+  );
+  assert.equal(
+    resolveConfig("hippocampus", { maxIterations: 500, rampupIterations: 7 }).rampupIterations,
+    7,
+  );
+  assert.equal(resolveConfig("smoke", { maxIterations: 1 }).rampupIterations, 1);
 });
 
 Deno.test("train: bad configurations and a missing checkpoint fail with clear messages", async () => {
