@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { readJsonFile } from "../read_json_file.ts";
 import type { H5ListLayout, NnUNetLayout } from "./description.ts";
 
 /** One case: where its image channels and its label are. */
@@ -46,28 +47,10 @@ async function listNnUNet(source: NnUNetLayout): Promise<CaseEntry[]> {
   return [...training, ...heldOut];
 }
 
-async function readDatasetJson(
+function readDatasetJson(
   path: string,
 ): Promise<z.infer<typeof NnUNetDatasetJson> | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UserError("invalid_dataset", `${path}: not valid JSON (${(error as Error).message})`);
-  }
-  const parsed = NnUNetDatasetJson.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError("invalid_dataset", `${path}: ${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
+  return readJsonFile(path, NnUNetDatasetJson, "invalid_dataset", "an nnU-Net dataset.json");
 }
 
 /** Names in a folder, or undefined when it does not exist. */

@@ -5,8 +5,8 @@
  */
 import { dirname } from "node:path";
 import { z } from "zod";
-import { UserError } from "../errors.ts";
 import { writeFileAtomic } from "../write_atomic.ts";
+import { readJsonFile } from "../read_json_file.ts";
 import { KNOWLEDGE_DIM } from "./bert_folder.ts";
 
 const hashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
@@ -73,24 +73,13 @@ export async function writeKnowledgeRecord(
  * valid record is a UserError naming it.
  */
 export async function readKnowledgeRecord(path: string): Promise<KnowledgeVector | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UserError("invalid_knowledge", `${path} is not JSON`);
-  }
-  const parsed = knowledgeRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new UserError("invalid_knowledge", `${path} is not a knowledge record: ${issues[0]}`);
-  }
-  const { schema: _, vector, ...rest } = parsed.data;
+  const record = await readJsonFile(
+    path,
+    knowledgeRecordSchema,
+    "invalid_knowledge",
+    "a knowledge record",
+  );
+  if (!record) return undefined;
+  const { schema: _, vector, ...rest } = record;
   return { ...rest, vector: Float32Array.from(vector) };
 }
