@@ -113,11 +113,14 @@ export function comparisons(rows: ResultRow[]): string[] {
     for (const ablation of rows.filter((r) => r.fold === full.fold && r.seed === full.seed)) {
       if (ablation.experiment.endsWith("-llmsegnet") || ablation === base) continue;
       const delta = 100 * (ablation.mean.dice - full.mean.dice);
+      const againstBase = base
+        ? `, ${signed(100 * (ablation.mean.dice - base.mean.dice))} against supervised-only`
+        : "";
       out.push(
         `- Fold ${full.fold}, seed ${full.seed}: ${ablation.label}: Dice ${
           pct(ablation.mean.dice)
         }` +
-          ` (${signed(delta)} points against LLM-SegNet${
+          ` (${signed(delta)} points against LLM-SegNet${againstBase}${
             delta > 0 ? "; better than the full method, contrary to the paper" : ""
           }).`,
       );

@@ -26,6 +26,8 @@ export const ResultRowSchema = z.object({
   setup: z.object({
     mode: z.string(),
     unsupLoss: z.string(),
+    /** λ, the largest weight of L_u (rows written before the switch used 1). */
+    unsupMaxWeight: z.number().default(1),
     beta: z.number(),
     width: z.int(),
     patch: z.array(z.int()),

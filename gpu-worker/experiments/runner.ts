@@ -112,6 +112,7 @@ export async function runExperiment(
     setup: {
       mode: config.mode,
       unsupLoss: config.unsupLoss,
+      unsupMaxWeight: config.unsupMaxWeight,
       beta: config.beta,
       width: config.nFilters,
       patch: config.patch,

@@ -40,8 +40,13 @@ export const trainConfigSchema = z.strictObject({
   t2: z.number().min(0).max(1),
   /** Weight of L_u: eq 1 literally (`constant` 1) or the lineage sigmoid ramp-up (METHOD.md 2.3). */
   unsupSchedule: z.enum(["constant", "sigmoid-rampup"]),
-  /** Iterations over which the sigmoid ramp-up reaches 1. */
+  /** Iterations over which the sigmoid ramp-up reaches its end value. */
   rampupIterations: positiveInt,
+  /**
+   * Largest weight λ of L_u, where the schedule ends: 1 is eq 1 literally; the UA-MT and
+   * SSL4MIS-CPS lineage uses 0.1 (METHOD.md 2.3). Defaults to 1 (model folders written before it).
+   */
+  unsupMaxWeight: z.number().min(0).default(1),
   /** Text weight β of eq 7; 0 disables the text branch. */
   beta: z.number().min(0),
   /**

@@ -24,6 +24,7 @@ const common = {
   t2: 0.05,
   // REFERENCE-RUNS.md: the literal eq 1 (constant weight) collapsed with 4 labels; ramp-up default.
   unsupSchedule: "sigmoid-rampup",
+  unsupMaxWeight: 1,
   noise: 0.2,
   dropout: true,
   seed: 1337,

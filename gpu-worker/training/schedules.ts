@@ -20,12 +20,16 @@ export function sigmoidRampup(t: number, length: number): number {
   return Math.exp(-5 * phase * phase);
 }
 
-/** Weight of L_u at a 0-based iteration: 1 (eq 1 literally) or the sigmoid ramp-up. */
+/**
+ * Weight of L_u at a 0-based iteration: λ = `unsupMaxWeight` throughout (eq 1 literally when λ is
+ * 1) or the sigmoid ramp-up to λ.
+ */
 export function unsupervisedWeight(
-  config: Pick<TrainConfig, "unsupSchedule" | "rampupIterations">,
+  config: Pick<TrainConfig, "unsupSchedule" | "rampupIterations" | "unsupMaxWeight">,
   iteration: number,
 ): number {
-  return config.unsupSchedule === "constant"
+  const shape = config.unsupSchedule === "constant"
     ? 1
     : sigmoidRampup(iteration, config.rampupIterations);
+  return config.unsupMaxWeight * shape;
 }

@@ -42,9 +42,12 @@ Deno.test("poly learning rate and sigmoid ramp-up follow the lineage formulas", 
   assert.equal(sigmoidRampup(40, 40), 1);
   assert.equal(sigmoidRampup(400, 40), 1);
   assert.ok(Math.abs(sigmoidRampup(20, 40) - Math.exp(-5 * 0.25)) < 1e-12);
-  assert.equal(unsupervisedWeight({ unsupSchedule: "constant", rampupIterations: 10 }, 0), 1);
-  assert.equal(
-    unsupervisedWeight({ unsupSchedule: "sigmoid-rampup", rampupIterations: 10 }, 10),
-    1,
-  );
+  const literal = { unsupSchedule: "constant", rampupIterations: 10, unsupMaxWeight: 1 } as const;
+  assert.equal(unsupervisedWeight(literal, 0), 1);
+  const rampup = { ...literal, unsupSchedule: "sigmoid-rampup" } as const;
+  assert.equal(unsupervisedWeight(rampup, 10), 1);
+  // λ scales the whole schedule (the lineage's 0.1·sigmoid-rampup).
+  const lineage = { ...rampup, unsupMaxWeight: 0.1 };
+  assert.ok(Math.abs(unsupervisedWeight(lineage, 5) - 0.1 * Math.exp(-5 * 0.25)) < 1e-12);
+  assert.equal(unsupervisedWeight({ ...literal, unsupMaxWeight: 0.1 }, 0), 0.1);
 });

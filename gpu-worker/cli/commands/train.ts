@@ -49,6 +49,7 @@ switches (override the preset):
   --unsup-loss usl|nll|mse        L_u (Table 7)
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
   --rampup N             ramp-up length in iterations
+  --unsup-weight W       largest weight of L_u, where the schedule ends (default 1; lineage 0.1)
   --beta B               text weight (eq 7); 0 disables the text branch
   --t1 T --t2 T          USL thresholds
   --labeled N            labelled cases (the first N of the list)
@@ -105,6 +106,7 @@ export const trainCommand: Command = {
       "unsup-loss": { type: "string" },
       "unsup-schedule": { type: "string" },
       rampup: { type: "string" },
+      "unsup-weight": { type: "string" },
       beta: { type: "string" },
       t1: { type: "string" },
       t2: { type: "string" },
@@ -139,6 +141,7 @@ export const trainCommand: Command = {
           ["constant", "sigmoid-rampup"] as const,
         ),
         rampupIterations: parseNumber(values.rampup, "--rampup", true),
+        unsupMaxWeight: parseNumber(values["unsup-weight"], "--unsup-weight"),
         beta: parseNumber(values.beta, "--beta"),
         descriptors: values.descriptors,
         t1: parseNumber(values.t1, "--t1"),
