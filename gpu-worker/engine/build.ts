@@ -2,7 +2,7 @@
  * Builds the kernel modules from kernels/conv3d.c (one command: `deno task build:kernels`):
  *
  * - kernels/kernels_simd128.wasm: clang 14 (Debian `clang`, `lld`) for wasm32 with SIMD128, shared
- *   memory imported from JS, no libc, no stack use;
+ *   memory imported from JS, no libc, no stack use (checked: the threads would share the stack);
  * - kernels/kernels_relaxed.wasm: the same code with each `mul; local.get c; add` of f32x4 fused
  *   into `f32x4.relaxed_madd` (clang 14 has no relaxed-SIMD builtin), via Debian `wabt`.
  *
@@ -57,6 +57,9 @@ export async function buildKernels(dir: string): Promise<number> {
   const simd = `${dir}/${OUTPUTS[0]}`;
   await run("clang", [...CLANG_FLAGS, "-o", simd, source]);
   const { wat, fused } = fuseMultiplyAdd(await run("wasm2wat", ["--enable-all", simd]));
+  // The only global is clang's stack pointer, and every thread's instance starts it at the same
+  // address of the shared memory: code that spills to the C stack would race between threads.
+  if (/global\.(get|set)/.test(wat)) throw new Error("the kernels use the C stack: see build.ts");
   if (fused === 0) throw new Error("no f32x4 multiply-add found to fuse: check the clang output");
   const watPath = await Deno.makeTempFile({ suffix: ".wat" });
   try {

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { CpuEngine } from "./cpu_engine.ts";
+import type { Region } from "./wasm_arena.ts";
 
 type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
 
@@ -47,20 +48,69 @@ function supported(c: Conv3DInfo, dtypes: string[]): boolean {
     c.dataFormat === "channelsLast" && dtypes.every((d) => d === "float32");
 }
 
+/** Output channels per packed filter block: FWD_CH of conv3d.c's forward kernel. */
+const FWD_CH = 8;
+
 /**
- * Copies filter [kd,kh,kw,ci,co] into the arena as [kd,kh,kw,co,ci] (the input gradient's
- * layout), spatially flipped when `flip` (stride-1 input gradient = forward conv of dy).
+ * Where element (tap, in-channel, out-channel) of a filter is in its array: `taps` blocks of
+ * `cin`×`cout`, in- and out-channel strides within a block; `flip` reverses the taps.
  */
-function putTransposedFilter(engine: CpuEngine, w: Float32Array, c: Conv3DInfo, flip: boolean) {
+export interface FilterLayout {
+  taps: number;
+  cin: number;
+  cout: number;
+  inStride: number;
+  outStride: number;
+  flip: boolean;
+}
+
+/**
+ * Runs conv3d_forward with `params` (the C `Conv` struct) on input region `x` and filter `w`,
+ * which is copied into the arena packed as the kernel reads it (blocks of FWD_CH output
+ * channels, [taps][cin][FWD_CH] each, zero-padded past cout), and a zero row of cin floats for
+ * the taps outside the input. Returns the output region of `outLength` floats.
+ */
+export function runForward(
+  engine: CpuEngine,
+  params: number[],
+  x: Region,
+  w: Float32Array,
+  l: FilterLayout,
+  outLength: number,
+): Region {
+  const a = engine.arena;
+  const p = a.putInts(params);
+  const blocks = Math.ceil(l.cout / FWD_CH);
+  const wr = a.alloc(blocks * l.taps * l.cin * FWD_CH);
+  const packed = a.f32(wr).fill(0);
+  for (let ob = 0; ob < blocks; ob++) {
+    const lanes = Math.min(FWD_CH, l.cout - ob * FWD_CH);
+    for (let k = 0; k < l.taps; k++) {
+      const src = (l.flip ? l.taps - 1 - k : k) * l.cin * l.cout + ob * FWD_CH * l.outStride;
+      const dst = (ob * l.taps + k) * l.cin * FWD_CH;
+      for (let i = 0; i < l.cin; i++) {
+        for (let o = 0; o < lanes; o++) {
+          packed[dst + i * FWD_CH + o] = w[src + i * l.inStride + o * l.outStride];
+        }
+      }
+    }
+  }
+  const zero = a.alloc(l.cin);
+  a.f32(zero).fill(0);
+  const y = a.alloc(outLength);
+  engine.run("conv3d_forward", [p.ptr, x.ptr, wr.ptr, y.ptr, zero.ptr]);
+  return y;
+}
+
+/** Copies filter [kd,kh,kw,ci,co] into the arena as [kd,kh,kw,co,ci] (the input gradient's layout). */
+function putTransposedFilter(engine: CpuEngine, w: Float32Array, c: Conv3DInfo): Region {
   const { filterDepth: kd, filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = c;
-  const taps = kd * kh * kw;
   const region = engine.arena.alloc(w.length);
   const out = engine.arena.f32(region);
-  for (let k = 0; k < taps; k++) {
-    const dst = (flip ? taps - 1 - k : k) * ci * co;
-    const src = k * ci * co;
+  for (let k = 0; k < kd * kh * kw; k++) {
+    const base = k * ci * co;
     for (let i = 0; i < ci; i++) {
-      for (let o = 0; o < co; o++) out[dst + o * ci + i] = w[src + i * co + o];
+      for (let o = 0; o < co; o++) out[base + o * ci + i] = w[base + i * co + o];
     }
   }
   return region;
@@ -102,11 +152,17 @@ export function conv3dKernelConfigs(
         const backend = args.backend as unknown as CpuBackend;
         return withArena(engine, () => {
           const a = engine.arena;
-          const p = a.putInts(convParams(c));
           const xr = a.put(values(backend, x));
-          const wr = a.put(values(backend, filter));
-          const yr = a.alloc(tf.util.sizeFromShape(c.outShape));
-          engine.run("conv3d_forward", [p.ptr, xr.ptr, wr.ptr, yr.ptr]);
+          const { inChannels: cin, outChannels: cout } = c;
+          const taps = c.filterDepth * c.filterHeight * c.filterWidth;
+          const yr = runForward(engine, convParams(c), xr, values(backend, filter), {
+            taps,
+            cin,
+            cout,
+            inStride: cout,
+            outStride: 1,
+            flip: false,
+          }, tf.util.sizeFromShape(c.outShape));
           return backend.makeTensorInfo(c.outShape, "float32", a.take(yr));
         });
       },
@@ -131,41 +187,53 @@ export function conv3dKernelConfigs(
         const unitStride = c.strideDepth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
         return withArena(engine, () => {
           const a = engine.arena;
-          // Stride 1: dx is the forward conv of dy with the flipped, transposed filter and the
-          // complementary padding, which runs the register-blocked forward kernel.
-          const p = a.putInts(
-            unitStride
-              ? [
-                c.batchSize,
-                c.outDepth,
-                c.outHeight,
-                c.outWidth,
-                c.outChannels,
-                c.inDepth,
-                c.inHeight,
-                c.inWidth,
-                c.inChannels,
-                c.filterDepth,
-                c.filterHeight,
-                c.filterWidth,
-                1,
-                1,
-                1,
-                c.filterDepth - 1 - c.padInfo.front,
-                c.filterHeight - 1 - c.padInfo.top,
-                c.filterWidth - 1 - c.padInfo.left,
-              ]
-              : convParams(c),
-          );
           const dyr = a.put(values(backend, dy));
-          const wr = putTransposedFilter(engine, values(backend, filter), c, unitStride);
-          const dxr = a.alloc(tf.util.sizeFromShape(c.inShape));
-          engine.run(unitStride ? "conv3d_forward" : "conv3d_backprop_input", [
-            p.ptr,
-            dyr.ptr,
-            wr.ptr,
-            dxr.ptr,
-          ]);
+          const w = values(backend, filter);
+          const length = tf.util.sizeFromShape(c.inShape);
+          if (!unitStride) {
+            const p = a.putInts(convParams(c));
+            const wr = putTransposedFilter(engine, w, c);
+            const dxr = a.alloc(length);
+            engine.run("conv3d_backprop_input", [p.ptr, dyr.ptr, wr.ptr, dxr.ptr]);
+            return backend.makeTensorInfo(c.inShape, "float32", a.take(dxr));
+          }
+          // Stride 1: dx is the forward conv of dy with the flipped filter, in and out channels
+          // swapped, and the complementary padding: the register-tiled forward kernel.
+          const { inChannels: ci, outChannels: co } = c;
+          const dxr = runForward(
+            engine,
+            [
+              c.batchSize,
+              c.outDepth,
+              c.outHeight,
+              c.outWidth,
+              co,
+              c.inDepth,
+              c.inHeight,
+              c.inWidth,
+              ci,
+              c.filterDepth,
+              c.filterHeight,
+              c.filterWidth,
+              1,
+              1,
+              1,
+              c.filterDepth - 1 - c.padInfo.front,
+              c.filterHeight - 1 - c.padInfo.top,
+              c.filterWidth - 1 - c.padInfo.left,
+            ],
+            dyr,
+            w,
+            {
+              taps: c.filterDepth * c.filterHeight * c.filterWidth,
+              cin: co,
+              cout: ci,
+              inStride: 1,
+              outStride: co,
+              flip: true,
+            },
+            length,
+          );
           return backend.makeTensorInfo(c.inShape, "float32", a.take(dxr));
         });
       },

@@ -60,6 +60,14 @@ const CASES: Case[] = [
     pad: "valid",
   },
   {
+    // Forward tiles of 6 voxels span rows, depth and batch; 135 voxels end in a partial tile.
+    name: "3x3x3 same, narrow deep layer, batch 3, 24->13 ch",
+    x: [3, 3, 3, 5, 24],
+    filter: [3, 3, 3, 24, 13],
+    stride: 1,
+    pad: "same",
+  },
+  {
     name: "3x3x3 stride 2 same",
     x: [2, 7, 6, 9, 4],
     filter: [3, 3, 3, 4, 9],

@@ -2,11 +2,12 @@
  * tfjs cpu-backend BatchMatMul on the wasm convolution kernels, for the V-Net's k2 s2 up-conv
  * (written as a matMul, METHOD.md 3.1 / COMPUTE.md 1) and its gradients: with one batch,
  * A[M,K]·B[K,N] is a 1x1x1 convolution of M voxels (conv3d_forward), A·Bᵀ the same with B
- * transposed while it is copied in, and Aᵀ·B the filter gradient of that convolution
+ * read transposed while it is packed, and Aᵀ·B the filter gradient of that convolution
  * (conv3d_backprop_filter). Batched or doubly-transposed products go to the stock kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { CpuEngine } from "./cpu_engine.ts";
+import { runForward } from "./conv3d_kernels.ts";
 
 interface CpuBackend {
   data: { get(dataId: object): { values: unknown } };
@@ -58,24 +59,23 @@ export function matMulKernelConfig(
       try {
         const av = backend.data.get(a.dataId).values as Float32Array;
         const bv = backend.data.get(b.dataId).values as Float32Array;
-        const out = arena.alloc(m * n);
         if (transposeA) {
+          const out = arena.alloc(m * n);
           // Aᵀ·B = Σ over the rows of A and B: the filter gradient of a 1x1x1 conv of ar voxels.
           const p = arena.putInts(pointwiseParams(k, m, n));
           const ap = arena.put(av), bp = arena.put(bv);
           engine.run("conv3d_backprop_filter", [p.ptr, ap.ptr, bp.ptr, out.ptr]);
-        } else {
-          const p = arena.putInts(pointwiseParams(m, k, n));
-          const ap = arena.put(av);
-          const bp = arena.alloc(k * n);
-          if (transposeB) {
-            const dst = arena.f32(bp);
-            for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) dst[j * n + i] = bv[i * k + j];
-          } else {
-            arena.f32(bp).set(bv);
-          }
-          engine.run("conv3d_forward", [p.ptr, ap.ptr, bp.ptr, out.ptr]);
+          return backend.makeTensorInfo(outShape, "float32", arena.take(out));
         }
+        // B (or Bᵀ) is read through its strides while it is packed: no separate transpose.
+        const out = runForward(engine, pointwiseParams(m, k, n), arena.put(av), bv, {
+          taps: 1,
+          cin: k,
+          cout: n,
+          inStride: transposeB ? 1 : n,
+          outStride: transposeB ? k : 1,
+          flip: false,
+        }, m * n);
         return backend.makeTensorInfo(outShape, "float32", arena.take(out));
       } finally {
         arena.reset();

@@ -15,107 +15,127 @@ typedef struct {
 // FMA written as mul+add: clang 14 has no relaxed-SIMD builtin; see build.ts for the fused variant.
 #define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
 
+// Keeps clang from hoisting the next voxel's x load above this point: it would otherwise load all
+// splats first and need more SIMD registers than V8 has (spills in the inner loop).
+#define SCHEDULE_BARRIER() __asm__ volatile("" ::: "memory")
+
 static inline int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 static inline int min_i(int a, int b) { return a < b ? a : b; }
 static inline int max_i(int a, int b) { return a > b ? a : b; }
+// Stores the first n lanes of a (all when n >= 4). Lanes by constant index: a local array would
+// live on the C stack, which all threads' instances share (build.ts rejects stack use).
+static inline void store_first(float* p, v128_t a, int n) {
+  if (n >= 4) {
+    wasm_v128_store(p, a);
+    return;
+  }
+  if (n > 0) p[0] = wasm_f32x4_extract_lane(a, 0);
+  if (n > 1) p[1] = wasm_f32x4_extract_lane(a, 1);
+  if (n > 2) p[2] = wasm_f32x4_extract_lane(a, 2);
+}
 static inline int share_begin(int total, int t, int T) { return (int)((long long)total * t / T); }
 
 // ---- forward: y[b,z,r,c,o] = sum_{kd,kh,kw,i} x[b, z*sd-pd+kd, r*sh-ph+kh, c*sw-pw+kw, i] * w[kd,kh,kw,i,o]
+// w comes packed by output-channel block (see conv3d_kernels.ts packFilter): block ob holds
+// w[kd,kh,kw,i, ob*FWD_CH + 0..FWD_CH-1] contiguously, [taps][ci][FWD_CH], zero-padded past co,
+// so the inner loop reads consecutive weights and needs no channel tail code.
 
-// NVOX output voxels (columns c0 + j) x 4*NV output channels from o0, accumulated in registers.
-// checked: taps falling outside the input width are skipped (border columns, NVOX == 1).
-static inline __attribute__((always_inline)) void fwd_block(
-    const Conv* p, const float* x, const float* w, float* y, int b, int z, int r, int c0,
-    int o0, const int NVOX, const int NV, const int checked) {
-  v128_t acc[4][4];
+// Register tile: FWD_VOX consecutive output voxels (flattened over batch, depth, rows and columns,
+// so narrow deep layers fill it too) x FWD_CH channels = 12 f32x4 accumulators; with 2 weight
+// vectors and 1 splat that is 15 of V8's 16 SIMD registers.
+#define FWD_VOX 6
+#define FWD_NV 2
+#define FWD_CH (4 * FWD_NV)
+// Tiles per cache chunk: all channel blocks of a chunk run over the same input neighbourhood.
+#define FWD_CHUNK 16
+
+// One tile: voxels v0 .. v0+FWD_VOX-1 (those past the end are computed on zeros and not stored),
+// channel block wb (packed weights). A tap outside the input reads the zero row `zero` (ci zeros),
+// so every voxel runs the same loop; taps outside the input for every voxel are skipped.
+static void fwd_tile(const Conv* p, const float* x, const float* wb, float* y, const float* zero,
+                     long v0, long total, int o0) {
+  const int ci = p->ci;
+  const float* base[FWD_VOX];  // x at (b, 0, 0, 0): depth/row/column offsets added per tap
+  int iz0[FWD_VOX], ir0[FWD_VOX], ic0[FWD_VOX];
 #pragma clang loop unroll(full)
-  for (int j = 0; j < NVOX; j++)
+  for (int j = 0; j < FWD_VOX; j++) {
+    const long v = v0 + j < total ? v0 + j : v0;
+    const int c = (int)(v % p->ow), r = (int)(v / p->ow % p->oh), z = (int)(v / p->ow / p->oh % p->od);
+    const int b = (int)(v / p->ow / p->oh / p->od);
+    base[j] = x + (long)b * p->id * p->ih * p->iw * ci;
+    // A voxel past the end gets a depth no tap reaches, so it reads zeros only.
+    iz0[j] = v0 + j < total ? z * p->sd - p->pd : -p->kd;
+    ir0[j] = r * p->sh - p->ph;
+    ic0[j] = c * p->sw - p->pw;
+  }
+  v128_t acc[FWD_VOX][FWD_NV];
 #pragma clang loop unroll(full)
-    for (int v = 0; v < NV; v++) acc[j][v] = wasm_f32x4_splat(0.0f);
-  const int ci = p->ci, co = p->co;
+  for (int j = 0; j < FWD_VOX; j++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < FWD_NV; v++) acc[j][v] = wasm_f32x4_splat(0.0f);
+  const float* wp = wb;
   for (int kd = 0; kd < p->kd; kd++) {
-    const int iz = z * p->sd - p->pd + kd;
-    if (iz < 0 || iz >= p->id) continue;
     for (int kh = 0; kh < p->kh; kh++) {
-      const int ir = r * p->sh - p->ph + kh;
-      if (ir < 0 || ir >= p->ih) continue;
-      const float* xrow = x + (((long)b * p->id + iz) * p->ih + ir) * (long)p->iw * ci;
-      const float* wk = w + ((long)(kd * p->kh + kh) * p->kw) * ci * co + o0;
-      for (int kw = 0; kw < p->kw; kw++) {
-        const int ic0 = c0 * p->sw - p->pw + kw;
-        if (checked && (ic0 < 0 || ic0 >= p->iw)) continue;
-        const float* xp = xrow + (long)ic0 * ci;
-        const long xstep = (long)p->sw * ci;
-        const float* wp = wk + (long)kw * ci * co;
+      const float* row[FWD_VOX];  // start of the input row of this (kd, kh) tap, or 0
+#pragma clang loop unroll(full)
+      for (int j = 0; j < FWD_VOX; j++) {
+        const int iz = iz0[j] + kd, ir = ir0[j] + kh;
+        row[j] = iz >= 0 && iz < p->id && ir >= 0 && ir < p->ih
+                     ? base[j] + ((long)iz * p->ih + ir) * p->iw * ci
+                     : 0;
+      }
+      for (int kw = 0; kw < p->kw; kw++, wp += (long)ci * FWD_CH) {
+        const float* xp[FWD_VOX];
+        int inside = 0;
+#pragma clang loop unroll(full)
+        for (int j = 0; j < FWD_VOX; j++) {
+          const int ic = ic0[j] + kw;
+          const int ok = row[j] != 0 && ic >= 0 && ic < p->iw;
+          xp[j] = ok ? row[j] + (long)ic * ci : zero;
+          inside |= ok;
+        }
+        if (!inside) continue;
         for (int i = 0; i < ci; i++) {
-          v128_t wv[4];
+          v128_t wv[FWD_NV];
 #pragma clang loop unroll(full)
-          for (int v = 0; v < NV; v++) wv[v] = wasm_v128_load(wp + (long)i * co + 4 * v);
+          for (int v = 0; v < FWD_NV; v++) wv[v] = wasm_v128_load(wp + i * FWD_CH + 4 * v);
 #pragma clang loop unroll(full)
-          for (int j = 0; j < NVOX; j++) {
-            const v128_t xs = wasm_f32x4_splat(xp[j * xstep + i]);
+          for (int j = 0; j < FWD_VOX; j++) {
+            const v128_t xs = wasm_v128_load32_splat(xp[j] + i);
 #pragma clang loop unroll(full)
-            for (int v = 0; v < NV; v++) acc[j][v] = MADD(xs, wv[v], acc[j][v]);
+            for (int v = 0; v < FWD_NV; v++) acc[j][v] = MADD(xs, wv[v], acc[j][v]);
+            SCHEDULE_BARRIER();
           }
         }
       }
     }
   }
-  float* yp = y + ((((long)b * p->od + z) * p->oh + r) * p->ow + c0) * co + o0;
+  const int n = min_i(FWD_CH, p->co - o0);
 #pragma clang loop unroll(full)
-  for (int j = 0; j < NVOX; j++)
+  for (int j = 0; j < FWD_VOX; j++) {
+    if (v0 + j >= total) break;
+    float* yp = y + (v0 + j) * p->co + o0;
 #pragma clang loop unroll(full)
-    for (int v = 0; v < NV; v++) wasm_v128_store(yp + (long)j * co + 4 * v, acc[j][v]);
-}
-
-// One output voxel, one output channel (the co % 4 tail), same summation order as fwd_block.
-static void fwd_scalar(const Conv* p, const float* x, const float* w, float* y, int b, int z, int r,
-                       int c, int o) {
-  float acc = 0.0f;
-  const int ci = p->ci, co = p->co;
-  for (int kd = 0; kd < p->kd; kd++) {
-    const int iz = z * p->sd - p->pd + kd;
-    if (iz < 0 || iz >= p->id) continue;
-    for (int kh = 0; kh < p->kh; kh++) {
-      const int ir = r * p->sh - p->ph + kh;
-      if (ir < 0 || ir >= p->ih) continue;
-      for (int kw = 0; kw < p->kw; kw++) {
-        const int ic = c * p->sw - p->pw + kw;
-        if (ic < 0 || ic >= p->iw) continue;
-        const float* xp = x + ((((long)b * p->id + iz) * p->ih + ir) * p->iw + ic) * ci;
-        const float* wp = w + ((long)((kd * p->kh + kh) * p->kw + kw) * ci) * co + o;
-        for (int i = 0; i < ci; i++) acc += xp[i] * wp[(long)i * co];
-      }
-    }
+    for (int v = 0; v < FWD_NV; v++) store_first(yp + 4 * v, acc[j][v], n - 4 * v);
   }
-  y[((((long)b * p->od + z) * p->oh + r) * p->ow + c) * co + o] = acc;
 }
 
-// Columns of one output row for channels [o0, o0 + 4*NV): 4-voxel blocks where every tap is
-// inside the input, checked single voxels at the borders.
-static inline __attribute__((always_inline)) void fwd_row(const Conv* p, const float* x,
-                                                          const float* w, float* y, int b, int z,
-                                                          int r, int o0, const int NV) {
-  const int lo = min_i(p->ow, max_i(0, ceil_div(p->pw, p->sw)));
-  const int hi = max_i(lo, min_i(p->ow, (p->iw - p->kw + p->pw) / p->sw + 1));
-  int c = 0;
-  for (; c < lo; c++) fwd_block(p, x, w, y, b, z, r, c, o0, 1, NV, 1);
-  for (; c + 4 <= hi; c += 4) fwd_block(p, x, w, y, b, z, r, c, o0, 4, NV, 0);
-  for (; c < p->ow; c++) fwd_block(p, x, w, y, b, z, r, c, o0, 1, NV, 1);
-}
-
+// Thread t's share of the tiles, in chunks of FWD_CHUNK tiles; within a chunk, channel blocks
+// outer, so a block's weights stay in cache over the chunk and the chunk's input over the blocks.
 __attribute__((export_name("conv3d_forward"))) void conv3d_forward(const Conv* p, const float* x,
-                                                                  const float* w, float* y, int t,
+                                                                  const float* w, float* y,
+                                                                  const float* zero, int t,
                                                                   int T) {
-  const int rows = p->n * p->od * p->oh;
-  const int end = share_begin(rows, t + 1, T);
-  for (int row = share_begin(rows, t, T); row < end; row++) {
-    const int r = row % p->oh, z = (row / p->oh) % p->od, b = row / (p->oh * p->od);
-    int o = 0;
-    for (; o + 8 <= p->co; o += 8) fwd_row(p, x, w, y, b, z, r, o, 2);
-    for (; o + 4 <= p->co; o += 4) fwd_row(p, x, w, y, b, z, r, o, 1);
-    for (; o < p->co; o++)
-      for (int c = 0; c < p->ow; c++) fwd_scalar(p, x, w, y, b, z, r, c, o);
+  const long total = (long)p->n * p->od * p->oh * p->ow;
+  const int tiles = (int)((total + FWD_VOX - 1) / FWD_VOX);
+  const int blocks = (p->co + FWD_CH - 1) / FWD_CH;
+  const long block_size = (long)p->kd * p->kh * p->kw * p->ci * FWD_CH;
+  const int end = share_begin(tiles, t + 1, T);
+  for (int chunk = share_begin(tiles, t, T); chunk < end; chunk += FWD_CHUNK) {
+    const int chunk_end = min_i(end, chunk + FWD_CHUNK);
+    for (int ob = 0; ob < blocks; ob++)
+      for (int tile = chunk; tile < chunk_end; tile++)
+        fwd_tile(p, x, w + ob * block_size, y, zero, (long)tile * FWD_VOX, total, ob * FWD_CH);
   }
 }
 
