@@ -64,25 +64,25 @@ export function terminalReporter(
   };
 }
 
-/** Appends one JSON object per event (with a timestamp) to `path`. */
+/**
+ * Appends one JSON object per event (with a timestamp) to `path`. Writes are synchronous: the
+ * training loop rarely yields to the event loop, and a log that is only flushed at the end is no
+ * use to someone following a long run.
+ */
 export async function openJsonLinesLog(path: string): Promise<{
   write(event: ProgressEvent): void;
-  close(): Promise<void>;
+  close(): void;
 }> {
   const file = await Deno.open(path, { create: true, append: true });
   const encoder = new TextEncoder();
-  let pending = Promise.resolve();
   return {
     write(event) {
       const line = encoder.encode(
         JSON.stringify({ time: new Date().toISOString(), ...event }) + "\n",
       );
-      pending = pending.then(async () => {
-        for (let done = 0; done < line.length;) done += await file.write(line.subarray(done));
-      });
+      for (let done = 0; done < line.length;) done += file.writeSync(line.subarray(done));
     },
-    async close() {
-      await pending;
+    close() {
       file.close();
     },
   };

@@ -83,7 +83,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     return await run.loop(options.out, checkpointPath, report, hooks.signal);
   } finally {
     run.dispose();
-    await log.close();
+    log.close();
   }
 }
 

@@ -25,9 +25,17 @@ async function weights(dir: string): Promise<Map<string, Float32Array>> {
 Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical to an uninterrupted one", async () => {
   const straight = await Deno.makeTempDir(), interrupted = await Deno.makeTempDir();
   const events: ProgressEvent[] = [];
+  // What train.jsonl held when the first iteration was reported: the log is not held back.
+  let loggedAtFirstIteration = "";
   const whole = await train({ preset: "smoke", out: straight, overrides }, {
-    onProgress: (e) => events.push(e),
+    onProgress: (e) => {
+      events.push(e);
+      if (e.kind === "iteration" && e.iteration === 1) {
+        loggedAtFirstIteration = Deno.readTextFileSync(join(straight, LOG_FILE));
+      }
+    },
   });
+  assert.match(loggedAtFirstIteration, /"kind":"iteration","iteration":1,/);
   assert.equal(whole.iterations, 2);
   assert.equal(whole.aborted, false);
   assert.ok(Number.isFinite(whole.finalLoss));
