@@ -221,6 +221,9 @@ class Run {
         iterationsPerSecond: rate,
         etaSeconds: (config.maxIterations - this.iteration) / rate,
       });
+      // An iteration is one long synchronous computation: let timers and I/O run between them
+      // (the service worker's heartbeats, cancellation and progress uploads).
+      await new Promise((resolve) => setTimeout(resolve, 0));
       if (
         config.validateEvery > 0 && this.iteration % config.validateEvery === 0 &&
         this.data.validation.length > 0

@@ -77,6 +77,25 @@ Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical 
   await Deno.remove(interrupted, { recursive: true });
 });
 
+Deno.test("train: timers run between iterations, not only at checkpoints", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  const ticksAtIteration: number[] = [];
+  try {
+    await train({
+      preset: "smoke",
+      out: await Deno.makeTempDir(),
+      overrides: { maxIterations: 3, validateEvery: 0, checkpointEvery: 100 },
+    }, {
+      onProgress: (e) => e.kind === "iteration" && ticksAtIteration.push(ticks),
+    });
+  } finally {
+    clearInterval(timer);
+  }
+  assert.equal(ticksAtIteration.length, 3);
+  assert.ok(ticksAtIteration[2] > ticksAtIteration[0], `ticks ${ticksAtIteration}`);
+});
+
 Deno.test("resolveConfig: overriding the iterations alone keeps the preset's ramp-up fraction", () => {
   const preset = presets.hippocampus;
   const fraction = preset.rampupIterations / preset.maxIterations;
