@@ -140,6 +140,16 @@ export const EXPERIMENTS: ExperimentDefinition[] = [
       method: llmSegNet,
       overlay: true,
     },
+    {
+      // Not in the paper: its eq 1 weighs L_u by 1, where the co-trained rows fell behind; the
+      // UA-MT / SSL4MIS-CPS lineage ramps L_u up to 0.1 (METHOD.md 2.3).
+      name: `${task}-weight01`,
+      task,
+      label: "Variant: L_u weight 0.1 (lineage), not 1",
+      preset: task,
+      method: { ...llmSegNet, unsupMaxWeight: 0.1 },
+      overlay: false,
+    },
   ]),
   {
     name: "hippocampus-beta0",
@@ -163,16 +173,6 @@ export const EXPERIMENTS: ExperimentDefinition[] = [
     label: "Ablation: L_u = NLL",
     preset: "hippocampus",
     method: { ...llmSegNet, unsupLoss: "nll" },
-    overlay: false,
-  },
-  {
-    // Not in the paper: its eq 1 weighs L_u by 1, where the co-trained row fell behind; the
-    // UA-MT / SSL4MIS-CPS lineage ramps L_u up to 0.1 (METHOD.md 2.3).
-    name: "hippocampus-weight01",
-    task: "hippocampus",
-    label: "Variant: L_u weight 0.1 (lineage), not 1",
-    preset: "hippocampus",
-    method: { ...llmSegNet, unsupMaxWeight: 0.1 },
     overlay: false,
   },
   {
