@@ -4,9 +4,17 @@
  * Here the forward is two statistics passes (mean, then squared deviations: bit-identical to
  * `tf.moments`, see {@link channelMoments}) and one normalise+affine+ReLU pass over NDHWC data, and
  * the backward the closed-form BN gradient in two passes, saving only the input (METHOD.md 2.1:
- * Conv → BN → ReLU blocks). Plain JS loops on the backend's arrays: memory-bound work, no copies.
+ * Conv → BN → ReLU blocks). The statistics are JS loops on the backend's arrays; the normalise and
+ * gradient passes run on the engine's thread pool when one runs (batch_norm_kernel.ts, the same
+ * arithmetic: identical bits), else as the JS loops here.
  */
 import * as tf from "@tensorflow/tfjs";
+import {
+  type GradCoefficients,
+  normalizeGradOnEngine,
+  normalizeOnEngine,
+} from "./batch_norm_kernel.ts";
+import { activeEngine } from "./register.ts";
 
 /** Per-channel statistics of `x` viewed as `[rows, channels]`: mean and biased variance. */
 export interface ChannelMoments {
@@ -73,7 +81,8 @@ export function inverseStd(variance: Float32Array, eps: number): Float32Array {
 
 /**
  * `y = ((x − mean)·invStd)·γ + β`, then `max(0, y)` when `relu`, every step rounded to float32 in
- * the composed ops' order, so the result is bit-identical to the tf-op composition.
+ * the composed ops' order, so the result is bit-identical to the tf-op composition (JS loop; the
+ * engine's bn_forward does the same).
  */
 function normalizeAffine(
   x: Float32Array,
@@ -99,7 +108,8 @@ function normalizeAffine(
  * Closed-form gradient of {@link normalizeAffine}. With `y` the ReLU's output (undefined without
  * ReLU), `g = dy·[y>0]` (or `dy`), `x̂ = (x−mean)·invStd`, per channel: dβ = Σg, dγ = Σg·x̂, and
  * dx = γ·invStd·(g − (Σg + x̂·Σg·x̂)/N) with batch statistics (`batchStats`), or γ·invStd·g with
- * fixed (running) ones. Pass 1 gathers the sums, pass 2 writes dx.
+ * fixed (running) ones. Pass 1 gathers the sums, pass 2 writes dx; on the engine's thread pool
+ * when one runs (batch_norm.c, the same float64 arithmetic), else here.
  */
 function normalizeAffineGrad(
   dy: Float32Array,
@@ -111,6 +121,37 @@ function normalizeAffineGrad(
   batchStats: boolean,
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
   const channels = mean.length;
+  const count = x.length / channels;
+  const coefficients = (sumG: Float64Array, sumGXhat: Float64Array): GradCoefficients => {
+    const scale = new Float64Array(channels); // γ·invStd
+    const meanG = new Float64Array(channels); // Σg/N (0 with fixed statistics)
+    const meanGXhat = new Float64Array(channels); // Σg·x̂/N (idem)
+    for (let c = 0; c < channels; c++) {
+      scale[c] = gamma[c] * invStd[c];
+      if (batchStats) {
+        meanG[c] = sumG[c] / count;
+        meanGXhat[c] = sumGXhat[c] / count;
+      }
+    }
+    return { scale, meanG, meanGXhat };
+  };
+  const engine = activeEngine();
+  const { dx, sumG, sumGXhat } = engine
+    ? normalizeGradOnEngine(engine, dy, x, y, mean, invStd, coefficients)
+    : normalizeGradInJs(dy, x, y, mean, invStd, coefficients);
+  return { dx, dGamma: Float32Array.from(sumGXhat), dBeta: Float32Array.from(sumG) };
+}
+
+/** The two passes of {@link normalizeAffineGrad} in JS (no engine running). */
+function normalizeGradInJs(
+  dy: Float32Array,
+  x: Float32Array,
+  y: Float32Array | undefined,
+  mean: Float32Array,
+  invStd: Float32Array,
+  coefficients: (sumG: Float64Array, sumGXhat: Float64Array) => GradCoefficients,
+): { dx: Float32Array; sumG: Float64Array; sumGXhat: Float64Array } {
+  const channels = mean.length;
   const sumG = new Float64Array(channels);
   const sumGXhat = new Float64Array(channels);
   for (let r = 0; r < x.length; r += channels) {
@@ -121,17 +162,7 @@ function normalizeAffineGrad(
       sumGXhat[c] += g * xhat;
     }
   }
-  const count = x.length / channels;
-  const scale = new Float64Array(channels); // γ·invStd
-  const meanG = new Float64Array(channels); // Σg/N (0 with fixed statistics)
-  const meanGXhat = new Float64Array(channels); // Σg·x̂/N (idem)
-  for (let c = 0; c < channels; c++) {
-    scale[c] = gamma[c] * invStd[c];
-    if (batchStats) {
-      meanG[c] = sumG[c] / count;
-      meanGXhat[c] = sumGXhat[c] / count;
-    }
-  }
+  const { scale, meanG, meanGXhat } = coefficients(sumG, sumGXhat);
   const dx = new Float32Array(x.length);
   for (let r = 0; r < x.length; r += channels) {
     for (let c = 0; c < channels; c++) {
@@ -140,7 +171,7 @@ function normalizeAffineGrad(
       dx[r + c] = scale[c] * (g - meanG[c] - xhat * meanGXhat[c]);
     }
   }
-  return { dx, dGamma: Float32Array.from(sumGXhat), dBeta: Float32Array.from(sumG) };
+  return { dx, sumG, sumGXhat };
 }
 
 /** Statistics the fused op normalises with. */
@@ -172,8 +203,11 @@ export function fusedBatchNormRelu(
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
     const [xv, gv, bv] = [xIn, gammaIn, betaIn].map(cpuValues);
+    const engine = activeEngine();
     const value = tf.tensor(
-      normalizeAffine(xv, stats.mean, stats.invStd, gv, bv, relu),
+      engine
+        ? normalizeOnEngine(engine, xv, stats.mean, stats.invStd, gv, bv, relu)
+        : normalizeAffine(xv, stats.mean, stats.invStd, gv, bv, relu),
       x.shape,
       "float32",
     );

@@ -24,6 +24,9 @@ export const KERNEL_EXPORTS = [
   "conv3d_forward",
   "conv3d_backprop_input",
   "conv3d_backprop_filter",
+  "bn_forward",
+  "bn_grad_sums",
+  "bn_grad_dx",
 ] as const;
 export type KernelExport = typeof KERNEL_EXPORTS[number];
 

@@ -7,6 +7,8 @@ import { matMulKernelConfig } from "./matmul_kernel.ts";
 import { transposeKernelConfig } from "./transpose_kernel.ts";
 
 const stock = new Map<string, tf.KernelConfig>();
+/** The engine whose kernels are registered, for ops that call it directly (fused batch norm). */
+let active: CpuEngine | undefined;
 
 /** Replaces the cpu backend's kernels by the engine's; returns their names. */
 export function registerFastKernels(engine: CpuEngine): string[] {
@@ -23,7 +25,13 @@ export function registerFastKernels(engine: CpuEngine): string[] {
     tf.unregisterKernel(config.kernelName, "cpu");
     tf.registerKernel(config);
   }
+  active = engine;
   return configs.map((c) => c.kernelName);
+}
+
+/** The engine whose kernels are registered now, if any. */
+export function activeEngine(): CpuEngine | undefined {
+  return active;
 }
 
 /** Whether the engine's kernels (its sum-then-scale Mean among them) are registered now. */
@@ -38,4 +46,5 @@ export function unregisterFastKernels(): void {
     tf.registerKernel(original);
   }
   stock.clear();
+  active = undefined;
 }

@@ -64,6 +64,11 @@ export class Arena {
     return new Float32Array(this.memory.buffer, region.ptr, region.length);
   }
 
+  /** A live float64 view of a region allocated with twice as many 4-byte elements. */
+  f64(region: Region): Float64Array {
+    return new Float64Array(this.memory.buffer, region.ptr, region.length / 2);
+  }
+
   /** Copies a region out into a fresh, unshared Float32Array (the one copy out). */
   take(region: Region): Float32Array {
     return this.f32(region).slice();

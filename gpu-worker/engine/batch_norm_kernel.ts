@@ -1,0 +1,116 @@
+/**
+ * The fused batch norm's loops (batch_norm_relu.ts) on the engine: kernels/batch_norm.c on the
+ * thread pool, with the same arithmetic as the JS loops, so the two give identical bits. Each call
+ * copies its tensors into the arena once, works in place there, and copies the result out once.
+ */
+import type { CpuEngine } from "./cpu_engine.ts";
+import type { Region } from "./wasm_arena.ts";
+
+/** Pointers of the C `BatchNorm` struct, in its field order after voxels, channels and relu. */
+interface Pointers {
+  x: Region;
+  y?: Region;
+  dy?: Region;
+  /** mean, inv_std[, gamma, neg_beta]: `channels` floats each, one after another. */
+  stats: Region;
+  /** sum_g, sum_gxhat: `channels` doubles each. */
+  sums?: Region;
+  /** scale, mean_g, mean_gxhat: `channels` doubles each. */
+  coefficients?: Region;
+}
+
+function putParams(engine: CpuEngine, channels: number, relu: boolean, q: Pointers): Region {
+  const voxels = q.x.length / channels;
+  const f32 = (r: Region | undefined, i: number) => (r ? r.ptr + 4 * i * channels : 0);
+  const f64 = (r: Region | undefined, i: number) => (r ? r.ptr + 8 * i * channels : 0);
+  return engine.arena.putInts([
+    voxels,
+    channels,
+    relu ? 1 : 0,
+    q.x.ptr,
+    q.y?.ptr ?? 0,
+    q.dy?.ptr ?? 0,
+    ...[0, 1, 2, 3].map((i) => (i < q.stats.length / channels ? f32(q.stats, i) : 0)),
+    ...[0, 1].map((i) => f64(q.sums, i)),
+    ...[0, 1, 2].map((i) => f64(q.coefficients, i)),
+  ]);
+}
+
+function putStats(engine: CpuEngine, perChannel: Float32Array[]): Region {
+  const channels = perChannel[0].length;
+  const region = engine.arena.alloc(perChannel.length * channels);
+  const view = engine.arena.f32(region);
+  perChannel.forEach((values, i) => view.set(values, i * channels));
+  return region;
+}
+
+/** Runs `body` with the arena reset afterwards, even on error. */
+function withArena<T>(engine: CpuEngine, body: () => T): T {
+  try {
+    return body();
+  } finally {
+    engine.arena.reset();
+  }
+}
+
+/** `((x − mean)·invStd)·γ + β`, then ReLU when `relu`: batch_norm_relu.ts's forward loop. */
+export function normalizeOnEngine(
+  engine: CpuEngine,
+  x: Float32Array,
+  mean: Float32Array,
+  invStd: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  relu: boolean,
+): Float32Array {
+  return withArena(engine, () => {
+    const xr = engine.arena.put(x);
+    const stats = putStats(engine, [mean, invStd, gamma, beta.map((b) => -b)]);
+    const p = putParams(engine, mean.length, relu, { x: xr, stats });
+    engine.run("bn_forward", [p.ptr]);
+    return engine.arena.take(xr);
+  });
+}
+
+/** Per-channel coefficients of the gradient's second pass (see batch_norm_relu.ts). */
+export interface GradCoefficients {
+  scale: Float64Array;
+  meanG: Float64Array;
+  meanGXhat: Float64Array;
+}
+
+/**
+ * The two gradient passes of batch_norm_relu.ts on the engine: the per-channel sums Σg and Σg·x̂,
+ * `coefficients` from them (computed by the caller, in JS), then dx.
+ */
+export function normalizeGradOnEngine(
+  engine: CpuEngine,
+  dy: Float32Array,
+  x: Float32Array,
+  y: Float32Array | undefined,
+  mean: Float32Array,
+  invStd: Float32Array,
+  coefficients: (sumG: Float64Array, sumGXhat: Float64Array) => GradCoefficients,
+): { dx: Float32Array; sumG: Float64Array; sumGXhat: Float64Array } {
+  return withArena(engine, () => {
+    const a = engine.arena;
+    const channels = mean.length;
+    const q: Pointers = {
+      x: a.put(x),
+      y: y && a.put(y),
+      dy: a.put(dy),
+      stats: putStats(engine, [mean, invStd]),
+      sums: a.alloc(2 * 2 * channels),
+      coefficients: a.alloc(3 * 2 * channels),
+    };
+    const p = putParams(engine, channels, false, q);
+    engine.run("bn_grad_sums", [p.ptr]);
+    const sums = a.f64(q.sums!);
+    const sumG = sums.slice(0, channels), sumGXhat = sums.slice(channels);
+    const c = coefficients(sumG, sumGXhat);
+    const view = a.f64(q.coefficients!);
+    [c.scale, c.meanG, c.meanGXhat].forEach((values, i) => view.set(values, i * channels));
+    engine.run("bn_grad_dx", [p.ptr]);
+    return { dx: a.take(q.dy!), sumG, sumGXhat };
+  });
+}

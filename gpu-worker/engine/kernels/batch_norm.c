@@ -1,0 +1,100 @@
+// Fused batch norm (+ ReLU) over NDHWC float32 data viewed as [voxels, channels], the hot loops of
+// batch_norm_relu.ts on the thread pool. Same arithmetic as its JS fallback, operation for
+// operation (float32 forward, float64 gradient, -ffp-contract=off), so both give the same bits.
+// Entry points take (params, t, T); results do not depend on T.
+#include <wasm_simd128.h>
+
+typedef struct {
+  int voxels, channels, relu;
+  float* x;                     // forward: normalised in place; backward: the BN input
+  const float* y;               // backward: the op's output (ReLU mask), 0 without ReLU
+  float* dy;                    // backward: incoming gradient, overwritten by dx
+  const float* mean;            // per channel, as the next four
+  const float* inv_std;
+  const float* gamma;
+  const float* neg_beta;        // -beta: see bn_forward
+  double* sum_g;                // backward pass 1 out: sum of g
+  double* sum_gxhat;            // and of g * xhat
+  const double* scale;          // backward pass 2 in: gamma * inv_std
+  const double* mean_g;         // sum_g / N (0 with running statistics)
+  const double* mean_gxhat;     // sum_gxhat / N (idem)
+} BatchNorm;
+
+// g = dy masked by the ReLU (y > 0), or dy without one (y == 0). Both loaded unconditionally so
+// clang selects instead of branching (the mask is random: a branch would mispredict half the time).
+static inline double masked(const float* y, const float* dy, long i) {
+  const float d = dy[i];
+  if (y == 0) return d;
+  const float m = y[i];
+  return m > 0 ? d : 0.0f;
+}
+
+static inline int share_of(int total, int t, int T) { return (int)((long long)total * t / T); }
+
+// y = ((x - mean) * inv_std) * gamma + beta, then max(0, y) (y < 0 ? 0 : y, as the JS) when relu.
+// "+ beta" is written "- (-beta)" (the same IEEE result): build.ts fuses f32x4 mul-then-add
+// pairs into relaxed_madd for the convolutions, and a fused rounding here would change results.
+__attribute__((export_name("bn_forward"))) void bn_forward(const BatchNorm* p, int t, int T) {
+  const int C = p->channels, C4 = C & ~3;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  const int end = share_of(p->voxels, t + 1, T);
+  for (int v = share_of(p->voxels, t, T); v < end; v++) {
+    float* x = p->x + (long)v * C;
+    int c = 0;
+    for (; c < C4; c += 4) {
+      v128_t a = wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(p->mean + c));
+      a = wasm_f32x4_mul(a, wasm_v128_load(p->inv_std + c));
+      a = wasm_f32x4_mul(a, wasm_v128_load(p->gamma + c));
+      a = wasm_f32x4_sub(a, wasm_v128_load(p->neg_beta + c));
+      wasm_v128_store(x + c, p->relu ? wasm_f32x4_pmax(a, zero) : a);
+    }
+    for (; c < C; c++) {
+      const float a = ((x[c] - p->mean[c]) * p->inv_std[c]) * p->gamma[c] - p->neg_beta[c];
+      x[c] = p->relu && a < 0 ? 0 : a;
+    }
+  }
+}
+
+// Gradient pass 1: per channel, sum_g and sum_gxhat over the voxels in order. Threads split the
+// channels (each sum stays one sequential float64 sum, as in the JS). Fields are read into
+// restrict locals: stores to the sums could otherwise alias them and force reloads.
+__attribute__((export_name("bn_grad_sums"))) void bn_grad_sums(const BatchNorm* p, int t, int T) {
+  const int C = p->channels, c0 = share_of(C, t, T), c1 = share_of(C, t + 1, T);
+  const float* __restrict x = p->x;
+  const float* __restrict y = p->y;
+  const float* __restrict dy = p->dy;
+  const float* __restrict mean = p->mean;
+  const float* __restrict inv_std = p->inv_std;
+  double* __restrict sum_g = p->sum_g;
+  double* __restrict sum_gxhat = p->sum_gxhat;
+  for (int c = c0; c < c1; c++) sum_g[c] = sum_gxhat[c] = 0;
+  for (long row = 0; row < (long)p->voxels * C; row += C) {
+    for (int c = c0; c < c1; c++) {
+      const double xhat = ((double)x[row + c] - mean[c]) * inv_std[c];
+      const double g = masked(y, dy, row + c);
+      sum_g[c] += g;
+      sum_gxhat[c] += g * xhat;
+    }
+  }
+}
+
+// Gradient pass 2: dx = scale * (g - mean_g - xhat * mean_gxhat), over dy in place.
+__attribute__((export_name("bn_grad_dx"))) void bn_grad_dx(const BatchNorm* p, int t, int T) {
+  const int C = p->channels;
+  const float* __restrict x = p->x;
+  const float* __restrict y = p->y;
+  float* __restrict dy = p->dy;
+  const float* __restrict mean = p->mean;
+  const float* __restrict inv_std = p->inv_std;
+  const double* __restrict scale = p->scale;
+  const double* __restrict mean_g = p->mean_g;
+  const double* __restrict mean_gxhat = p->mean_gxhat;
+  const long end = (long)share_of(p->voxels, t + 1, T) * C;
+  for (long row = (long)share_of(p->voxels, t, T) * C; row < end; row += C) {
+    for (int c = 0; c < C; c++) {
+      const double xhat = ((double)x[row + c] - mean[c]) * inv_std[c];
+      const double g = masked(y, dy, row + c);
+      dy[row + c] = (float)(scale[c] * (g - mean_g[c] - xhat * mean_gxhat[c]));
+    }
+  }
+}
