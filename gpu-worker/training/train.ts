@@ -21,7 +21,7 @@ import {
 } from "../checkpoint/training_checkpoint.ts";
 import { segment } from "../inferers/mod.ts";
 import { createNetwork, NetworkConfigSchema } from "../networks/mod.ts";
-import { type Sample, TwoStreamSampler, type TwoStreamState } from "../transforms/mod.ts";
+import { TwoStreamSampler, type TwoStreamState } from "../transforms/mod.ts";
 import { configProblems, type TrainConfig, trainConfigSchema } from "./config.ts";
 import { loadTrainingData, type TrainingData } from "./data.ts";
 import { disposeBatch, drawBatch } from "./batch.ts";
@@ -85,6 +85,14 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     run.dispose();
     log.close();
   }
+}
+
+/**
+ * Lets timers and I/O run. An iteration or a validation case is one long synchronous computation;
+ * between them the service worker's heartbeats, cancellation and progress uploads must get a turn.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 async function readCheckpoint(path: string): Promise<LoadedTrainingCheckpoint> {
@@ -221,14 +229,12 @@ class Run {
         iterationsPerSecond: rate,
         etaSeconds: (config.maxIterations - this.iteration) / rate,
       });
-      // An iteration is one long synchronous computation: let timers and I/O run between them
-      // (the service worker's heartbeats, cancellation and progress uploads).
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToEventLoop();
       if (
         config.validateEvery > 0 && this.iteration % config.validateEvery === 0 &&
         this.data.validation.length > 0
       ) {
-        const metrics = this.validate();
+        const metrics = await this.validate();
         validationDice = metrics.dice;
         const best = metrics.dice > this.bestDice;
         if (best) {
@@ -279,8 +285,10 @@ class Run {
   }
 
   /** Mean metrics of network A over the validation cases (no post-processing, METHOD.md 6). */
-  validate(): MaskMetrics {
-    const scores = this.data.validation.map((sample: Sample) => {
+  async validate(): Promise<MaskMetrics> {
+    const scores: MaskMetrics[] = [];
+    for (const sample of this.data.validation) {
+      await yieldToEventLoop();
       const { labels } = segment(sample, this.members.a.network, undefined, {
         patch: this.config.patch,
         stride: this.config.validationStride,
@@ -290,8 +298,8 @@ class Run {
       });
       // Row-major [X, Y, Z] is i-fastest [Z, Y, X]; the metrics do not depend on axis order.
       const [X, Y, Z] = sample.shape;
-      return evaluateBinary(labels, sample.label!, [Z, Y, X]);
-    });
+      scores.push(evaluateBinary(labels, sample.label!, [Z, Y, X]));
+    }
     const mean = (key: keyof MaskMetrics): number =>
       scores.reduce((s, m) => s + m[key], 0) / scores.length;
     return { dice: mean("dice"), jaccard: mean("jaccard"), hd95: mean("hd95"), asd: mean("asd") };
