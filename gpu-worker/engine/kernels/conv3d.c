@@ -49,6 +49,24 @@ static inline int share_begin(int total, int t, int T) { return (int)((long long
 // Tiles per cache chunk: all channel blocks of a chunk run over the same input neighbourhood.
 #define FWD_CHUNK 16
 
+// acc += x[j][s] * w[s] for s < n: per step 2 weight vectors, FWD_VOX x splats, 12 multiply-adds.
+static inline __attribute__((always_inline)) void fwd_steps(v128_t acc[FWD_VOX][FWD_NV],
+                                                            const float* const xp[FWD_VOX],
+                                                            const float* wp, int n) {
+  for (int s = 0; s < n; s++) {
+    v128_t wv[FWD_NV];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < FWD_NV; v++) wv[v] = wasm_v128_load(wp + s * FWD_CH + 4 * v);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < FWD_VOX; j++) {
+      const v128_t xs = wasm_v128_load32_splat(xp[j] + s);
+#pragma clang loop unroll(full)
+      for (int v = 0; v < FWD_NV; v++) acc[j][v] = MADD(xs, wv[v], acc[j][v]);
+      SCHEDULE_BARRIER();
+    }
+  }
+}
+
 // One tile: voxels v0 .. v0+FWD_VOX-1 (those past the end are computed on zeros and not stored),
 // channel block wb (packed weights). A tap outside the input reads the zero row `zero` (ci zeros),
 // so every voxel runs the same loop; taps outside the input for every voxel are skipped.
@@ -77,15 +95,26 @@ static void fwd_tile(const Conv* p, const float* x, const float* wb, float* y, c
   for (int kd = 0; kd < p->kd; kd++) {
     for (int kh = 0; kh < p->kh; kh++) {
       const float* row[FWD_VOX];  // start of the input row of this (kd, kh) tap, or 0
+      const float* xp[FWD_VOX];
+      // Whether every voxel has all kw taps of this row inside the input (stride-1 width).
+      int full = p->sw == 1;
 #pragma clang loop unroll(full)
       for (int j = 0; j < FWD_VOX; j++) {
         const int iz = iz0[j] + kd, ir = ir0[j] + kh;
         row[j] = iz >= 0 && iz < p->id && ir >= 0 && ir < p->ih
                      ? base[j] + ((long)iz * p->ih + ir) * p->iw * ci
                      : 0;
+        full &= row[j] != 0 && ic0[j] >= 0 && ic0[j] + p->kw <= p->iw;
+        xp[j] = row[j] + (long)ic0[j] * ci;
+      }
+      if (full) {
+        // The row's taps are contiguous in x ([kw][ci] from xp) as in the packed weights: one
+        // loop of kw*ci steps (for the 1-channel first layer, 3 steps instead of 3 loops of 1).
+        fwd_steps(acc, xp, wp, p->kw * ci);
+        wp += (long)p->kw * ci * FWD_CH;
+        continue;
       }
       for (int kw = 0; kw < p->kw; kw++, wp += (long)ci * FWD_CH) {
-        const float* xp[FWD_VOX];
         int inside = 0;
 #pragma clang loop unroll(full)
         for (int j = 0; j < FWD_VOX; j++) {
@@ -94,19 +123,7 @@ static void fwd_tile(const Conv* p, const float* x, const float* wb, float* y, c
           xp[j] = ok ? row[j] + (long)ic * ci : zero;
           inside |= ok;
         }
-        if (!inside) continue;
-        for (int i = 0; i < ci; i++) {
-          v128_t wv[FWD_NV];
-#pragma clang loop unroll(full)
-          for (int v = 0; v < FWD_NV; v++) wv[v] = wasm_v128_load(wp + i * FWD_CH + 4 * v);
-#pragma clang loop unroll(full)
-          for (int j = 0; j < FWD_VOX; j++) {
-            const v128_t xs = wasm_v128_load32_splat(xp[j] + i);
-#pragma clang loop unroll(full)
-            for (int v = 0; v < FWD_NV; v++) acc[j][v] = MADD(xs, wv[v], acc[j][v]);
-            SCHEDULE_BARRIER();
-          }
-        }
+        if (inside) fwd_steps(acc, xp, wp, ci);
       }
     }
   }
