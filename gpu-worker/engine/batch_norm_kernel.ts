@@ -11,12 +11,16 @@ interface Pointers {
   x: Region;
   y?: Region;
   dy?: Region;
-  /** mean, inv_std[, gamma, neg_beta]: `channels` floats each, one after another. */
+  /** mean[, inv_std, gamma, neg_beta]: `channels` floats each, one after another. */
   stats: Region;
   /** sum_g, sum_gxhat: `channels` doubles each. */
   sums?: Region;
   /** scale, mean_g, mean_gxhat: `channels` doubles each. */
   coefficients?: Region;
+  /** bn_moments: variance out (mean out is the stats' first row). */
+  variance?: Region;
+  /** bn_moments: divide each term by N before summing. */
+  divide?: boolean;
 }
 
 function putParams(engine: CpuEngine, channels: number, relu: boolean, q: Pointers): Region {
@@ -33,6 +37,8 @@ function putParams(engine: CpuEngine, channels: number, relu: boolean, q: Pointe
     ...[0, 1, 2, 3].map((i) => (i < q.stats.length / channels ? f32(q.stats, i) : 0)),
     ...[0, 1].map((i) => f64(q.sums, i)),
     ...[0, 1, 2].map((i) => f64(q.coefficients, i)),
+    q.variance?.ptr ?? 0,
+    q.divide ? 1 : 0,
   ]);
 }
 
@@ -51,6 +57,27 @@ function withArena<T>(engine: CpuEngine, body: () => T): T {
   } finally {
     engine.arena.reset();
   }
+}
+
+/** Per-channel mean and biased variance: batch_norm_relu.ts's channelMoments loops. */
+export function momentsOnEngine(
+  engine: CpuEngine,
+  x: Float32Array,
+  channels: number,
+  divide: boolean,
+): { mean: Float32Array; variance: Float32Array } {
+  return withArena(engine, () => {
+    const a = engine.arena;
+    const q: Pointers = {
+      x: a.put(x),
+      stats: a.alloc(channels),
+      variance: a.alloc(channels),
+      sums: a.alloc(2 * channels),
+      divide,
+    };
+    engine.run("bn_moments", [putParams(engine, channels, false, q).ptr]);
+    return { mean: a.take(q.stats), variance: a.take(q.variance!) };
+  });
 }
 
 /** `((x − mean)·invStd)·γ + β`, then ReLU when `relu`: batch_norm_relu.ts's forward loop. */

@@ -1,14 +1,14 @@
 /**
  * The fused batch norm's engine loops (batch_norm.c on the thread pool) give the same bits as its
- * JS loops, forward and gradient, with and without ReLU, batch or running statistics, channel
- * counts with and without a SIMD tail.
+ * JS loops: statistics (both roundings), forward and gradient, with and without ReLU, batch or
+ * running statistics, channel counts with and without a SIMD tail.
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { channelMoments, fusedBatchNormRelu, inverseStd } from "./batch_norm_relu.ts";
 import { initEngine, shutdownEngine } from "./mod.ts";
 
-/** Output and gradients (x, γ, β) of the fused op for a given upstream gradient. */
+/** Statistics, output and gradients (x, γ, β) of the fused op for a given upstream gradient. */
 function run(channels: number, relu: boolean, fromBatch: boolean): Float32Array[] {
   return tf.tidy(() => {
     const shape: [number, number, number, number, number] = [2, 3, 4, 5, channels];
@@ -19,14 +19,14 @@ function run(channels: number, relu: boolean, fromBatch: boolean): Float32Array[
     const { mean, variance } = channelMoments(
       x.dataSync() as Float32Array,
       channels,
-      "divide-then-sum",
+      relu ? "divide-then-sum" : "sum-then-scale",
     );
     const stats = { mean, invStd: inverseStd(variance, 1e-5), fromBatch };
     const op = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       fusedBatchNormRelu(a as tf.Tensor5D, g as tf.Tensor1D, b as tf.Tensor1D, stats, relu);
     const y = op(x, gamma, beta);
     const grads = tf.grads(op)([x, gamma, beta], dy);
-    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
+    return [mean, variance, ...[y, ...grads].map((t) => t.dataSync() as Float32Array)];
   });
 }
 

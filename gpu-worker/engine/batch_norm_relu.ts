@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   type GradCoefficients,
+  momentsOnEngine,
   normalizeGradOnEngine,
   normalizeOnEngine,
 } from "./batch_norm_kernel.ts";
@@ -68,6 +69,8 @@ export function channelMoments(
   channels: number,
   rounding: MeanRounding,
 ): ChannelMoments {
+  const engine = activeEngine();
+  if (engine) return momentsOnEngine(engine, x, channels, rounding === "divide-then-sum");
   const mean = channelMean(x, undefined, channels, rounding);
   return { mean, variance: channelMean(x, mean, channels, rounding) };
 }

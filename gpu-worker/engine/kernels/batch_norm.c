@@ -1,6 +1,6 @@
 // Fused batch norm (+ ReLU) over NDHWC float32 data viewed as [voxels, channels], the hot loops of
 // batch_norm_relu.ts on the thread pool. Same arithmetic as its JS fallback, operation for
-// operation (float32 forward, float64 gradient, -ffp-contract=off), so both give the same bits.
+// operation (float32 values, float64 sums and gradient, -ffp-contract=off): the same bits.
 // Entry points take (params, t, T); results do not depend on T.
 #include <wasm_simd128.h>
 
@@ -9,7 +9,7 @@ typedef struct {
   float* x;                     // forward: normalised in place; backward: the BN input
   const float* y;               // backward: the op's output (ReLU mask), 0 without ReLU
   float* dy;                    // backward: incoming gradient, overwritten by dx
-  const float* mean;            // per channel, as the next four
+  float* mean;                  // per channel, as the next three (bn_moments writes it)
   const float* inv_std;
   const float* gamma;
   const float* neg_beta;        // -beta: see bn_forward
@@ -18,6 +18,8 @@ typedef struct {
   const double* scale;          // backward pass 2 in: gamma * inv_std
   const double* mean_g;         // sum_g / N (0 with running statistics)
   const double* mean_gxhat;     // sum_gxhat / N (idem)
+  float* variance;              // bn_moments out, with mean
+  int divide;                   // bn_moments: divide each term by N before summing (stock Mean)
 } BatchNorm;
 
 // g = dy masked by the ReLU (y > 0), or dy without one (y == 0). Both loaded unconditionally so
@@ -30,6 +32,36 @@ static inline double masked(const float* y, const float* dy, long i) {
 }
 
 static inline int share_of(int total, int t, int T) { return (int)((long long)total * t / T); }
+
+// Per-channel mean of x (of the float32 squared deviations from `center` when given) into out,
+// as the JS channelMean: float64 sums over the voxels in order, each term divided by N first
+// (`divide`, tfjs's stock Mean) or the sum scaled by 1/N. Channels c0..c1 only; sums as scratch.
+static void channel_mean(const BatchNorm* p, const float* center, int c0, int c1, float* out) {
+  const int C = p->channels;
+  const double count = p->voxels;
+  const float* __restrict x = p->x;
+  double* __restrict sum = p->sum_g;
+  for (int c = c0; c < c1; c++) sum[c] = 0;
+  for (long row = 0; row < (long)p->voxels * C; row += C) {
+    for (int c = c0; c < c1; c++) {
+      float v = x[row + c];
+      if (center) {
+        const float d = v - center[c];
+        v = d * d;
+      }
+      sum[c] += p->divide ? (float)(v / count) : v;
+    }
+  }
+  for (int c = c0; c < c1; c++) out[c] = p->divide ? (float)sum[c] : (float)(sum[c] * (1 / count));
+}
+
+// Batch statistics (batch_norm_relu.ts channelMoments): mean, then the mean of the squared
+// deviations. Threads split the channels, each a sequential sum as in the JS.
+__attribute__((export_name("bn_moments"))) void bn_moments(const BatchNorm* p, int t, int T) {
+  const int c0 = share_of(p->channels, t, T), c1 = share_of(p->channels, t + 1, T);
+  channel_mean(p, 0, c0, c1, p->mean);
+  channel_mean(p, p->mean, c0, c1, p->variance);
+}
 
 // y = ((x - mean) * inv_std) * gamma + beta, then max(0, y) (y < 0 ? 0 : y, as the JS) when relu.
 // "+ beta" is written "- (-beta)" (the same IEEE result): build.ts fuses f32x4 mul-then-add
