@@ -9,7 +9,6 @@ import type { Region } from "./wasm_arena.ts";
 /** Pointers of the C `BatchNorm` struct, in its field order after voxels, channels and relu. */
 interface Pointers {
   x: Region;
-  y?: Region;
   dy?: Region;
   /** mean[, inv_std, gamma, neg_beta]: `channels` floats each, one after another. */
   stats: Region;
@@ -32,7 +31,6 @@ function putParams(engine: CpuEngine, channels: number, relu: boolean, q: Pointe
     channels,
     relu ? 1 : 0,
     q.x.ptr,
-    q.y?.ptr ?? 0,
     q.dy?.ptr ?? 0,
     ...[0, 1, 2, 3].map((i) => (i < q.stats.length / channels ? f32(q.stats, i) : 0)),
     ...[0, 1].map((i) => f64(q.sums, i)),
@@ -108,15 +106,18 @@ export interface GradCoefficients {
 
 /**
  * The two gradient passes of batch_norm_relu.ts on the engine: the per-channel sums Σg and Σg·x̂,
- * `coefficients` from them (computed by the caller, in JS), then dx.
+ * `coefficients` from them (computed by the caller, in JS), then dx. The ReLU mask is recomputed
+ * from x, γ and β (the forward's arithmetic), so the op's output need not be copied in.
  */
 export function normalizeGradOnEngine(
   engine: CpuEngine,
   dy: Float32Array,
   x: Float32Array,
-  y: Float32Array | undefined,
   mean: Float32Array,
   invStd: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  relu: boolean,
   coefficients: (sumG: Float64Array, sumGXhat: Float64Array) => GradCoefficients,
 ): { dx: Float32Array; sumG: Float64Array; sumGXhat: Float64Array } {
   return withArena(engine, () => {
@@ -124,13 +125,12 @@ export function normalizeGradOnEngine(
     const channels = mean.length;
     const q: Pointers = {
       x: a.put(x),
-      y: y && a.put(y),
       dy: a.put(dy),
-      stats: putStats(engine, [mean, invStd]),
+      stats: putStats(engine, [mean, invStd, gamma, beta.map((b) => -b)]),
       sums: a.alloc(2 * 2 * channels),
       coefficients: a.alloc(3 * 2 * channels),
     };
-    const p = putParams(engine, channels, false, q);
+    const p = putParams(engine, channels, relu, q);
     engine.run("bn_grad_sums", [p.ptr]);
     const sums = a.f64(q.sums!);
     const sumG = sums.slice(0, channels), sumGXhat = sums.slice(channels);

@@ -121,6 +121,7 @@ function normalizeAffineGrad(
   mean: Float32Array,
   invStd: Float32Array,
   gamma: Float32Array,
+  beta: Float32Array,
   batchStats: boolean,
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
   const channels = mean.length;
@@ -140,7 +141,7 @@ function normalizeAffineGrad(
   };
   const engine = activeEngine();
   const { dx, sumG, sumGXhat } = engine
-    ? normalizeGradOnEngine(engine, dy, x, y, mean, invStd, coefficients)
+    ? normalizeGradOnEngine(engine, dy, x, mean, invStd, gamma, beta, y !== undefined, coefficients)
     : normalizeGradInJs(dy, x, y, mean, invStd, coefficients);
   return { dx, dGamma: Float32Array.from(sumGXhat), dBeta: Float32Array.from(sumG) };
 }
@@ -227,6 +228,7 @@ export function fusedBatchNormRelu(
           stats.mean,
           stats.invStd,
           gs,
+          bv,
           stats.fromBatch,
         );
         return [

@@ -6,8 +6,7 @@
 
 typedef struct {
   int voxels, channels, relu;
-  float* x;                     // forward: normalised in place; backward: the BN input
-  const float* y;               // backward: the op's output (ReLU mask), 0 without ReLU
+  float* x;                     // forward: normalised in place; backward: the op's input
   float* dy;                    // backward: incoming gradient, overwritten by dx
   float* mean;                  // per channel, as the next three (bn_moments writes it)
   const float* inv_std;
@@ -22,13 +21,18 @@ typedef struct {
   int divide;                   // bn_moments: divide each term by N before summing (stock Mean)
 } BatchNorm;
 
-// g = dy masked by the ReLU (y > 0), or dy without one (y == 0). Both loaded unconditionally so
-// clang selects instead of branching (the mask is random: a branch would mispredict half the time).
-static inline double masked(const float* y, const float* dy, long i) {
-  const float d = dy[i];
-  if (y == 0) return d;
-  const float m = y[i];
-  return m > 0 ? d : 0.0f;
+// The forward's value before the ReLU: the same float32 operations as bn_forward's.
+static inline float normalized(const BatchNorm* p, float x, int c) {
+  return ((x - p->mean[c]) * p->inv_std[c]) * p->gamma[c] - p->neg_beta[c];
+}
+
+// g = dy where the forward's ReLU passed (output > 0, i.e. normalized > 0), else 0; dy without a
+// ReLU. The mask is recomputed from x (identical bits) rather than copying the output in: one
+// tensor less per call. Both values are computed so clang selects: the mask is random, and a
+// branch would mispredict half the time.
+static inline double masked(const BatchNorm* p, float x, float dy, int c) {
+  if (!p->relu) return dy;
+  return normalized(p, x, c) > 0 ? dy : 0.0f;
 }
 
 static inline int share_of(int total, int t, int T) { return (int)((long long)total * t / T); }
@@ -81,7 +85,7 @@ __attribute__((export_name("bn_forward"))) void bn_forward(const BatchNorm* p, i
       wasm_v128_store(x + c, p->relu ? wasm_f32x4_pmax(a, zero) : a);
     }
     for (; c < C; c++) {
-      const float a = ((x[c] - p->mean[c]) * p->inv_std[c]) * p->gamma[c] - p->neg_beta[c];
+      const float a = normalized(p, x[c], c);
       x[c] = p->relu && a < 0 ? 0 : a;
     }
   }
@@ -93,7 +97,6 @@ __attribute__((export_name("bn_forward"))) void bn_forward(const BatchNorm* p, i
 __attribute__((export_name("bn_grad_sums"))) void bn_grad_sums(const BatchNorm* p, int t, int T) {
   const int C = p->channels, c0 = share_of(C, t, T), c1 = share_of(C, t + 1, T);
   const float* __restrict x = p->x;
-  const float* __restrict y = p->y;
   const float* __restrict dy = p->dy;
   const float* __restrict mean = p->mean;
   const float* __restrict inv_std = p->inv_std;
@@ -103,7 +106,7 @@ __attribute__((export_name("bn_grad_sums"))) void bn_grad_sums(const BatchNorm* 
   for (long row = 0; row < (long)p->voxels * C; row += C) {
     for (int c = c0; c < c1; c++) {
       const double xhat = ((double)x[row + c] - mean[c]) * inv_std[c];
-      const double g = masked(y, dy, row + c);
+      const double g = masked(p, x[row + c], dy[row + c], c);
       sum_g[c] += g;
       sum_gxhat[c] += g * xhat;
     }
@@ -114,7 +117,6 @@ __attribute__((export_name("bn_grad_sums"))) void bn_grad_sums(const BatchNorm* 
 __attribute__((export_name("bn_grad_dx"))) void bn_grad_dx(const BatchNorm* p, int t, int T) {
   const int C = p->channels;
   const float* __restrict x = p->x;
-  const float* __restrict y = p->y;
   float* __restrict dy = p->dy;
   const float* __restrict mean = p->mean;
   const float* __restrict inv_std = p->inv_std;
@@ -125,7 +127,7 @@ __attribute__((export_name("bn_grad_dx"))) void bn_grad_dx(const BatchNorm* p, i
   for (long row = (long)share_of(p->voxels, t, T) * C; row < end; row += C) {
     for (int c = 0; c < C; c++) {
       const double xhat = ((double)x[row + c] - mean[c]) * inv_std[c];
-      const double g = masked(y, dy, row + c);
+      const double g = masked(p, x[row + c], dy[row + c], c);
       dy[row + c] = (float)(scale[c] * (g - mean_g[c] - xhat * mean_gxhat[c]));
     }
   }
