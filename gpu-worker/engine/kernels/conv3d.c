@@ -96,8 +96,8 @@ static void fwd_tile(const Conv* p, const float* x, const float* wb, float* y, c
     for (int kh = 0; kh < p->kh; kh++) {
       const float* row[FWD_VOX];  // start of the input row of this (kd, kh) tap, or 0
       const float* xp[FWD_VOX];
-      // Whether every voxel has all kw taps of this row inside the input (stride-1 width).
-      int full = p->sw == 1;
+      // Whether every voxel has all kw taps of this row inside the input.
+      int full = 1;
 #pragma clang loop unroll(full)
       for (int j = 0; j < FWD_VOX; j++) {
         const int iz = iz0[j] + kd, ir = ir0[j] + kh;
@@ -108,8 +108,9 @@ static void fwd_tile(const Conv* p, const float* x, const float* wb, float* y, c
         xp[j] = row[j] + (long)ic0[j] * ci;
       }
       if (full) {
-        // The row's taps are contiguous in x ([kw][ci] from xp) as in the packed weights: one
-        // loop of kw*ci steps (for the 1-channel first layer, 3 steps instead of 3 loops of 1).
+        // A voxel's kw taps are consecutive columns (any stride), so they are contiguous in x
+        // ([kw][ci] from xp) as in the packed weights: one loop of kw*ci steps (for the
+        // 1-channel first layer, 3 steps instead of 3 loops of 1).
         fwd_steps(acc, xp, wp, p->kw * ci);
         wp += (long)p->kw * ci * FWD_CH;
         continue;
