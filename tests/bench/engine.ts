@@ -252,7 +252,7 @@ function torchTimings(rows: string[]): Map<string, Timing & { rss: number }> {
   for (const line of new TextDecoder().decode(result.stdout).split("\n")) {
     if (!line.startsWith("{")) continue;
     const r = JSON.parse(line);
-    out.set(r.row, { median: r.median, runs: r.runs, rss: r.maxrss_mb });
+    out.set(r.row, { median: r.median, runs: r.runs, rss: r.maxrss_mb, cpu: r.cpu });
   }
   return out;
 }
@@ -311,13 +311,16 @@ for (const row of rows.filter((r) => opts.stock === "all" || (opts.stock === "co
 
 const torch = torchTimings(torchRows);
 for (const [id, t] of torch) {
-  console.log(`  torch ${id}: ${t.runs.map((r) => r.toFixed(3)).join(", ")} s`);
+  console.log(
+    `  torch ${id}: ${t.runs.map((r) => r.toFixed(3)).join(", ")} s; ` +
+      `median run used ${t.cpu?.toFixed(2)} CPU s`,
+  );
 }
 
 console.log(
-  "\n| workload | GFLOP | ours s (GFLOP/s) | stock tfjs s | stock/ours | PyTorch s | ours/PyTorch | peak RSS ours / PyTorch MB |",
+  "\n| workload | GFLOP | ours s (GFLOP/s) | stock tfjs s | stock/ours | PyTorch s | ours/PyTorch | CPU s ours / PyTorch | peak RSS ours / PyTorch MB |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const row of rows) {
   const o = ours.get(row.id)!, s = stock.get(row.id), p = torch.get(row.id);
   console.log(
@@ -327,6 +330,7 @@ for (const row of rows) {
       `${fmt(s?.median)} | ${ratio(s?.median, o.median)} | ${fmt(p?.median)} | ${
         ratio(o.median, p?.median)
       } | ` +
+      `${o.cpu?.toFixed(2)} / ${p?.cpu?.toFixed(2) ?? "—"} | ` +
       `${o.rss?.toFixed(0)} / ${p?.rss.toFixed(0) ?? "—"} |`,
   );
 }

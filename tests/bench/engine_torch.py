@@ -2,8 +2,9 @@
 # The V-Net is the reference one of ../shared/reference/torch_bench.py (imported, not copied).
 # usage: /usr/bin/python3 engine_torch.py <reps> <row>...   rows: conv:D,H,W  vnet:D,H,W,N  sliding:<h5>
 #   a row may end in @<n>: its number of timed runs (default <reps>); the sliding window skips its warm-up.
-# Prints one JSON object per row: {"row", "runs" (seconds), "median", "maxrss_mb" (peak RSS so far)}.
-import json, os, statistics, sys, time
+# Prints one JSON object per row: {"row", "runs" (seconds), "median", "cpu" (CPU seconds of the
+# median run, all threads: on a shared machine the steadier figure), "maxrss_mb" (peak RSS so far)}.
+import json, os, sys, time
 
 reps = int(sys.argv[1]); rows = sys.argv[2:]
 reference = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference")
@@ -14,14 +15,16 @@ import torch_bench as ref
 
 def timed(row, fn, runs_wanted, warm=True):
     if warm: fn()
-    runs = []
+    runs, cpus = [], []
     for _ in range(runs_wanted):
-        t = time.perf_counter(); fn(); runs.append(time.perf_counter() - t)
+        t, c = time.perf_counter(), time.process_time(); fn()
+        runs.append(time.perf_counter() - t); cpus.append(time.process_time() - c)
+    median = sorted(runs)[len(runs) // 2]  # the middle run (upper one of two), as engine.ts picks
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork/exec
     # (it would report the Deno benchmark's own peak).
     with open("/proc/self/status") as status:
         rss = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
-    print(json.dumps({"row": row, "runs": runs, "median": statistics.median(runs), "maxrss_mb": rss}), flush=True)
+    print(json.dumps({"row": row, "runs": runs, "median": median, "cpu": cpus[runs.index(median)], "maxrss_mb": rss}), flush=True)
 
 for row in rows:
     row, _, n = row.partition("@")
