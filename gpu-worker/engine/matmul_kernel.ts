@@ -14,7 +14,10 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
 }
 
-/** Splits M voxels into rows × columns (columns ≤ 64 dividing M), so threads share rows. */
+/**
+ * Splits M voxels into rows × columns (columns ≤ 64 dividing M): the filter-gradient kernel sums
+ * each row in registers before adding it to the result, so its float32 sums stay short.
+ */
 function rowsAndColumns(m: number): [number, number] {
   for (let w = Math.min(64, m); w > 1; w--) if (m % w === 0) return [m / w, w];
   return [m, 1];
