@@ -36,7 +36,7 @@ static inline void store_first(float* p, v128_t a, int n) {
 static inline int share_begin(int total, int t, int T) { return (int)((long long)total * t / T); }
 
 // ---- forward: y[b,z,r,c,o] = sum_{kd,kh,kw,i} x[b, z*sd-pd+kd, r*sh-ph+kh, c*sw-pw+kw, i] * w[kd,kh,kw,i,o]
-// w comes packed by output-channel block (see conv3d_kernels.ts packFilter): block ob holds
+// w comes packed by output-channel block (conv3d_kernels.ts runForward): block ob holds
 // w[kd,kh,kw,i, ob*FWD_CH + 0..FWD_CH-1] contiguously, [taps][ci][FWD_CH], zero-padded past co,
 // so the inner loop reads consecutive weights and needs no channel tail code.
 
