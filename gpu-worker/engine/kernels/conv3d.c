@@ -105,9 +105,10 @@ static void fwd_tile(const Conv* p, const float* x, const float* wb, float* y, c
                      ? base[j] + ((long)iz * p->ih + ir) * p->iw * ci
                      : 0;
         full &= row[j] != 0 && ic0[j] >= 0 && ic0[j] + p->kw <= p->iw;
-        xp[j] = row[j] + (long)ic0[j] * ci;
       }
       if (full) {
+#pragma clang loop unroll(full)
+        for (int j = 0; j < FWD_VOX; j++) xp[j] = row[j] + (long)ic0[j] * ci;
         // A voxel's kw taps are consecutive columns (any stride), so they are contiguous in x
         // ([kw][ci] from xp) as in the packed weights: one loop of kw*ci steps (for the
         // 1-channel first layer, 3 steps instead of 3 loops of 1).
