@@ -48,15 +48,6 @@ function putStats(engine: CpuEngine, perChannel: Float32Array[]): Region {
   return region;
 }
 
-/** Runs `body` with the arena reset afterwards, even on error. */
-function withArena<T>(engine: CpuEngine, body: () => T): T {
-  try {
-    return body();
-  } finally {
-    engine.arena.reset();
-  }
-}
-
 /** Per-channel mean and biased variance: batch_norm_relu.ts's channelMoments loops. */
 export function momentsOnEngine(
   engine: CpuEngine,
@@ -64,7 +55,7 @@ export function momentsOnEngine(
   channels: number,
   divide: boolean,
 ): { mean: Float32Array; variance: Float32Array } {
-  return withArena(engine, () => {
+  return engine.arena.scope(() => {
     const a = engine.arena;
     const q: Pointers = {
       x: a.put(x),
@@ -88,7 +79,7 @@ export function normalizeOnEngine(
   beta: Float32Array,
   relu: boolean,
 ): Float32Array {
-  return withArena(engine, () => {
+  return engine.arena.scope(() => {
     const xr = engine.arena.put(x);
     const stats = putStats(engine, [mean, invStd, gamma, beta.map((b) => -b)]);
     const p = putParams(engine, mean.length, relu, { x: xr, stats });
@@ -120,7 +111,7 @@ export function normalizeGradOnEngine(
   relu: boolean,
   coefficients: (sumG: Float64Array, sumGXhat: Float64Array) => GradCoefficients,
 ): { dx: Float32Array; sumG: Float64Array; sumGXhat: Float64Array } {
-  return withArena(engine, () => {
+  return engine.arena.scope(() => {
     const a = engine.arena;
     const channels = mean.length;
     const q: Pointers = {

@@ -116,15 +116,6 @@ function putTransposedFilter(engine: CpuEngine, w: Float32Array, c: Conv3DInfo):
   return region;
 }
 
-/** Runs one kernel call with the arena reset afterwards, even on error. */
-function withArena<T>(engine: CpuEngine, body: () => T): T {
-  try {
-    return body();
-  } finally {
-    engine.arena.reset();
-  }
-}
-
 /** The three kernel configs; `stock` holds the kernels they replace, for the uncovered cases. */
 export function conv3dKernelConfigs(
   engine: CpuEngine,
@@ -150,7 +141,7 @@ export function conv3dKernelConfigs(
         );
         if (!supported(c, [x.dtype, filter.dtype])) return fallback(tf.Conv3D, args);
         const backend = args.backend as unknown as CpuBackend;
-        return withArena(engine, () => {
+        return engine.arena.scope(() => {
           const a = engine.arena;
           const xr = a.put(values(backend, x));
           const { inChannels: cin, outChannels: cout } = c;
@@ -185,7 +176,7 @@ export function conv3dKernelConfigs(
         }
         const backend = args.backend as unknown as CpuBackend;
         const unitStride = c.strideDepth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
-        return withArena(engine, () => {
+        return engine.arena.scope(() => {
           const a = engine.arena;
           const dyr = a.put(values(backend, dy));
           const w = values(backend, filter);
@@ -254,7 +245,7 @@ export function conv3dKernelConfigs(
         );
         if (!supported(c, [x.dtype, dy.dtype])) return fallback(tf.Conv3DBackpropFilterV2, args);
         const backend = args.backend as unknown as CpuBackend;
-        return withArena(engine, () => {
+        return engine.arena.scope(() => {
           const a = engine.arena;
           const p = a.putInts(convParams(c));
           const xr = a.put(values(backend, x));

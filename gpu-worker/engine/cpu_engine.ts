@@ -7,7 +7,7 @@ import { detectWasmFeatures, type WasmFeatures } from "./features.ts";
 import { ThreadPool } from "./thread_pool.ts";
 import type { KernelExport } from "./pool_protocol.ts";
 
-/** A started engine: allocate with `arena`, run kernels with `run`, then `arena.reset()`. */
+/** A started engine: allocate with `arena` (in an `arena.scope`), run kernels with `run`. */
 export interface CpuEngine {
   readonly arena: Arena;
   readonly threads: number;

@@ -59,7 +59,7 @@ export function matMulKernelConfig(
         n,
       ];
       const arena = engine.arena;
-      try {
+      return arena.scope(() => {
         const av = backend.data.get(a.dataId).values as Float32Array;
         const bv = backend.data.get(b.dataId).values as Float32Array;
         if (transposeA) {
@@ -80,9 +80,7 @@ export function matMulKernelConfig(
           flip: false,
         }, m * n);
         return backend.makeTensorInfo(outShape, "float32", arena.take(out));
-      } finally {
-        arena.reset();
-      }
+      });
     },
   };
 }

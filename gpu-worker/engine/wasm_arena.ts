@@ -78,4 +78,13 @@ export class Arena {
   reset(): void {
     this.#top = RESERVED;
   }
+
+  /** Runs `body` (one kernel call's allocations) and frees all it allocated, even on error. */
+  scope<T>(body: () => T): T {
+    try {
+      return body();
+    } finally {
+      this.reset();
+    }
+  }
 }
