@@ -1,4 +1,4 @@
-import { downloadFolder, uploadFolder } from "../../shared/blob/folders.ts";
+import { downloadFolder, type UploadedFiles, uploadFolder } from "../../shared/blob/folders.ts";
 import { blobKeys } from "../../shared/blob/keys.ts";
 import { knowledgeVectorFor } from "../../shared/knowledge/knowledge_vector.ts";
 import { toKnowledgeRecord } from "../../shared/knowledge/knowledge_record.ts";
@@ -31,7 +31,7 @@ async function knowledgeFor(
 
 /**
  * Training job: the CLI's `train` with the job's preset and overrides. Every checkpoint the core
- * writes is copied to the blob store (`tenants/{tid}/jobs/{jid}/checkpoint/`) before the
+ * writes is copied (the files that changed) to the blob store (`tenants/{tid}/jobs/{jid}/checkpoint/`) before the
  * `checkpoint` event is announced, so a worker that reclaims the job downloads it and resumes.
  * The finished model folder becomes an immutable model version with its lineage.
  */
@@ -62,11 +62,15 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
     phase: resume ? "resume" : "start",
   }).catch(keepFailure);
   const toJobEvent = jobEventMapper();
+  // Each checkpoint sends only what changed since the last (the best model only when it improved).
+  const checkpointed: UploadedFiles = new Map();
   const onProgress = (event: TrainProgress): void => {
     const jobEvent = toJobEvent(event);
     pending = pending.then(async () => {
       if (failure) return;
-      if (event.kind === "checkpoint") await uploadFolder(blob, out, checkpointPrefix);
+      if (event.kind === "checkpoint") {
+        await uploadFolder(blob, out, checkpointPrefix, checkpointed);
+      }
       await context.progress(jobEvent);
     }).catch(keepFailure);
   };

@@ -10,22 +10,36 @@ async function* walkFiles(dir: string): AsyncGenerator<string> {
 }
 
 /**
- * Uploads every file under local `dir` to `prefix/<relative path>` (model folders, checkpoints).
- * The folder may be written meanwhile (a training rewrites its checkpoint through temp files and
- * renames): temp and hidden files are skipped, and a file that vanishes between listing and
- * copying is left out rather than failing the upload.
+ * What an earlier {@link uploadFolder} of the same folder sent, by relative path: size and
+ * modification time, so a periodic upload (a training's checkpoints) skips files that did not change.
+ */
+export type UploadedFiles = Map<string, string>;
+
+/**
+ * Uploads every file under local `dir` to `prefix/<relative path>` (model folders, checkpoints);
+ * with `uploaded`, only files whose size or modification time changed since, recording what it
+ * sent. Resolves to the keys written. The folder may be written meanwhile (a training rewrites its
+ * checkpoint through temp files and renames): temp and hidden files are skipped, and a file that
+ * vanishes between listing and copying is left out rather than failing the upload.
  */
 export async function uploadFolder(
   store: BlobStore,
   dir: string,
   prefix: string,
+  uploaded?: UploadedFiles,
 ): Promise<string[]> {
   const keys: string[] = [];
   for await (const path of walkFiles(dir)) {
     if (/\.tmp-|^\./.test(basename(path))) continue;
-    const key = `${prefix}/${relative(dir, path)}`;
+    const name = relative(dir, path);
+    const key = `${prefix}/${name}`;
     try {
+      // Stat before copying: a file replaced meanwhile is sent again next time, never missed.
+      const info = await Deno.stat(path);
+      const fingerprint = `${info.size}:${info.mtime?.getTime()}`;
+      if (uploaded?.get(name) === fingerprint) continue;
       await store.putFile(key, path);
+      uploaded?.set(name, fingerprint);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) continue;
       throw error;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import S3rver from "s3rver";
-import { downloadFolder, uploadFolder } from "./folders.ts";
+import { downloadFolder, type UploadedFiles, uploadFolder } from "./folders.ts";
 import { blobStoreFromEnv } from "./from_env.ts";
 import { fsBlobStore } from "./fs.ts";
 import { s3BlobStore } from "./s3.ts";
@@ -31,6 +31,18 @@ async function exerciseStore(store: BlobStore): Promise<void> {
       "tenants/t1/models/m1/sub/weights.bin",
     ]);
     assert.equal(await downloadFolder(store, "tenants/t1/models/m1", `${dir}/copy`), 2);
+    // Periodic uploads (checkpoints) send only the files that changed since the last one.
+    const sent: UploadedFiles = new Map();
+    assert.equal((await uploadFolder(store, `${dir}/model`, "tenants/t1/ckpt", sent)).length, 2);
+    assert.deepEqual(await uploadFolder(store, `${dir}/model`, "tenants/t1/ckpt", sent), []);
+    await Deno.writeTextFile(`${dir}/model/config.json`, '{"changed":true}');
+    assert.deepEqual(await uploadFolder(store, `${dir}/model`, "tenants/t1/ckpt", sent), [
+      "tenants/t1/ckpt/config.json",
+    ]);
+    assert.equal(
+      new TextDecoder().decode(await store.read("tenants/t1/ckpt/config.json")),
+      '{"changed":true}',
+    );
     assert.deepEqual(
       await Deno.readFile(`${dir}/copy/sub/weights.bin`),
       new Uint8Array(70_000).fill(7),
@@ -49,7 +61,7 @@ Deno.test("fsBlobStore: put/get/stat/list/delete, folders, no path escape, no te
   try {
     await exerciseStore(fsBlobStore(root));
     const leftovers = await Array.fromAsync(Deno.readDir(`${root}/tenants/t1`));
-    assert.deepEqual(leftovers.map((e) => e.name).sort(), ["models"]);
+    assert.deepEqual(leftovers.map((e) => e.name).sort(), ["ckpt", "models"]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
