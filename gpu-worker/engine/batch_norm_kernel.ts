@@ -2,6 +2,7 @@
  * The fused batch norm's loops (batch_norm_relu.ts) on the engine: kernels/batch_norm.c on the
  * thread pool, with the same arithmetic as the JS loops, so the two give identical bits. Each call
  * copies its tensors into the arena once, works in place there, and copies the result out once.
+ * With a `bias` (the preceding conv's, not yet added), x's arena copy gets it first (bn_add_bias).
  */
 import type { CpuEngine } from "./cpu_engine.ts";
 import type { Region } from "./wasm_arena.ts";
@@ -20,6 +21,8 @@ interface Pointers {
   variance?: Region;
   /** bn_moments: divide each term by N before summing. */
   divide?: boolean;
+  /** bn_add_bias: `channels` floats. */
+  bias?: Region;
 }
 
 function putParams(engine: CpuEngine, channels: number, relu: boolean, q: Pointers): Region {
@@ -37,7 +40,15 @@ function putParams(engine: CpuEngine, channels: number, relu: boolean, q: Pointe
     ...[0, 1, 2].map((i) => f64(q.coefficients, i)),
     q.variance?.ptr ?? 0,
     q.divide ? 1 : 0,
+    q.bias?.ptr ?? 0,
   ]);
+}
+
+/** The params of `q`, after adding `q.bias` (when given) to x's arena copy. */
+function prepare(engine: CpuEngine, channels: number, relu: boolean, q: Pointers): Region {
+  const p = putParams(engine, channels, relu, q);
+  if (q.bias) engine.run("bn_add_bias", [p.ptr]);
+  return p;
 }
 
 function putStats(engine: CpuEngine, perChannel: Float32Array[]): Region {
@@ -52,6 +63,7 @@ function putStats(engine: CpuEngine, perChannel: Float32Array[]): Region {
 export function momentsOnEngine(
   engine: CpuEngine,
   x: Float32Array,
+  bias: Float32Array | undefined,
   channels: number,
   divide: boolean,
 ): { mean: Float32Array; variance: Float32Array } {
@@ -63,8 +75,9 @@ export function momentsOnEngine(
       variance: a.alloc(channels),
       sums: a.alloc(2 * channels),
       divide,
+      bias: bias && a.put(bias),
     };
-    engine.run("bn_moments", [putParams(engine, channels, false, q).ptr]);
+    engine.run("bn_moments", [prepare(engine, channels, false, q).ptr]);
     return { mean: a.take(q.stats), variance: a.take(q.variance!) };
   });
 }
@@ -73,6 +86,7 @@ export function momentsOnEngine(
 export function normalizeOnEngine(
   engine: CpuEngine,
   x: Float32Array,
+  bias: Float32Array | undefined,
   mean: Float32Array,
   invStd: Float32Array,
   gamma: Float32Array,
@@ -82,7 +96,11 @@ export function normalizeOnEngine(
   return engine.arena.scope(() => {
     const xr = engine.arena.put(x);
     const stats = putStats(engine, [mean, invStd, gamma, beta.map((b) => -b)]);
-    const p = putParams(engine, mean.length, relu, { x: xr, stats });
+    const p = prepare(engine, mean.length, relu, {
+      x: xr,
+      stats,
+      bias: bias && engine.arena.put(bias),
+    });
     engine.run("bn_forward", [p.ptr]);
     return engine.arena.take(xr);
   });
@@ -104,6 +122,7 @@ export function normalizeGradOnEngine(
   engine: CpuEngine,
   dy: Float32Array,
   x: Float32Array,
+  bias: Float32Array | undefined,
   mean: Float32Array,
   invStd: Float32Array,
   gamma: Float32Array,
@@ -120,8 +139,9 @@ export function normalizeGradOnEngine(
       stats: putStats(engine, [mean, invStd, gamma, beta.map((b) => -b)]),
       sums: a.alloc(2 * 2 * channels),
       coefficients: a.alloc(3 * 2 * channels),
+      bias: bias && a.put(bias),
     };
-    const p = putParams(engine, channels, relu, q);
+    const p = prepare(engine, channels, relu, q);
     engine.run("bn_grad_sums", [p.ptr]);
     const sums = a.f64(q.sums!);
     const sumG = sums.slice(0, channels), sumGXhat = sums.slice(channels);

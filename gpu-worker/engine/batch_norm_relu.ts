@@ -7,6 +7,11 @@
  * Conv → BN → ReLU blocks). The statistics are JS loops on the backend's arrays; the normalise and
  * gradient passes run on the engine's thread pool when one runs (batch_norm_kernel.ts, the same
  * arithmetic: identical bits), else as the JS loops here.
+ *
+ * The op can take the preceding conv's bias (`bias`) with the conv output before it: every pass then
+ * works on `fround(x + bias[c])`, the bits tfjs's Add would give, but that tensor is never a tfjs
+ * tensor, so the tape keeps no full-size pre-bias copy per conv (issue #4 memory), and the add runs
+ * on the thread pool (bn_add_bias) instead of the single-threaded JS Add kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -59,20 +64,35 @@ function channelMean(
 }
 
 /**
- * Mean and biased variance per channel, bit-identical to `tf.moments` on the same kernels: the
- * mean, then the mean of the float32 squared deviations (two passes over x). Exactness matters
- * here: a one-ulp change of the statistics moves which voxels sit just above zero before a ReLU,
- * and the PyTorch parity fixtures have such voxels.
+ * `x + bias` per channel, float32 (the JS loops' input when the op has a bias; the engine adds it
+ * in its own copy of x instead). Without a bias, x itself.
+ */
+function withBias(x: Float32Array, bias: Float32Array | undefined): Float32Array {
+  if (!bias) return x;
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length; r += bias.length) {
+    for (let c = 0; c < bias.length; c++) out[r + c] = x[r + c] + bias[c];
+  }
+  return out;
+}
+
+/**
+ * Mean and biased variance per channel of `x + bias`, bit-identical to `tf.moments` on the same
+ * kernels: the mean, then the mean of the float32 squared deviations (two passes over x).
+ * Exactness matters here: a one-ulp change of the statistics moves which voxels sit just above
+ * zero before a ReLU, and the PyTorch parity fixtures have such voxels.
  */
 export function channelMoments(
   x: Float32Array,
+  bias: Float32Array | undefined,
   channels: number,
   rounding: MeanRounding,
 ): ChannelMoments {
   const engine = activeEngine();
-  if (engine) return momentsOnEngine(engine, x, channels, rounding === "divide-then-sum");
-  const mean = channelMean(x, undefined, channels, rounding);
-  return { mean, variance: channelMean(x, mean, channels, rounding) };
+  if (engine) return momentsOnEngine(engine, x, bias, channels, rounding === "divide-then-sum");
+  const xb = withBias(x, bias);
+  const mean = channelMean(xb, undefined, channels, rounding);
+  return { mean, variance: channelMean(xb, mean, channels, rounding) };
 }
 
 /** `1/sqrt(variance + eps)` rounded to float32, as tfjs's Add then Rsqrt kernels give it. */
@@ -111,12 +131,14 @@ function normalizeAffine(
  * Closed-form gradient of {@link normalizeAffine}. With `y` the ReLU's output (undefined without
  * ReLU), `g = dy·[y>0]` (or `dy`), `x̂ = (x−mean)·invStd`, per channel: dβ = Σg, dγ = Σg·x̂, and
  * dx = γ·invStd·(g − (Σg + x̂·Σg·x̂)/N) with batch statistics (`batchStats`), or γ·invStd·g with
- * fixed (running) ones. Pass 1 gathers the sums, pass 2 writes dx; on the engine's thread pool
- * when one runs (batch_norm.c, the same float64 arithmetic), else here.
+ * fixed (running) ones; x here is `x + bias` (dx is also the gradient of x before the bias).
+ * Pass 1 gathers the sums, pass 2 writes dx; on the engine's thread pool when one runs
+ * (batch_norm.c, the same float64 arithmetic), else here.
  */
 function normalizeAffineGrad(
   dy: Float32Array,
   x: Float32Array,
+  bias: Float32Array | undefined,
   y: Float32Array | undefined,
   mean: Float32Array,
   invStd: Float32Array,
@@ -141,8 +163,19 @@ function normalizeAffineGrad(
   };
   const engine = activeEngine();
   const { dx, sumG, sumGXhat } = engine
-    ? normalizeGradOnEngine(engine, dy, x, mean, invStd, gamma, beta, y !== undefined, coefficients)
-    : normalizeGradInJs(dy, x, y, mean, invStd, coefficients);
+    ? normalizeGradOnEngine(
+      engine,
+      dy,
+      x,
+      bias,
+      mean,
+      invStd,
+      gamma,
+      beta,
+      y !== undefined,
+      coefficients,
+    )
+    : normalizeGradInJs(dy, withBias(x, bias), y, mean, invStd, coefficients);
   return { dx, dGamma: Float32Array.from(sumGXhat), dBeta: Float32Array.from(sumG) };
 }
 
@@ -193,9 +226,11 @@ function cpuValues(t: tf.Tensor): Float32Array {
 }
 
 /**
- * Fused batch norm (+ ReLU) on the cpu backend: `x [N, X, Y, Z, C]`, `gamma`, `beta` `[C]` →
- * `[N, X, Y, Z, C]`, differentiable in x, γ and β via `tf.customGrad`; the tape keeps x, γ and the output only.
- * Requires `tf.getBackend() === "cpu"` and float32 tensors (callers fall back to tf ops otherwise).
+ * Fused (bias +) batch norm (+ ReLU) on the cpu backend: `x [N, X, Y, Z, C]`, `gamma`, `beta` and
+ * the optional `bias` `[C]` → `[N, X, Y, Z, C]`, normalising `x + bias` (stats are its statistics),
+ * differentiable in x, γ, β and the bias via `tf.customGrad`; the tape keeps x, γ and the output
+ * only. Requires `tf.getBackend() === "cpu"` and float32 tensors (callers fall back to tf ops
+ * otherwise).
  */
 export function fusedBatchNormRelu(
   x: tf.Tensor5D,
@@ -203,20 +238,23 @@ export function fusedBatchNormRelu(
   beta: tf.Tensor1D,
   stats: NormStatistics,
   relu: boolean,
+  bias?: tf.Tensor1D,
 ): tf.Tensor5D {
+  const inputs = bias ? [x, gamma, beta, bias] : [x, gamma, beta];
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
+    const [xIn, gammaIn, betaIn, biasIn] = args.slice(0, inputs.length) as tf.Tensor[];
     const [xv, gv, bv] = [xIn, gammaIn, betaIn].map(cpuValues);
+    const biasValues = biasIn && cpuValues(biasIn);
     const engine = activeEngine();
     const value = tf.tensor(
       engine
-        ? normalizeOnEngine(engine, xv, stats.mean, stats.invStd, gv, bv, relu)
-        : normalizeAffine(xv, stats.mean, stats.invStd, gv, bv, relu),
+        ? normalizeOnEngine(engine, xv, biasValues, stats.mean, stats.invStd, gv, bv, relu)
+        : normalizeAffine(withBias(xv, biasValues), stats.mean, stats.invStd, gv, bv, relu),
       x.shape,
       "float32",
     );
     // The output gives the ReLU mask, and the next conv keeps it anyway: saving it costs nothing.
-    (args[3] as tf.GradSaveFunc)(relu ? [xIn, gammaIn, value] : [xIn, gammaIn]);
+    (args[inputs.length] as tf.GradSaveFunc)(relu ? [xIn, gammaIn, value] : [xIn, gammaIn]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -224,6 +262,7 @@ export function fusedBatchNormRelu(
         const grads = normalizeAffineGrad(
           cpuValues(dy),
           xs,
+          biasValues,
           ys,
           stats.mean,
           stats.invStd,
@@ -231,15 +270,18 @@ export function fusedBatchNormRelu(
           bv,
           stats.fromBatch,
         );
-        return [
-          tf.tensor(grads.dx, x.shape, "float32"),
+        const dx = tf.tensor(grads.dx, x.shape, "float32");
+        const result = [
+          dx,
           tf.tensor(grads.dGamma, gamma.shape, "float32"),
           tf.tensor(grads.dBeta, beta.shape, "float32"),
         ];
+        // d(x + b)/db reduces dx over the voxels: the same Sum tfjs's Add gradient would run.
+        return bias ? [...result, tf.reshape(tf.sum(dx, [0, 1, 2, 3]), bias.shape)] : result;
       },
     };
   });
-  return op(x, gamma, beta) as tf.Tensor5D;
+  return op(...inputs) as tf.Tensor5D;
 }
 
 /** Whether {@link fusedBatchNormRelu} can run on these tensors now. */

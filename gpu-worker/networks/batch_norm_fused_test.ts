@@ -98,3 +98,26 @@ Deno.test("fused BN gradient in x matches central finite differences", () => {
   tf.dispose([x, w]);
   store.dispose();
 });
+
+for (const training of [true, false]) {
+  Deno.test(`fused BN+ReLU with the conv bias folded in (${training ? "train" : "eval"}) gives the bits of adding it first`, () => {
+    const x = tf.randomNormal([2, 3, 5, 7, 3], 0.4, 2, "float32", 8) as tf.Tensor5D;
+    const b = tf.randomUniform([3], -1, 1, "float32", 9) as tf.Tensor1D;
+    const w = tf.randomNormal(x.shape, 0, 1, "float32", 10);
+    const run = (folded: boolean): Float32Array[] => {
+      const { bn, store } = makeBn(3);
+      const f = (xIn: tf.Tensor, bIn: tf.Tensor) => {
+        const y = folded
+          ? bn.apply(xIn as tf.Tensor5D, training, true, bIn as tf.Tensor1D)
+          : bn.apply(tf.add(xIn, bIn) as tf.Tensor5D, training, true);
+        return tf.sum(tf.mul(y, w));
+      };
+      const y = folded ? bn.apply(x, training, true, b) : bn.apply(tf.add(x, b), training, true);
+      const out = [y, ...tf.grads(f)([x, b])].map((t) => t.dataSync() as Float32Array);
+      store.dispose();
+      return out;
+    };
+    assert.deepStrictEqual(run(true), run(false));
+    tf.dispose([x, b, w]);
+  });
+}

@@ -93,11 +93,15 @@ export class Conv3d {
     this.stride = stride;
   }
 
-  /** `[N, X, Y, Z, Cin]` → `[N, X/stride, Y/stride, Z/stride, Cout]`. */
-  apply(x: tf.Tensor5D): tf.Tensor5D {
+  /**
+   * `[N, X, Y, Z, Cin]` → `[N, X/stride, Y/stride, Z/stride, Cout]`; without `addBias` the caller
+   * adds `bias` (a following {@link BatchNorm3d.apply} takes it).
+   */
+  apply(x: tf.Tensor5D, addBias = true): tf.Tensor5D {
     const kernel = this.weight.shape[0];
     const pad = kernel === 3 ? "same" : "valid";
-    return tf.add(tf.conv3d(x, this.weight as tf.Tensor5D, this.stride, pad), this.bias);
+    const y = tf.conv3d(x, this.weight as tf.Tensor5D, this.stride, pad);
+    return addBias ? tf.add(y, this.bias) : y;
   }
 }
 
@@ -121,8 +125,8 @@ export class UpConv3d {
     this.bias = store.add(`${name}.bias`, [outChannels], store.uniform(outChannels, bound));
   }
 
-  /** `[N, X, Y, Z, Cin]` → `[N, 2X, 2Y, 2Z, Cout]`. */
-  apply(x: tf.Tensor5D): tf.Tensor5D {
+  /** `[N, X, Y, Z, Cin]` → `[N, 2X, 2Y, 2Z, Cout]`; `addBias` as {@link Conv3d.apply}'s. */
+  apply(x: tf.Tensor5D, addBias = true): tf.Tensor5D {
     const [n, sx, sy, sz, cin] = x.shape;
     const cout = this.bias.shape[0] as number;
     // [2,2,2,Cout,Cin] → [Cin, (a, b, c, Cout)]: one matMul gives all 8 sub-voxels.
@@ -139,7 +143,7 @@ export class UpConv3d {
       3,
     ]);
     const spread = tf.reshape(bFirst, [n, 2 * sx, 2 * sy, 2 * sz, cout]) as tf.Tensor5D;
-    return tf.add(spread, this.bias);
+    return addBias ? tf.add(spread, this.bias) : spread;
   }
 }
 
@@ -171,18 +175,25 @@ export class BatchNorm3d {
   }
 
   /**
-   * `[N, X, Y, Z, C]` → same shape, followed by ReLU when `relu` (the V-Net's Conv → BN → ReLU).
+   * `[N, X, Y, Z, C]` → same shape, followed by ReLU when `relu` (the V-Net's Conv → BN → ReLU);
+   * `convBias`, when given, is added to x first (the preceding conv's, which left it out).
    * Training: batch statistics + running-statistics update. On the cpu backend it runs fused
-   * (`fusedBatchNormRelu`, issue #4); elsewhere as tf ops.
+   * (`fusedBatchNormRelu`, issue #4: the bias-added x is then never a tensor); elsewhere as tf ops.
    */
-  apply(x: tf.Tensor5D, training: boolean, relu = false): tf.Tensor5D {
+  apply(x: tf.Tensor5D, training: boolean, relu = false, convBias?: tf.Tensor1D): tf.Tensor5D {
     return canFuseBatchNorm(x)
-      ? this.#applyFused(x, training, relu)
-      : this.applyComposed(x, training, relu);
+      ? this.#applyFused(x, training, relu, convBias)
+      : this.applyComposed(x, training, relu, convBias);
   }
 
   /** The tf-op composition: any backend, and the reference the fused op is tested against. */
-  applyComposed(x: tf.Tensor5D, training: boolean, relu = false): tf.Tensor5D {
+  applyComposed(
+    xIn: tf.Tensor5D,
+    training: boolean,
+    relu = false,
+    convBias?: tf.Tensor1D,
+  ): tf.Tensor5D {
+    const x: tf.Tensor5D = convBias ? tf.add(xIn, convBias) : xIn;
     let mean: tf.Tensor = this.runningMean;
     let variance: tf.Tensor = this.runningVar;
     if (training) {
@@ -196,12 +207,18 @@ export class BatchNorm3d {
     return relu ? tf.relu(y) : y;
   }
 
-  #applyFused(x: tf.Tensor5D, training: boolean, relu: boolean): tf.Tensor5D {
+  #applyFused(
+    x: tf.Tensor5D,
+    training: boolean,
+    relu: boolean,
+    convBias: tf.Tensor1D | undefined,
+  ): tf.Tensor5D {
     const channels = x.shape[4];
     // Batch statistics rounded as tf.moments on the registered kernels would round them.
     const rounding = fastKernelsRegistered() ? "sum-then-scale" : "divide-then-sum";
+    const biasValues = convBias?.dataSync() as Float32Array | undefined;
     const { mean, variance } = training
-      ? channelMoments(x.dataSync() as Float32Array, channels, rounding)
+      ? channelMoments(x.dataSync() as Float32Array, biasValues, channels, rounding)
       : {
         mean: (this.runningMean.dataSync() as Float32Array).slice(),
         variance: (this.runningVar.dataSync() as Float32Array).slice(),
@@ -218,6 +235,7 @@ export class BatchNorm3d {
       this.bias as tf.Tensor1D,
       stats,
       relu,
+      convBias,
     );
   }
 

@@ -28,7 +28,9 @@ class ConvBlock {
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
     let y = x;
-    for (const [conv, bn] of this.#stages) y = bn.apply(conv.apply(y), training, true);
+    for (const [conv, bn] of this.#stages) {
+      y = bn.apply(conv.apply(y, false), training, true, conv.bias as tf.Tensor1D);
+    }
     return y;
   }
 }
@@ -52,7 +54,12 @@ class ResampleBlock {
   }
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
-    return this.#bn.apply(this.#conv.apply(x), training, true);
+    return this.#bn.apply(
+      this.#conv.apply(x, false),
+      training,
+      true,
+      this.#conv.bias as tf.Tensor1D,
+    );
   }
 }
 

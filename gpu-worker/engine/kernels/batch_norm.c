@@ -19,6 +19,7 @@ typedef struct {
   const double* mean_gxhat;     // sum_gxhat / N (idem)
   float* variance;              // bn_moments out, with mean
   int divide;                   // bn_moments: divide each term by N before summing (stock Mean)
+  const float* bias;            // bn_add_bias: the preceding conv's bias, per channel
 } BatchNorm;
 
 // The forward's value before the ReLU: the same float32 operations as bn_forward's.
@@ -88,6 +89,19 @@ __attribute__((export_name("bn_forward"))) void bn_forward(const BatchNorm* p, i
       const float a = normalized(p, x[c], c);
       x[c] = p->relu && a < 0 ? 0 : a;
     }
+  }
+}
+
+// x += bias (per channel, in place on the arena's copy of x), before any other pass: the op's input
+// is the conv output without its bias, so the bias-added tensor exists only here, never as a tfjs
+// tensor on the tape. One float32 add, as tfjs's Add kernel: the same bits.
+__attribute__((export_name("bn_add_bias"))) void bn_add_bias(const BatchNorm* p, int t, int T) {
+  const int C = p->channels;
+  const float* __restrict bias = p->bias;
+  float* __restrict x = p->x;
+  const long end = (long)share_of(p->voxels, t + 1, T) * C;
+  for (long row = (long)share_of(p->voxels, t, T) * C; row < end; row += C) {
+    for (int c = 0; c < C; c++) x[row + c] += bias[c];
   }
 }
 
