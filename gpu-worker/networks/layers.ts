@@ -59,6 +59,23 @@ export class ParameterStore {
   }
 }
 
+/**
+ * `f(x)` in its own `tf.tidy`, then `x` freed unless `keepInput` (the network's input, a skip
+ * still to be used): without gradients only a few activations are then alive at a time, as under
+ * PyTorch's `no_grad`, instead of all of a forward's until the caller's tidy ends (issue #4:
+ * sliding-window memory). Under a gradient tape nothing changes: tfjs keeps its own clones of what
+ * the backward needs.
+ */
+export function tidyStep(
+  x: tf.Tensor5D,
+  f: (x: tf.Tensor5D) => tf.Tensor5D,
+  keepInput = false,
+): tf.Tensor5D {
+  const y = tf.tidy(() => f(x));
+  if (!keepInput && y !== x) x.dispose();
+  return y;
+}
+
 /** How conv weights are initialised (METHOD.md 2.5). */
 export type ConvInit = "torch-default" | "kaiming-normal";
 

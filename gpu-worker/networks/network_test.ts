@@ -132,3 +132,17 @@ Deno.test("initialisation follows METHOD.md 2.5: PyTorch uniform bounds (V-Net),
   assert.ok(Math.abs(std / Math.sqrt(2 / (64 * 27)) - 1) < 0.02, `std ${std}`);
   unet.dispose();
 });
+
+for (const arch of ["vnet", "unet3d"] as const) {
+  Deno.test(`${arch}: the forward frees its intermediates itself, block by block, and keeps the input`, () => {
+    const net = createNetwork(NetworkConfigSchema.parse({ arch, width: 2 }), 1);
+    const x = tf.randomNormal([1, 16, 16, 16, 1], 0, 1, "float32", 2) as tf.Tensor5D;
+    const before = tf.memory().numTensors;
+    // No enclosing tidy: whatever the forward does not free itself would still be counted here.
+    const y = net.apply(x, { training: false });
+    assert.equal(tf.memory().numTensors, before + 1);
+    assert.ok(!x.isDisposed);
+    tf.dispose([x, y]);
+    net.dispose();
+  });
+}

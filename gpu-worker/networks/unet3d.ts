@@ -6,7 +6,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NetworkBase } from "./base.ts";
-import { Conv3d, instanceNorm, type ParameterStore, upsampleTrilinear2x } from "./layers.ts";
+import {
+  Conv3d,
+  instanceNorm,
+  type ParameterStore,
+  tidyStep,
+  upsampleTrilinear2x,
+} from "./layers.ts";
 import type { ApplyOptions, NetworkConfig, SegmentationNetwork } from "./network.ts";
 
 const ENCODER_NAMES = ["conv1", "conv2", "conv3", "conv4", "center"];
@@ -24,7 +30,9 @@ class UnetConv3 {
 
   apply(x: tf.Tensor5D): tf.Tensor5D {
     let y = x;
-    for (const conv of this.#convs) y = tf.relu(instanceNorm(conv.apply(y)));
+    for (const conv of this.#convs) {
+      y = tidyStep(y, (t) => tf.relu(instanceNorm(conv.apply(t))), y === x);
+    }
     return y;
   }
 }
@@ -70,18 +78,24 @@ class Unet3d extends NetworkBase {
   apply(x: tf.Tensor5D, options: ApplyOptions): tf.Tensor5D {
     this.checkInput(x);
     const skips: tf.Tensor5D[] = [];
+    // Each step frees its input once used (tidyStep), except x (the caller's) and the skips.
     let y = x;
     for (let level = 0; level < 5; level++) {
-      if (level > 0) y = tf.maxPool3d(y, 2, 2, "valid");
-      y = this.#encoder[level].apply(y);
+      if (level > 0) y = tidyStep(y, (t) => tf.maxPool3d(t, 2, 2, "valid"), true);
+      y = tidyStep(y, (t) => this.#encoder[level].apply(t), y === x);
       if (level < 4) skips.push(y);
     }
-    y = this.addText(this.dropout(y, options, 0.3, false));
+    y = tidyStep(y, (t) => this.addText(this.dropout(t, options, 0.3, false)));
     for (let step = 0; step < 4; step++) {
+      const skip = skips[3 - step];
       // SSL4MIS concatenates [skip, upsampled] in that order.
-      y = this.#decoder[step].apply(tf.concat([skips[3 - step], upsampleTrilinear2x(y)], 4));
+      y = tidyStep(
+        y,
+        (t) => this.#decoder[step].apply(tf.concat([skip, upsampleTrilinear2x(t)], 4)),
+      );
+      skip.dispose();
     }
-    return this.#final.apply(this.dropout(y, options, 0.3, false));
+    return tidyStep(y, (t) => this.#final.apply(this.dropout(t, options, 0.3, false)));
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NetworkBase } from "./base.ts";
-import { BatchNorm3d, Conv3d, type ParameterStore, UpConv3d } from "./layers.ts";
+import { BatchNorm3d, Conv3d, type ParameterStore, tidyStep, UpConv3d } from "./layers.ts";
 import type { ApplyOptions, NetworkConfig, SegmentationNetwork } from "./network.ts";
 
 const ORDINALS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
@@ -29,7 +29,8 @@ class ConvBlock {
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
     let y = x;
     for (const [conv, bn] of this.#stages) {
-      y = bn.apply(conv.apply(y, false), training, true, conv.bias as tf.Tensor1D);
+      const bias = conv.bias as tf.Tensor1D;
+      y = tidyStep(y, (t) => bn.apply(conv.apply(t, false), training, true, bias), y === x);
     }
     return y;
   }
@@ -107,21 +108,24 @@ class VNet extends NetworkBase {
     this.checkInput(x);
     const { training } = options;
     const skips: tf.Tensor5D[] = [];
+    // Each step frees its input once used (tidyStep), except x (the caller's) and the skips.
     let y = x;
     for (let level = 0; level < 5; level++) {
-      y = this.#encoder[level].apply(y, training);
+      y = tidyStep(y, (t) => this.#encoder[level].apply(t, training), y === x);
       if (level < 4) {
         skips.push(y);
-        y = this.#down[level].apply(y, training);
+        y = tidyStep(y, (t) => this.#down[level].apply(t, training), true);
       }
     }
     // x5 ← dropout(x5) + β·z: z is added after the encoder's dropout (METHOD.md 3.1).
-    y = this.addText(this.dropout(y, options, 0.5, true));
+    y = tidyStep(y, (t) => this.addText(this.dropout(t, options, 0.5, true)));
     for (let step = 0; step < 4; step++) {
-      y = tf.add(this.#up[step].apply(y, training), skips[3 - step]);
-      y = this.#decoder[step].apply(y, training);
+      const skip = skips[3 - step];
+      y = tidyStep(y, (t) => tf.add(this.#up[step].apply(t, training), skip));
+      skip.dispose();
+      y = tidyStep(y, (t) => this.#decoder[step].apply(t, training));
     }
-    return this.#outConv.apply(this.dropout(y, options, 0.5, true));
+    return tidyStep(y, (t) => this.#outConv.apply(this.dropout(t, options, 0.5, true)));
   }
 }
 
