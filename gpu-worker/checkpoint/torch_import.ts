@@ -6,7 +6,7 @@
  * tfjs's `[k, k, k, Cin, Cout]` and `[2, 2, 2, Cout, Cin]` (PyTorch D = volume axis i = tfjs X).
  */
 import { UserError } from "@llmseg/shared";
-import { NetworkConfigSchema } from "../networks/config.ts";
+import { type NetworkConfigInput, NetworkConfigSchema } from "../networks/config.ts";
 import { torchConvToTfjs, torchDeconvToTfjs } from "../networks/layers.ts";
 import { createNetwork, type SegmentationNetwork } from "../networks/network.ts";
 import { float32Entry, type SafetensorsFile, type TensorEntry, toFloat32 } from "./safetensors.ts";
@@ -23,13 +23,14 @@ const PREFIXES = ["module.", "encoder.", "decoder."];
 
 /**
  * Builds a network (eval-ready; config inferred from the weights, no text branch) holding the
- * PyTorch weights. Throws a UserError naming `source` for a state dict of another shape or
- * architecture.
+ * PyTorch weights. `settings` sets what the weights do not fix (dropout, say, for training on).
+ * Throws a UserError naming `source` for a state dict of another shape or architecture.
  */
 export function importTorchWeights(
   file: SafetensorsFile,
   arch: "vnet" | "unet3d",
   source: string,
+  settings: Pick<NetworkConfigInput, "dropout"> = {},
 ): SegmentationNetwork {
   const state = new Map<string, TensorEntry>();
   for (const [key, entry] of file.tensors) {
@@ -55,7 +56,10 @@ export function importTorchWeights(
   };
   const [width, inChannels] = anchor(ANCHORS[arch].first);
   const [classes] = anchor(ANCHORS[arch].last);
-  const network = createNetwork(NetworkConfigSchema.parse({ arch, width, inChannels, classes }), 0);
+  const network = createNetwork(
+    NetworkConfigSchema.parse({ ...settings, arch, width, inChannels, classes }),
+    0,
+  );
   try {
     const converted = new Map<string, TensorEntry>();
     for (const [name, entry] of state) converted.set(name, toTfjsLayout(name, entry));
