@@ -14,6 +14,8 @@ const statusOfCode: Record<string, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   invalid_volume: 422,
   invalid_dataset: 422,
+  bad_config: 422,
+  limit_exceeded: 422,
   idempotency_mismatch: 422,
   invalid_webhook_url: 422,
   webhook_target_refused: 422,
