@@ -20,7 +20,9 @@ const statusOfCode: Record<string, ContentfulStatusCode> = {
   invalid_webhook_url: 422,
   webhook_target_refused: 422,
   not_ready: 409,
+  upload_timeout: 408,
   rate_limited: 429,
+  too_many_uploads: 429,
   quota_exceeded: 429,
   // The LLM behind descriptor generation failed or is not configured: not the caller's fault.
   llm_no_key: 503,

@@ -97,5 +97,8 @@ export function configProblems(error: z.ZodError): string {
  * keys and wrong types are refused at submit. The descriptor set is named by the request's
  * `descriptorSetId` (the tenant's own or a shipped set), never by a path the worker would open.
  */
-export const TrainOverrides = trainConfigFields.omit({ descriptors: true }).partial();
+export const TrainOverrides = trainConfigFields.omit({ descriptors: true })
+  // Without its default: an override left out must leave the preset's value, not fill in 1.
+  .extend({ unsupMaxWeight: z.number().min(0) })
+  .partial();
 export type TrainOverrides = z.infer<typeof TrainOverrides>;

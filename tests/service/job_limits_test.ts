@@ -69,10 +69,12 @@ Deno.test("POST /v1/jobs: the whole training configuration and the tenant's limi
     const over = await submitTrain(service, small.key, { overrides: { maxIterations: 11 } });
     assert.equal(over.status, 422);
     assert.match(over.body.error!.message, /exceeds this tenant's 10/);
-    assert.equal(
-      (await submitTrain(service, small.key, { overrides: { maxIterations: 10 } })).status,
-      202,
-    );
+    const fits = await submitTrain(service, small.key, { overrides: { maxIterations: 10 } });
+    assert.equal(fits.status, 202);
+    // Stored as sent: no schema default (unsupMaxWeight 1) slipped in over the preset's value.
+    assert.deepEqual((fits.body as { request?: { overrides: unknown } }).request?.overrides, {
+      maxIterations: 10,
+    });
   } finally {
     await service.close();
   }
