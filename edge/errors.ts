@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { UserError } from "../shared/errors.ts";
+import { RedisUnavailable } from "../shared/queue/redis.ts";
 
 /** HTTP status of each {@link UserError} code; codes not listed answer 400. */
 const statusOfCode: Record<string, ContentfulStatusCode> = {
@@ -50,6 +51,14 @@ export function errorHandler(error: Error, c: Context): Response {
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return c.json({ error: { code: `http_${status}`, message: error.message } }, status);
+  }
+  if (error instanceof RedisUnavailable) {
+    // The store is down or restarting: the client should come back, not report a bug.
+    return c.json(
+      { error: { code: "unavailable", message: "the job store is unavailable; retry shortly" } },
+      503,
+      { "retry-after": "5" },
+    );
   }
   console.error("edge: unhandled error", error);
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);

@@ -72,22 +72,44 @@ export class QueueWorker {
     this.log = options.log ?? ((line) => console.error(line));
   }
 
-  /** Runs until `signal` aborts (then finishes the read in progress and returns). */
+  /**
+   * Runs until `signal` aborts (then finishes the read in progress and returns). Redis going away
+   * is survived: the loop waits and retries (the client reconnects by itself), and when the
+   * server came back without the consumer groups (NOGROUP: restarted without persistence, or
+   * flushed) they are created again. An entry whose handling broke off stays pending and is
+   * reclaimed later, so nothing is lost.
+   */
   async run(signal: AbortSignal): Promise<void> {
     await this.streams.ensureGroups();
     let nextReclaim = 0;
+    let backoffMs = 100;
     while (!signal.aborted) {
-      if (Date.now() >= nextReclaim) {
-        const { entries } = await this.streams.reclaim(this.options.consumer, this.reclaimIdleMs);
-        for (const entry of entries) {
-          this.log(`worker ${this.options.consumer}: reclaimed ${entry.stream} ${entry.id}`);
-          await this.process(entry);
+      try {
+        if (Date.now() >= nextReclaim) {
+          const { entries } = await this.streams.reclaim(this.options.consumer, this.reclaimIdleMs);
+          for (const entry of entries) {
+            this.log(`worker ${this.options.consumer}: reclaimed ${entry.stream} ${entry.id}`);
+            await this.process(entry);
+          }
+          nextReclaim = Date.now() + this.reclaimEveryMs;
         }
-        nextReclaim = Date.now() + this.reclaimEveryMs;
-      }
-      const blockMs = Math.max(1, Math.min(this.options.blockMs ?? 2000, nextReclaim - Date.now()));
-      for (const delivery of await this.streams.read(this.options.consumer, blockMs)) {
-        await this.process(delivery);
+        const blockMs = Math.max(
+          1,
+          Math.min(this.options.blockMs ?? 2000, nextReclaim - Date.now()),
+        );
+        for (const delivery of await this.streams.read(this.options.consumer, blockMs)) {
+          await this.process(delivery);
+        }
+        backoffMs = 100;
+      } catch (error) {
+        const message = (error as Error).message ?? String(error);
+        this.log(`worker ${this.options.consumer}: ${message}; retrying in ${backoffMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5000);
+        if (message.includes("NOGROUP")) {
+          await this.streams.ensureGroups().catch(() => {});
+          nextReclaim = 0;
+        }
       }
     }
   }

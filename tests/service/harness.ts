@@ -263,7 +263,7 @@ export async function waitFor<T>(
 
 /** Training overrides small enough for a test: one network, batch 1, a checkpoint every 2 steps. */
 export const tinyTraining = {
-  mode: "supervised",
+  mode: "supervised" as const,
   batchSize: 1,
   labeledBatchSize: 1,
   validateEvery: 0,
