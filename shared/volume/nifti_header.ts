@@ -148,9 +148,8 @@ export function parseNiftiHeader(
   if (!datatype) {
     throw volumeError(
       name,
-      `unsupported NIfTI datatype ${header.datatypeCode} (${
-        header.getDatatypeCodeString(header.datatypeCode)
-      }); ` +
+      // (nifti-reader-js's getDatatypeCodeString is not on every header class: found by the fuzzer.)
+      `unsupported NIfTI datatype ${header.datatypeCode}; ` +
         "supported: uint8, int8, int16, uint16, int32, uint32, float32, float64",
     );
   }
