@@ -10,6 +10,12 @@
  * - `LLMSEG_REDIS_REST_URL` + `LLMSEG_REDIS_REST_TOKEN`: the edge talks Upstash REST instead of TCP
  * - `LLMSEG_MAX_UPLOAD_BYTES` (512 MiB), blob store as in `shared/blob/from_env.ts`, worker
  *   settings as in `gpu-worker/worker/main.ts`
+ * - `LLMSEG_WEBHOOK_ALLOW_LOOPBACK=1`: webhooks may target loopback over http (edge and workers)
+ * - `LLMSEG_REDIS_PERSISTENCE=keep`: leave the server's persistence alone (default: if it has no
+ *   append-only file, turn AOF on, so API keys and queued jobs survive a Redis restart)
+ *
+ * A worker that exits is started again (after 1 s, doubling to 30 s while it keeps failing); the
+ * edge goes on serving meanwhile.
  */
 import { createApp } from "../edge/app.ts";
 import { edgeConfig } from "../edge/config.ts";
@@ -18,6 +24,7 @@ import { UserError } from "../shared/errors.ts";
 import type { RedisClient } from "../shared/queue/redis.ts";
 import { connectRest } from "../shared/queue/rest.ts";
 import { connectTcp } from "../shared/queue/tcp.ts";
+import { webhookPolicyFromEnv } from "../shared/webhooks/ssrf.ts";
 
 const env = (name: string): string | undefined => Deno.env.get(name);
 
@@ -46,10 +53,28 @@ function spawnWorker(): Deno.ChildProcess {
 const adminToken = env("LLMSEG_ADMIN_TOKEN") ??
   fail("set LLMSEG_ADMIN_TOKEN to a secret of 16+ characters (the operator token of /v1/admin)");
 const redisUrl = env("REDIS_URL") ?? "redis://127.0.0.1:6379";
+/** Turns on AOF when the server persists nothing, unless told to keep its settings. */
+async function ensurePersistence(tcp: RedisClient): Promise<void> {
+  if (env("LLMSEG_REDIS_PERSISTENCE") === "keep") return;
+  try {
+    const [, appendonly] = await tcp.send("CONFIG", "GET", "appendonly") as string[];
+    if (appendonly === "yes") return;
+    await tcp.send("CONFIG", "SET", "appendonly", "yes");
+    console.error(
+      "start: Redis had no append-only file; turned AOF on (appendfsync everysec) so keys and " +
+        "queued jobs survive a restart. Set `appendonly yes` in its config to keep it.",
+    );
+  } catch (error) {
+    console.error(`start: could not check Redis persistence (${(error as Error).message})`);
+  }
+}
+
 let redis: RedisClient;
 try {
   // Checked first over TCP, which the workers need in any case, so the message is about Redis.
-  (await connectTcp(redisUrl)).close();
+  const tcp = await connectTcp(redisUrl);
+  await ensurePersistence(tcp);
+  await tcp.close();
   redis = await edgeRedis(redisUrl);
 } catch (error) {
   if (error instanceof UserError) fail(error.message);
@@ -60,11 +85,34 @@ const workerCount = Number(env("LLMSEG_WORKERS") ?? "1");
 if (!Number.isInteger(workerCount) || workerCount < 0) {
   fail(`LLMSEG_WORKERS=${env("LLMSEG_WORKERS")}: expected 0, 1, 2, …`);
 }
-const workers = Array.from({ length: workerCount }, () => spawnWorker());
+let stopping = false;
+const workers: Deno.ChildProcess[] = [];
+
+/** Keeps worker `index` running: started again whenever it exits, with a growing pause. */
+async function superviseWorker(index: number): Promise<void> {
+  let pauseMs = 1000;
+  while (!stopping) {
+    const started = Date.now();
+    const child = spawnWorker();
+    workers[index] = child;
+    console.error(`start: worker ${index} running (pid ${child.pid})`);
+    const status = await child.status;
+    if (stopping) return;
+    if (Date.now() - started > 60_000) pauseMs = 1000;
+    console.error(
+      `start: worker ${index} (pid ${child.pid}) exited with code ${status.code}; ` +
+        `starting it again in ${pauseMs / 1000} s`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(pauseMs * 2, 30_000);
+  }
+}
+const supervised = Array.from({ length: workerCount }, (_, i) => superviseWorker(i));
 
 const config = edgeConfig({
   adminToken,
   maxUploadBytes: Number(env("LLMSEG_MAX_UPLOAD_BYTES") ?? 512 * 1024 ** 2),
+  webhookPolicy: webhookPolicyFromEnv(),
 });
 const app = createApp({ redis, blob: blobStoreFromEnv(), config });
 const hostname = env("HOST") ?? "127.0.0.1";
@@ -79,7 +127,6 @@ const server = Deno.serve({
   },
 }, app.fetch);
 
-let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -88,14 +135,8 @@ async function stop(): Promise<void> {
       worker.kill("SIGTERM");
     } catch { /* already exited */ }
   }
-  await Promise.all([server.shutdown(), ...workers.map((w) => w.status)]);
+  await Promise.all([server.shutdown(), ...workers.map((w) => w.status), ...supervised]);
   await redis.close();
   Deno.exit(0);
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
-// A worker that dies on its own (e.g. Redis went away) takes the service down with a clear code.
-for (const worker of workers) {
-  worker.status.then((status) => {
-    if (!stopping) fail(`a worker exited with code ${status.code}; stopping`);
-  });
-}

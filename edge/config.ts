@@ -6,6 +6,10 @@ export interface EdgeConfig {
   adminToken: string;
   /** Largest scan upload accepted, in bytes. */
   maxUploadBytes: number;
+  /** An upload that sends nothing for this long is abandoned (408), in ms. */
+  uploadIdleTimeoutMs: number;
+  /** Uploads one tenant may have in flight at once on this edge process (more: 429). */
+  maxConcurrentUploads: number;
   /** Where uploads are spooled while they are validated (a local temp folder). */
   spoolDir: string;
   /** How often the SSE handler polls a job's event stream, in ms. */
@@ -26,6 +30,8 @@ export function edgeConfig(overrides: Partial<EdgeConfig> & { adminToken: string
   }
   return {
     maxUploadBytes: 512 * 1024 ** 2,
+    uploadIdleTimeoutMs: 30_000,
+    maxConcurrentUploads: 8,
     spoolDir: Deno.env.get("TMPDIR") ?? "/tmp",
     ssePollMs: 250,
     webhookPolicy: {},

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { UserError } from "../shared/errors.ts";
+import { RedisUnavailable } from "../shared/queue/redis.ts";
 
 /** HTTP status of each {@link UserError} code; codes not listed answer 400. */
 const statusOfCode: Record<string, ContentfulStatusCode> = {
@@ -14,11 +15,15 @@ const statusOfCode: Record<string, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   invalid_volume: 422,
   invalid_dataset: 422,
+  bad_config: 422,
+  limit_exceeded: 422,
   idempotency_mismatch: 422,
   invalid_webhook_url: 422,
   webhook_target_refused: 422,
   not_ready: 409,
+  upload_timeout: 408,
   rate_limited: 429,
+  too_many_uploads: 429,
   quota_exceeded: 429,
   // The LLM behind descriptor generation failed or is not configured: not the caller's fault.
   llm_no_key: 503,
@@ -46,6 +51,14 @@ export function errorHandler(error: Error, c: Context): Response {
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return c.json({ error: { code: `http_${status}`, message: error.message } }, status);
+  }
+  if (error instanceof RedisUnavailable) {
+    // The store is down or restarting: the client should come back, not report a bug.
+    return c.json(
+      { error: { code: "unavailable", message: "the job store is unavailable; retry shortly" } },
+      503,
+      { "retry-after": "5" },
+    );
   }
   console.error("edge: unhandled error", error);
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);

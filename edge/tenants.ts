@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { type ApiKeyCreated, Tenant, type TenantCreate } from "../shared/contracts/tenants.ts";
+import {
+  type ApiKeyCreated,
+  type ApiKeyInfo,
+  Tenant,
+  type TenantCreate,
+} from "../shared/contracts/tenants.ts";
 import { getDocument, putDocument } from "../shared/queue/documents.ts";
 import { newId } from "../shared/queue/ids.ts";
 import { keys } from "../shared/queue/keys.ts";
@@ -34,8 +39,29 @@ export class TenantStore {
     const secret = crypto.getRandomValues(new Uint8Array(32));
     const key = `lsk_${btoa(String.fromCharCode(...secret)).replace(/[+/=]/g, "")}`;
     const stored = { id: newId("key"), tenantId, createdAt: new Date().toISOString() };
-    await putDocument(this.redis, keys.apiKey(await hashKey(key)), StoredKey, stored);
+    const hash = await hashKey(key);
+    await putDocument(this.redis, keys.apiKey(hash), StoredKey, stored);
+    await this.redis.send("HSET", keys.tenantKeys(tenantId), stored.id, hash);
     return { ...stored, key };
+  }
+
+  /** The tenant's keys (ids and dates, never the keys). Keys minted before #15 are not indexed. */
+  async listKeys(tenantId: string): Promise<ApiKeyInfo[]> {
+    const hashes = await this.redis.send("HVALS", keys.tenantKeys(tenantId)) as string[];
+    const found = await Promise.all(
+      hashes.map((hash) => getDocument(this.redis, keys.apiKey(String(hash)), StoredKey)),
+    );
+    return found.filter((k): k is ApiKeyInfo => k !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Revokes a key at once; resolves to false when the tenant has no such key. */
+  async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
+    const hash = await this.redis.send("HGET", keys.tenantKeys(tenantId), keyId);
+    if (!hash) return false;
+    await this.redis.send("DEL", keys.apiKey(String(hash)));
+    await this.redis.send("HDEL", keys.tenantKeys(tenantId), keyId);
+    return true;
   }
 
   /** The tenant a key belongs to, or undefined for an unknown key. */

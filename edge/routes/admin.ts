@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ApiKeyCreated, Tenant, TenantCreate } from "../../shared/contracts/tenants.ts";
+import { ApiKeyCreated, ApiKeyInfo, Tenant, TenantCreate } from "../../shared/contracts/tenants.ts";
+import { UserError } from "../../shared/errors.ts";
 import { notFound } from "../errors.ts";
 import type { TenantStore } from "../tenants.ts";
 import { errorResponses, invalidRequest, jsonContent } from "./openapi.ts";
@@ -24,6 +25,27 @@ const createKey = createRoute({
   responses: { 201: jsonContent(ApiKeyCreated, "the key, shown this once"), ...errorResponses },
 });
 
+const listKeys = createRoute({
+  method: "get",
+  path: "/tenants/{tenantId}/keys",
+  summary: "List a tenant's API keys (ids and dates; keys are never shown again)",
+  security,
+  request: { params: z.object({ tenantId: z.string() }) },
+  responses: {
+    200: jsonContent(z.object({ keys: z.array(ApiKeyInfo) }), "the keys"),
+    ...errorResponses,
+  },
+});
+
+const revokeKey = createRoute({
+  method: "delete",
+  path: "/tenants/{tenantId}/keys/{keyId}",
+  summary: "Revoke an API key (effective at once)",
+  security,
+  request: { params: z.object({ tenantId: z.string(), keyId: z.string() }) },
+  responses: { 204: { description: "revoked" }, ...errorResponses },
+});
+
 /** Operator routes under `/v1/admin` (the caller adds the admin-token middleware). */
 export function adminRoutes(tenants: TenantStore): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: invalidRequest });
@@ -32,6 +54,20 @@ export function adminRoutes(tenants: TenantStore): OpenAPIHono {
     const { tenantId } = c.req.valid("param");
     if (!await tenants.get(tenantId)) throw notFound("tenant", tenantId);
     return c.json(await tenants.createKey(tenantId), 201);
+  });
+  app.openapi(listKeys, async (c) => {
+    const { tenantId } = c.req.valid("param");
+    if (!await tenants.get(tenantId)) throw notFound("tenant", tenantId);
+    return c.json({ keys: await tenants.listKeys(tenantId) }, 200);
+  });
+  app.openapi(revokeKey, async (c) => {
+    const { tenantId, keyId } = c.req.valid("param");
+    if (!await tenants.revokeKey(tenantId, keyId)) throw notFound("API key", keyId);
+    return c.body(null, 204);
+  });
+  // Unknown operator paths: a 404 of their own, never the tenant routes' "unknown API key".
+  app.all("*", (c) => {
+    throw new UserError("not_found", `no route ${c.req.method} ${c.req.path}`);
   });
   return app;
 }

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { blobKeys, resultFiles } from "../../shared/blob/keys.ts";
 import { Dataset } from "../../shared/contracts/datasets.ts";
 import { JobRecord, JobRequest, ResultName } from "../../shared/contracts/jobs.ts";
+import type { Tenant } from "../../shared/contracts/tenants.ts";
 import { UserError } from "../../shared/errors.ts";
 import { getDocument } from "../../shared/queue/documents.ts";
 import { JobStore } from "../../shared/queue/jobs.ts";
@@ -13,6 +14,7 @@ import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
 import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 import { tenantScan } from "./scans.ts";
+import { resolveTrainRequest } from "../../gpu-worker/worker/train_request.ts";
 
 const submitJob = createRoute({
   method: "post",
@@ -73,12 +75,13 @@ const getResult = createRoute({
   },
 });
 
-/** Every id a request names must be the tenant's own; otherwise 404, as if it did not exist. */
-async function checkReferences(
-  deps: EdgeDeps,
-  tenantId: string,
-  request: JobRequest,
-): Promise<void> {
+/**
+ * Every id a request names must be the tenant's own (otherwise 404, as if it did not exist), and a
+ * training's whole configuration must be valid and within the tenant's limits (422): a job that
+ * would fail or overrun is refused now, not after it waited in the queue.
+ */
+async function checkRequest(deps: EdgeDeps, tenant: Tenant, request: JobRequest): Promise<void> {
+  const tenantId = tenant.id;
   const models = new ModelRegistry(deps.redis);
   const dataset = async (id: string) => {
     if (!await getDocument(deps.redis, keys.dataset(tenantId, id), Dataset)) {
@@ -95,6 +98,7 @@ async function checkReferences(
     await model(request.modelId);
     await dataset(request.datasetId);
   } else {
+    resolveTrainRequest(request, tenant.limits);
     if (request.datasetId) await dataset(request.datasetId);
     if (request.descriptorSetId) {
       await resolveDescriptorSet(deps.redis, tenantId, request.descriptorSetId);
@@ -117,7 +121,7 @@ export function jobRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
   app.openapi(submitJob, async (c) => {
     const tenant = c.get("tenant");
     const request = c.req.valid("json");
-    await checkReferences(deps, tenant.id, request);
+    await checkRequest(deps, tenant, request);
     const { job, created } = await store.submit(tenant.id, request, {
       idempotencyKey: c.req.valid("header")["idempotency-key"],
       maxConcurrentJobs: tenant.maxConcurrentJobs,

@@ -6,6 +6,7 @@ import { keys } from "../../shared/queue/keys.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
 import { notFound } from "../errors.ts";
 import { receiveScan } from "../scans/upload.ts";
+import { UploadSlots } from "../scans/upload_slots.ts";
 import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 
 const uploadScan = createRoute({
@@ -95,6 +96,7 @@ export function scanRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
   const app = new OpenAPIHono<TenantEnv>({ defaultHook: invalidRequest });
   // The body is a raw stream: documented through the route, read by hand (never buffered whole).
   app.openAPIRegistry.registerPath(uploadScan);
+  const slots = new UploadSlots(deps.config.maxConcurrentUploads);
   app.post("/scans", async (c) => {
     const tenant = c.get("tenant");
     const name = c.req.query("name");
@@ -102,17 +104,20 @@ export function scanRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
       throw new UserError("invalid_request", "query parameter `name` (the file name) is required");
     }
     const length = c.req.header("content-length");
-    const scan = await receiveScan(
-      tenant.id,
-      name,
-      c.req.raw.body,
-      length ? Number(length) : undefined,
-      {
-        blob: deps.blob,
-        spoolDir: deps.config.spoolDir,
-        maxBytes: deps.config.maxUploadBytes,
-      },
-    );
+    const scan = await slots.run(tenant.id, () =>
+      receiveScan(
+        tenant.id,
+        name,
+        c.req.raw.body,
+        length ? Number(length) : undefined,
+        {
+          blob: deps.blob,
+          spoolDir: deps.config.spoolDir,
+          maxBytes: deps.config.maxUploadBytes,
+          maxVoxels: tenant.limits.maxScanVoxels,
+          idleTimeoutMs: deps.config.uploadIdleTimeoutMs,
+        },
+      ));
     await putDocument(deps.redis, keys.scan(tenant.id, scan.id), Scan, scan);
     await deps.redis.send("SADD", keys.scans(tenant.id), scan.id);
     return c.json(toPublic(scan), 201);
@@ -139,7 +144,10 @@ export function scanRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
     return new Response(body, {
       headers: {
         "content-type": "application/octet-stream",
-        "content-disposition": `attachment; filename="${scan.name}"`,
+        // RFC 6266: an ASCII fallback and the UTF-8 name (headers cannot carry raw Unicode).
+        "content-disposition": `attachment; filename="${
+          scan.name.replace(/[^\x20-\x7e]|"/g, "_")
+        }"; filename*=UTF-8''${encodeURIComponent(scan.name)}`,
       },
     });
   });

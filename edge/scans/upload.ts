@@ -1,4 +1,7 @@
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import zlib from "node:zlib";
 import type { BlobStore } from "../../shared/blob/store.ts";
 import { blobKeys } from "../../shared/blob/keys.ts";
 import type { Scan } from "../../shared/contracts/scans.ts";
@@ -6,15 +9,21 @@ import { UserError } from "../../shared/errors.ts";
 import { newId } from "../../shared/queue/ids.ts";
 import { isGzip } from "../../shared/volume/gunzip.ts";
 import { DEFAULT_LIMITS, inspectVolumeHeader } from "../../shared/volume/mod.ts";
-import { parseNiftiFileHeader } from "../../shared/volume/nifti_header.ts";
+import { type NiftiHeaderInfo, parseNiftiFileHeader } from "../../shared/volume/nifti_header.ts";
 
-const acceptedName = /^[\w.\- ]{1,200}\.(nii|nii\.gz|h5|hdf5)$/i;
+const acceptedExtension = /\.(nii|nii\.gz|h5|hdf5)$/i;
+/** Letters and digits of any script, spaces and `. _ - ( ) + ,`; no paths, no control characters. */
+const acceptedCharacters = /^[\p{L}\p{M}\p{N}_.\-()+, ]{1,200}$/u;
 
 /** Where an upload goes and how large it may be. */
 export interface UploadTarget {
   blob: BlobStore;
   spoolDir: string;
   maxBytes: number;
+  /** The tenant's largest scan, voxels × channels (`TenantLimits.maxScanVoxels`). */
+  maxVoxels: number;
+  /** Longest silence from the client before the upload is abandoned (408). */
+  idleTimeoutMs: number;
 }
 
 function tooLarge(name: string, maxBytes: number): UserError {
@@ -24,56 +33,141 @@ function tooLarge(name: string, maxBytes: number): UserError {
   );
 }
 
-/** Streams `body` into a new file at `path`, refusing more than `maxBytes`. */
+/**
+ * Streams `body` into a new file at `path`, refusing more than `maxBytes`, and gives up on a
+ * client that sends nothing for `idleTimeoutMs` (a stalled upload would hold its socket and
+ * spool file forever).
+ */
 async function spool(
   body: ReadableStream<Uint8Array>,
   path: string,
   name: string,
-  maxBytes: number,
+  limits: { maxBytes: number; idleTimeoutMs: number },
 ): Promise<number> {
   let received = 0;
-  const limit = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      received += chunk.length;
-      if (received > maxBytes) controller.error(tooLarge(name, maxBytes));
-      else controller.enqueue(chunk);
-    },
-  });
   const file = await Deno.open(path, { write: true, createNew: true });
+  const reader = body.getReader();
   try {
-    await body.pipeThrough(limit).pipeTo(file.writable);
+    while (true) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const idle = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new UserError(
+              "upload_timeout",
+              `${name}: nothing received for ${limits.idleTimeoutMs / 1000} s after ${received} ` +
+                "bytes; upload abandoned",
+            ),
+          );
+        }, limits.idleTimeoutMs);
+      });
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await Promise.race([reader.read(), idle]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (chunk.done) return received;
+      received += chunk.value.length;
+      if (received > limits.maxBytes) throw tooLarge(name, limits.maxBytes);
+      let written = 0;
+      while (written < chunk.value.length) {
+        written += await file.write(chunk.value.subarray(written));
+      }
+    }
   } catch (error) {
+    await reader.cancel().catch(() => {});
     throw error instanceof UserError ? error : new UserError(
       "invalid_upload",
       `${name}: the upload broke off (${(error as Error).message})`,
     );
+  } finally {
+    file.close();
   }
-  return received;
 }
 
 /**
- * Inflates a whole gzip file as a stream and counts the bytes: a truncated or corrupt `.nii.gz`
- * fails here although its header (first bytes) reads fine. Stops past `maxInflated` (gzip bomb).
+ * Counts NaN and ±Inf among a float volume's voxels as its bytes stream past, in chunks of any
+ * size (a value split across two chunks is carried over). Integer types cannot hold them.
  */
-async function inflatedSize(path: string, name: string, maxInflated: number): Promise<number> {
+class NonFiniteCounter {
+  count = 0;
+  private offset = 0;
+  private carry = new Uint8Array(0);
+  private readonly width: number;
+
+  constructor(private readonly header: NiftiHeaderInfo) {
+    this.width = header.datatype === "float32" ? 4 : header.datatype === "float64" ? 8 : 0;
+  }
+
+  push(chunk: Uint8Array): void {
+    const start = this.offset;
+    this.offset += chunk.length;
+    if (this.width === 0) return;
+    const dataStart = this.header.voxOffset;
+    const dataEnd = dataStart + this.header.dataBytes;
+    const from = Math.max(dataStart, start) - start;
+    const to = Math.min(dataEnd, this.offset) - start;
+    if (to <= from) return;
+    const bytes = new Uint8Array(this.carry.length + (to - from));
+    bytes.set(this.carry);
+    bytes.set(chunk.subarray(from, to), this.carry.length);
+    const whole = bytes.length - (bytes.length % this.width);
+    const view = new DataView(bytes.buffer, 0, whole);
+    const little = this.header.littleEndian;
+    for (let i = 0; i < whole; i += this.width) {
+      const v = this.width === 4 ? view.getFloat32(i, little) : view.getFloat64(i, little);
+      if (!Number.isFinite(v)) this.count++;
+    }
+    this.carry = bytes.slice(whole);
+  }
+}
+
+/**
+ * Inflates a gzip stream with the runtime's zlib, every member in turn: gzip files may be several
+ * members back to back (concatenated `gzip` output, pigz, bgzip), which the web
+ * `DecompressionStream` refuses after the first.
+ */
+function gunzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const source = Readable.fromWeb(input as NodeReadableStream<Uint8Array>);
+  const inflate = zlib.createGunzip();
+  source.on("error", (error) => inflate.destroy(error));
+  return Readable.toWeb(source.pipe(inflate)) as ReadableStream<Uint8Array>;
+}
+
+/**
+ * Streams a spooled NIfTI once (inflating gzip: every member, so a truncated or corrupt
+ * `.nii.gz` fails here although its header reads fine), counting the bytes and the non-finite
+ * voxels. Stops past `maxBytes` (a gzip bomb).
+ */
+async function scanVoxels(
+  path: string,
+  name: string,
+  gzip: boolean,
+  header: NiftiHeaderInfo,
+  maxBytes: number,
+): Promise<{ bytes: number; nonFinite: number }> {
   const file = await Deno.open(path);
-  let inflated = 0;
+  const counter = new NonFiniteCounter(header);
+  let bytes = 0;
   try {
-    const reader = file.readable.pipeThrough(new DecompressionStream("gzip")).getReader();
+    const stream = gzip ? gunzipStream(file.readable) : file.readable;
+    const reader = stream.getReader();
     while (true) {
       const { done, value } = await reader.read();
-      if (done) return inflated;
-      inflated += value.length;
-      if (inflated > maxInflated) {
+      if (done) return { bytes, nonFinite: counter.count };
+      counter.push(value);
+      bytes += value.length;
+      if (bytes > maxBytes) {
         await reader.cancel();
-        throw new UserError("invalid_volume", `${name}: inflates past ${maxInflated} bytes`);
+        throw new UserError("invalid_volume", `${name}: inflates past ${maxBytes} bytes`);
       }
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(
       "invalid_volume",
-      `${name}: truncated or corrupt gzip data after ${inflated} inflated bytes`,
+      `${name}: truncated or corrupt gzip data after ${bytes} inflated bytes`,
     );
   }
 }
@@ -97,24 +191,54 @@ async function readHead(path: string, count: number): Promise<Uint8Array> {
 
 /**
  * Validates a spooled NIfTI without holding it in memory: the header from the first bytes (the
- * volume module's parser and limits), then the byte count the header implies against the file
- * size, or for gzip against the whole stream inflated and counted.
+ * volume module's parser and limits), the voxel count against the tenant's limit, then one
+ * streamed pass: the byte count the header implies against what the file (or the whole gzip
+ * stream) holds, and every float voxel finite. NaN or ±Inf voxels are refused rather than
+ * segmented into an all-NaN probability map and an empty mask.
  */
-async function inspectNifti(path: string, name: string, size: number): Promise<ScanHeader> {
+async function inspectNifti(
+  path: string,
+  name: string,
+  maxVoxels: number,
+): Promise<ScanHeader> {
   // A gzipped header is found within the first 256 KiB of input (gunzipPrefix).
   const head = await readHead(path, 256 * 1024);
   const gzip = isGzip(head);
   const header = parseNiftiFileHeader(head, name, DEFAULT_LIMITS);
+  checkVoxelCount(name, header.shape, header.channels, maxVoxels);
   const need = header.voxOffset + header.dataBytes;
-  const available = gzip ? await inflatedSize(path, name, need + 64 * 1024 ** 2) : size;
-  if (available < need) {
+  const { bytes, nonFinite } = await scanVoxels(path, name, gzip, header, need + 64 * 1024 ** 2);
+  if (bytes < need) {
     throw new UserError(
       "invalid_volume",
       `${name}: header declares ${need} bytes (offset ${header.voxOffset} + voxel data), but the ` +
-        `${gzip ? "gzip stream holds" : "file has"} ${available}`,
+        `${gzip ? "gzip stream holds" : "file has"} ${bytes}`,
+    );
+  }
+  if (nonFinite > 0) {
+    throw new UserError(
+      "invalid_volume",
+      `${name}: ${nonFinite} voxels are NaN or infinite; replace them (e.g. with 0) and upload again`,
     );
   }
   return { ...header, format: "nifti" };
+}
+
+/** Refuses a scan larger than the tenant may upload, from its declared dims alone. */
+function checkVoxelCount(
+  name: string,
+  shape: readonly number[],
+  channels: number,
+  maxVoxels: number,
+): void {
+  const voxels = shape.reduce((a, b) => a * b, 1) * channels;
+  if (voxels > maxVoxels) {
+    throw new UserError(
+      "payload_too_large",
+      `${name}: declares [${shape}]×${channels} = ${voxels} voxels, over this tenant's limit of ` +
+        `${maxVoxels}`,
+    );
+  }
 }
 
 /** What the answer reports of a validated scan. */
@@ -124,9 +248,13 @@ type ScanHeader = Pick<Scan, "format" | "shape" | "channels" | "spacing" | "data
  * Validates a spooled upload. HDF5 is read whole (its metadata can sit anywhere in the file), so
  * its memory is bounded by the upload limit; NIfTI is checked streaming.
  */
-async function inspectSpooled(path: string, name: string, size: number): Promise<ScanHeader> {
-  if (/\.(h5|hdf5)$/i.test(name)) return await inspectVolumeHeader(await Deno.readFile(path), name);
-  return await inspectNifti(path, name, size);
+async function inspectSpooled(path: string, name: string, maxVoxels: number): Promise<ScanHeader> {
+  if (/\.(h5|hdf5)$/i.test(name)) {
+    const header = await inspectVolumeHeader(await Deno.readFile(path), name);
+    checkVoxelCount(name, header.shape, header.channels, maxVoxels);
+    return header;
+  }
+  return await inspectNifti(path, name, maxVoxels);
 }
 
 /**
@@ -142,10 +270,17 @@ export async function receiveScan(
   declaredLength: number | undefined,
   target: UploadTarget,
 ): Promise<Scan> {
-  if (!acceptedName.test(name)) {
+  if (!acceptedExtension.test(name)) {
     throw new UserError(
       "unsupported_media_type",
       `'${name}': expected a file name ending in .nii, .nii.gz, .h5 or .hdf5`,
+    );
+  }
+  if (!acceptedCharacters.test(name.normalize("NFC"))) {
+    throw new UserError(
+      "invalid_request",
+      `'${name}': a file name holds 1 to 200 letters, digits, spaces and . _ - ( ) + , ` +
+        "(no slashes or control characters)",
     );
   }
   if (declaredLength !== undefined && declaredLength > target.maxBytes) {
@@ -155,9 +290,9 @@ export async function receiveScan(
   const id = newId("scan");
   const path = join(target.spoolDir, `llmseg-upload-${id}`);
   try {
-    const bytes = await spool(body, path, name, target.maxBytes);
+    const bytes = await spool(body, path, name, target);
     if (bytes === 0) throw new UserError("invalid_volume", `${name}: empty upload`);
-    const header = await inspectSpooled(path, name, bytes);
+    const header = await inspectSpooled(path, name, target.maxVoxels);
     const blobKey = blobKeys.scan(tenantId, id);
     await target.blob.putFile(blobKey, path);
     return {

@@ -2,7 +2,7 @@
  * Per-task presets (METHOD.md 1.4, 2.3, 8 and REFERENCE-RUNS.md). Values are the paper's where it
  * states them, the lineage's DEFAULTs elsewhere.
  */
-import { UserError } from "@llmseg/shared";
+import { UserError } from "../../shared/errors.ts";
 import { configProblems, type TrainConfig, trainConfigSchema } from "./config.ts";
 import type { PresetName } from "./events.ts";
 

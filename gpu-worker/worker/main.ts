@@ -11,12 +11,18 @@
  *   another worker takes it over. Heartbeats fire between training iterations and inference
  *   windows, so this must exceed the longest single step on this hardware.
  * - `LLMSEG_WEBHOOK_ALLOW_LOOPBACK=1` lets webhooks reach loopback over http (tests, local use)
+ * - `LLMSEG_THREADS`: kernel threads (see the engine)
+ *
+ * The engine starts as the CLI's does (`initEngine`: the same backend choice and kernels), so a
+ * service job computes exactly what `llmseg train` / `llmseg infer` compute.
  */
 import { blobStoreFromEnv } from "../../shared/blob/from_env.ts";
 import { UserError } from "../../shared/errors.ts";
 import { connectTcp } from "../../shared/queue/tcp.ts";
 import { quietTfjs } from "../quiet_tfjs.ts";
 import { runDispatcher, WebhookDispatcher } from "../../shared/webhooks/dispatcher.ts";
+import { webhookPolicyFromEnv } from "../../shared/webhooks/ssrf.ts";
+import { initEngine, shutdownEngine } from "../engine/mod.ts";
 import { coreRunners } from "./runners.ts";
 import { consumerName, QueueWorker } from "./worker.ts";
 
@@ -33,10 +39,10 @@ function numberFromEnv(name: string, fallback: number): number {
 /** Runs one worker and one webhook dispatcher until `signal` aborts. */
 export async function runWorkerProcess(signal: AbortSignal): Promise<void> {
   quietTfjs();
+  const engine = await initEngine();
   const url = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
   const redis = await connectTcp(url);
   const dispatchRedis = await connectTcp(url);
-  const allowLoopback = Deno.env.get("LLMSEG_WEBHOOK_ALLOW_LOOPBACK") === "1";
   const consumer = consumerName();
   const worker = new QueueWorker({
     redis,
@@ -49,12 +55,18 @@ export async function runWorkerProcess(signal: AbortSignal): Promise<void> {
     maxDeliveries: numberFromEnv("LLMSEG_MAX_DELIVERIES", 3),
   });
   const dispatcher = new WebhookDispatcher(dispatchRedis, {
-    policy: { allowLoopback, allowHttp: allowLoopback },
+    policy: webhookPolicyFromEnv(),
   });
+  console.error(
+    `worker ${consumer}: engine ${engine.backend} (${engine.threads} threads, kernels: ${
+      engine.kernels.join(", ") || "none"
+    })`,
+  );
   console.error(`worker ${consumer}: consuming q:train, q:infer, q:evaluate on ${url}`);
   try {
     await Promise.all([worker.run(signal), runDispatcher(dispatcher, signal)]);
   } finally {
+    shutdownEngine();
     await redis.close();
     await dispatchRedis.close();
   }

@@ -7,11 +7,12 @@ import { pathExists } from "../../shared/path_exists.ts";
 import { ModelRegistry } from "../../shared/queue/models.ts";
 import type { RedisClient } from "../../shared/queue/redis.ts";
 import { CHECKPOINT_FILE, train } from "../training/mod.ts";
-import type { ProgressEvent as TrainProgress, TrainConfig } from "../training/mod.ts";
+import type { ProgressEvent as TrainProgress } from "../training/mod.ts";
 import type { KnowledgeFile } from "../checkpoint/model_manifest.ts";
 import type { JobContext, JobOutcome } from "./context.ts";
 import { materializeDataset } from "./materialize.ts";
 import { jobEventMapper } from "./train_events.ts";
+import { resolveTrainRequest } from "./train_request.ts";
 
 /**
  * The knowledge vector of the job's descriptor set (the tenant's own or a shipped one): BERT when
@@ -43,8 +44,14 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
   const checkpointPrefix = blobKeys.checkpoint(job.tenantId, job.id);
   await downloadFolder(blob, checkpointPrefix, out);
   const resume = await pathExists(`${out}/${CHECKPOINT_FILE}`);
-  const knowledge = request.descriptorSetId
-    ? await knowledgeFor(redis, job.tenantId, request.descriptorSetId, workDir)
+  // Checked again here with the edge's rule: a job queued before a limit was lowered, or by
+  // anything but the edge, still cannot run past the tenant's limits.
+  const config = resolveTrainRequest(request, context.limits);
+  // The descriptor set is always resolved by id (the tenant's own or a shipped one): the worker
+  // never opens a path a tenant named.
+  const setId = request.descriptorSetId ?? config.descriptors;
+  const knowledge = config.beta > 0
+    ? await knowledgeFor(redis, job.tenantId, setId, workDir)
     : undefined;
   const data = request.datasetId
     ? await materializeDataset(redis, blob, job.tenantId, request.datasetId, `${workDir}/data`)
@@ -77,7 +84,7 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
   const result = await train(
     {
       preset: request.preset,
-      overrides: request.overrides as Partial<TrainConfig>,
+      overrides: request.overrides,
       data,
       out,
       resume,

@@ -2,6 +2,8 @@ import type { BlobStore } from "../../shared/blob/store.ts";
 import type { JobKind, JobRecord } from "../../shared/contracts/jobs.ts";
 import { finalStatuses } from "../../shared/contracts/jobs.ts";
 import { WorkMessage } from "../../shared/contracts/queue.ts";
+import { Tenant, TenantLimits } from "../../shared/contracts/tenants.ts";
+import { getDocument } from "../../shared/queue/documents.ts";
 import type { WebhookEventType } from "../../shared/contracts/webhooks.ts";
 import { UserError } from "../../shared/errors.ts";
 import { JobStore } from "../../shared/queue/jobs.ts";
@@ -38,6 +40,9 @@ export interface WorkerOptions {
 /** A cancellation noticed through the job hash, as opposed to a failure. */
 class Cancelled extends Error {}
 
+/** The tenant's wall-time limit ran out: the job fails, no retry. */
+class WallTimeExceeded extends Error {}
+
 /**
  * The long-running queue worker: reads `q:train`, `q:infer`, `q:evaluate` in consumer group
  * `workers`, runs each job with the runner of its kind (the CLI's code path), and acks only once
@@ -67,22 +72,44 @@ export class QueueWorker {
     this.log = options.log ?? ((line) => console.error(line));
   }
 
-  /** Runs until `signal` aborts (then finishes the read in progress and returns). */
+  /**
+   * Runs until `signal` aborts (then finishes the read in progress and returns). Redis going away
+   * is survived: the loop waits and retries (the client reconnects by itself), and when the
+   * server came back without the consumer groups (NOGROUP: restarted without persistence, or
+   * flushed) they are created again. An entry whose handling broke off stays pending and is
+   * reclaimed later, so nothing is lost.
+   */
   async run(signal: AbortSignal): Promise<void> {
     await this.streams.ensureGroups();
     let nextReclaim = 0;
+    let backoffMs = 100;
     while (!signal.aborted) {
-      if (Date.now() >= nextReclaim) {
-        const { entries } = await this.streams.reclaim(this.options.consumer, this.reclaimIdleMs);
-        for (const entry of entries) {
-          this.log(`worker ${this.options.consumer}: reclaimed ${entry.stream} ${entry.id}`);
-          await this.process(entry);
+      try {
+        if (Date.now() >= nextReclaim) {
+          const { entries } = await this.streams.reclaim(this.options.consumer, this.reclaimIdleMs);
+          for (const entry of entries) {
+            this.log(`worker ${this.options.consumer}: reclaimed ${entry.stream} ${entry.id}`);
+            await this.process(entry);
+          }
+          nextReclaim = Date.now() + this.reclaimEveryMs;
         }
-        nextReclaim = Date.now() + this.reclaimEveryMs;
-      }
-      const blockMs = Math.max(1, Math.min(this.options.blockMs ?? 2000, nextReclaim - Date.now()));
-      for (const delivery of await this.streams.read(this.options.consumer, blockMs)) {
-        await this.process(delivery);
+        const blockMs = Math.max(
+          1,
+          Math.min(this.options.blockMs ?? 2000, nextReclaim - Date.now()),
+        );
+        for (const delivery of await this.streams.read(this.options.consumer, blockMs)) {
+          await this.process(delivery);
+        }
+        backoffMs = 100;
+      } catch (error) {
+        const message = (error as Error).message ?? String(error);
+        this.log(`worker ${this.options.consumer}: ${message}; retrying in ${backoffMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5000);
+        if (message.includes("NOGROUP")) {
+          await this.streams.ensureGroups().catch(() => {});
+          nextReclaim = 0;
+        }
       }
     }
   }
@@ -145,7 +172,12 @@ export class QueueWorker {
     await this.store.markAttempt(tenantId, jobId);
     if (job.attempt === 0) await this.emit(tenantId, "job.started", { jobId, kind: job.kind });
 
+    const tenant = await getDocument(this.options.redis, keys.tenant(tenantId), Tenant);
+    const limits = tenant?.limits ?? TenantLimits.parse({});
     const abort = new AbortController();
+    const wallTimer = setTimeout(() => {
+      abort.abort(new WallTimeExceeded(`ran past this tenant's ${limits.maxWallSeconds} s limit`));
+    }, limits.maxWallSeconds * 1000);
     const heartbeat = setInterval(async () => {
       try {
         await this.streams.heartbeat(delivery, this.options.consumer);
@@ -159,6 +191,7 @@ export class QueueWorker {
     try {
       outcome = await this.options.runners[job.kind]({
         job,
+        limits,
         blob: this.options.blob,
         redis: this.options.redis,
         workDir,
@@ -166,15 +199,16 @@ export class QueueWorker {
         progress: (event) => this.store.progress(tenantId, jobId, event),
       });
     } catch (error) {
-      if (abort.signal.aborted) {
+      const stopped = abort.signal.reason;
+      if (stopped instanceof Cancelled) {
         await this.finish(delivery, job, "cancelled", "job.cancelled", {});
-      } else if (error instanceof UserError) {
-        // Bad input: retrying cannot help.
+      } else if (stopped instanceof WallTimeExceeded || error instanceof UserError) {
+        // Bad input or out of time: retrying cannot help.
         await this.giveUp(
           delivery,
           tenantId,
           jobId,
-          error.message,
+          stopped instanceof WallTimeExceeded ? stopped.message : (error as Error).message,
           await this.streams.deliveries(delivery),
         );
       } else {
@@ -186,6 +220,7 @@ export class QueueWorker {
       return;
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(wallTimer);
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     }
     await this.finish(delivery, job, "completed", "job.completed", outcome);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TrainOverrides } from "./train_config.ts";
 
 export const JobKind = z.enum(["train", "infer", "evaluate"]);
 export type JobKind = z.infer<typeof JobKind>;
@@ -22,13 +23,14 @@ export const InferRequest = z.object({
 export const TrainPreset = z.enum(["la", "pancreas", "brats", "hippocampus", "smoke"]);
 
 /**
- * Training: a preset plus overrides, handed to the learning core, which validates them. Without
- * `datasetId` the core's built-in synthetic dataset is used (smoke tests).
+ * Training: a preset plus overrides. The edge checks the whole resulting configuration and the
+ * tenant's limits at submit; the worker checks again with the same schema. Without `datasetId`
+ * the core's built-in synthetic dataset is used (smoke tests).
  */
 export const TrainRequest = z.object({
   kind: z.literal("train"),
   preset: TrainPreset.default("smoke"),
-  overrides: z.record(z.string(), z.unknown()).default({}),
+  overrides: TrainOverrides.default({}),
   datasetId: z.string().min(1).optional(),
   descriptorSetId: z.string().min(1).optional(),
 });

@@ -9,3 +9,5 @@ export * from "./queue.ts";
 export * from "./models.ts";
 export * from "./webhooks.ts";
 export * from "./descriptors.ts";
+export * from "./train_config.ts";
+export * from "./train_limits.ts";

@@ -10,6 +10,8 @@ export const keys = {
   tenant: (tid: string): string => `t:${tid}:meta`,
   /** API key by the SHA-256 of its secret. */
   apiKey: (hash: string): string => `apikey:${hash}`,
+  /** The tenant's keys: key id → SHA-256 of the key (to list and revoke them). */
+  tenantKeys: (tid: string): string => `t:${tid}:keys`,
   job: (tid: string, jid: string): string => `t:${tid}:job:${jid}`,
   jobEvents: (tid: string, jid: string): string => `t:${tid}:job:${jid}:ev`,
   jobs: (tid: string): string => `t:${tid}:jobs`,

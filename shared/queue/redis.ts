@@ -35,3 +35,11 @@ export function parseEntries(reply: unknown): StreamEntry[] {
     return { id: String(id), fields: pairsToRecord(fields) };
   });
 }
+
+/** Redis could not be reached (down, restarting, connection lost): retry later, not a bug. */
+export class RedisUnavailable extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RedisUnavailable";
+  }
+}

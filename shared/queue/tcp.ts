@@ -1,6 +1,6 @@
-import { Redis } from "ioredis";
+import { Redis, ReplyError } from "ioredis";
 import { UserError } from "../errors.ts";
-import type { RedisClient } from "./redis.ts";
+import { type RedisClient, RedisUnavailable } from "./redis.ts";
 
 /**
  * Connects to Redis over TCP (ioredis). Fails fast with a {@link UserError} saying what to do when
@@ -16,7 +16,10 @@ export async function connectTcp(url: string): Promise<RedisClient> {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
-    retryStrategy: (times: number) => (times > 20 ? null : Math.min(times * 100, 1000)),
+    // While the link is down, commands fail at once (the edge answers 503) instead of queueing;
+    // reconnection goes on for as long as it takes (a Redis restart), never giving up.
+    enableOfflineQueue: false,
+    retryStrategy: (times: number) => Math.min(times * 100, 2000),
   });
   client.on("error", () => {}); // connection errors surface on the command that needs the link
   try {
@@ -30,7 +33,16 @@ export async function connectTcp(url: string): Promise<RedisClient> {
     );
   }
   return {
-    send: (command, ...args) => client.call(command, ...args),
+    send: async (command, ...args) => {
+      try {
+        return await client.call(command, ...args);
+      } catch (error) {
+        if (error instanceof ReplyError) throw error; // Redis answered: an error of the command
+        throw new RedisUnavailable(`Redis unavailable: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },

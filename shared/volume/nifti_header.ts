@@ -148,8 +148,10 @@ export function parseNiftiHeader(
   if (!datatype) {
     throw volumeError(
       name,
+      // NIFTI1's code table (the codes are NIfTI-2's too): NIFTI2 headers lack the method, and a
+      // fuzzed NIfTI-2 header with an odd datatype threw a TypeError here instead.
       `unsupported NIfTI datatype ${header.datatypeCode} (${
-        header.getDatatypeCodeString(header.datatypeCode)
+        new NIFTI1().getDatatypeCodeString(header.datatypeCode)
       }); ` +
         "supported: uint8, int8, int16, uint16, int32, uint32, float32, float64",
     );

@@ -9,6 +9,7 @@ import { keys } from "../queue/keys.ts";
 import type { RedisClient } from "../queue/redis.ts";
 import { WebhookEndpoints } from "./endpoints.ts";
 import { signatureHeaders } from "./signing.ts";
+import { postToCheckedTarget } from "./pinned_post.ts";
 import { checkWebhookTarget, type TargetPolicy } from "./ssrf.ts";
 
 /** Delays before each retry (Standard Webhooks' example schedule), in milliseconds. */
@@ -96,7 +97,8 @@ export interface DispatcherOptions {
 
 /**
  * Sends due webhook deliveries: signs each (Standard Webhooks), checks the target with the SSRF
- * guard at send time, never follows redirects, and reschedules failures with backoff (honouring
+ * guard at send time and connects to the very address it checked (no DNS rebinding), never
+ * follows redirects (a 3xx is a failed attempt), and reschedules failures with backoff (honouring
  * `Retry-After`). A 410 answer disables the endpoint. Every attempt lands in the delivery log.
  */
 export class WebhookDispatcher {
@@ -141,20 +143,21 @@ export class WebhookDispatcher {
     let error: string | undefined;
     let retryAfterMs: number | undefined;
     try {
-      await checkWebhookTarget(endpoint.url, this.options.policy);
-      const response = await fetch(endpoint.url, {
-        method: "POST",
-        redirect: "manual",
-        headers: {
+      const target = await checkWebhookTarget(endpoint.url, this.options.policy);
+      const answer = await postToCheckedTarget(
+        target,
+        {
           "content-type": "application/json",
           ...signatureHeaders(endpoint.secret, delivery.id, body, at),
         },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
-      });
-      status = response.status;
-      await response.body?.cancel();
-      const retryAfter = Number(response.headers.get("retry-after"));
+        {
+          timeoutMs: this.options.timeoutMs ?? 15_000,
+          caCerts: this.options.policy?.caCerts,
+        },
+      );
+      status = answer.status;
+      const retryAfter = Number(answer.retryAfter);
       if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
     } catch (e) {
       error = (e as Error).message;

@@ -10,6 +10,7 @@ import {
 } from "./dispatcher.ts";
 import { WebhookEndpoints } from "./endpoints.ts";
 import { blockedReason, checkWebhookTarget } from "./ssrf.ts";
+import { testTls } from "./testing/tls.ts";
 
 Deno.test("SSRF guard: private, loopback, link-local and reserved targets are refused", async () => {
   for (
@@ -22,12 +23,25 @@ Deno.test("SSRF guard: private, loopback, link-local and reserved targets are re
       "fe80::1",
       "fd00::1",
       "::ffff:10.0.0.1",
+      // The URL parser's spellings of IPv4-mapped addresses (the bypass of issue #15).
+      "::ffff:7f00:1",
+      "::ffff:a9fe:a9fe",
+      "::ffff:a00:1",
+      "0:0:0:0:0:ffff:7f00:1",
+      "::127.0.0.1",
+      "64:ff9b::a9fe:a9fe",
+      "2002:7f00:1::",
+      "fec0::1",
+      "::",
     ]
   ) {
     assert.ok(blockedReason(ip), ip);
   }
   assert.equal(blockedReason("127.0.0.1"), "loopback");
   assert.equal(blockedReason("::1"), "loopback");
+  assert.equal(blockedReason("0:0:0:0:0:0:0:1"), "loopback");
+  assert.equal(blockedReason("::ffff:7f00:1"), "loopback");
+  assert.equal(blockedReason("2606:4700::1111"), undefined);
   assert.equal(blockedReason("127.0.0.1", { allowLoopback: true }), undefined);
   assert.equal(blockedReason("93.184.216.34"), undefined);
   await assert.rejects(checkWebhookTarget("https://127.0.0.1/x"), {
@@ -39,7 +53,50 @@ Deno.test("SSRF guard: private, loopback, link-local and reserved targets are re
   await assert.rejects(checkWebhookTarget("http://93.184.216.34/x"), {
     code: "invalid_webhook_url",
   });
-  await checkWebhookTarget("http://127.0.0.1:1/x", { allowLoopback: true, allowHttp: true });
+  for (const url of ["https://[::ffff:127.0.0.1]:8443/h", "https://[::ffff:a9fe:a9fe]/h"]) {
+    await assert.rejects(checkWebhookTarget(url), { code: "webhook_target_refused" }, url);
+  }
+  const checked = await checkWebhookTarget("http://127.0.0.1:1/x", {
+    allowLoopback: true,
+    allowHttp: true,
+  });
+  assert.equal(checked.address, "127.0.0.1");
+  assert.equal(checked.port, 1);
+});
+
+Deno.test("dispatcher: connects to the address it checked, with the URL's host for TLS and Host", async () => {
+  const tls = await testTls();
+  const server = await startRedisServer();
+  const redis = await connectTcp(server.url);
+  const hosts: string[] = [];
+  const receiver = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      hosts.push(req.headers.get("host") ?? "");
+      return new Response(null, { status: 204 });
+    },
+  );
+  const url = `https://${tls.hostname}:${receiver.addr.port}/hook`;
+  // A name the system cannot resolve: only a sender that connects to the checked address gets
+  // there. The second lookup (which a sender that resolves again would make) says 10.0.0.1.
+  let lookups = 0;
+  const resolve = () => Promise.resolve(lookups++ === 0 ? ["127.0.0.1"] : ["10.0.0.1"]);
+  try {
+    await new WebhookEndpoints(redis).create("t1", url, []);
+    await emitWebhookEvent(redis, "t1", "job.completed", { jobId: "j1" });
+    await new WebhookDispatcher(redis, {
+      policy: { allowLoopback: true, resolve, caCerts: [tls.caCert] },
+    }).tick();
+    assert.deepEqual(hosts, [`${tls.hostname}:${receiver.addr.port}`]);
+    assert.equal(lookups, 1);
+    const [delivery] = await listDeliveries(redis, "t1");
+    assert.equal(delivery.status, "delivered");
+  } finally {
+    await receiver.shutdown();
+    await redis.close();
+    await server.stop();
+  }
 });
 
 Deno.test("dispatcher: signed delivery, retry after 500, 410 disables, SSRF refusal logged", async () => {

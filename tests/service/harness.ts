@@ -6,7 +6,7 @@ import { createApp } from "../../edge/app.ts";
 import { type EdgeConfig, edgeConfig } from "../../edge/config.ts";
 import { fsBlobStore } from "../../shared/blob/fs.ts";
 import type { BlobStore } from "../../shared/blob/store.ts";
-import type { ApiKeyCreated, Tenant } from "../../shared/contracts/tenants.ts";
+import type { ApiKeyCreated, Tenant, TenantLimits } from "../../shared/contracts/tenants.ts";
 import type { RedisClient } from "../../shared/queue/redis.ts";
 import { connectTcp } from "../../shared/queue/tcp.ts";
 import { startRedisServer, type TestRedisServer } from "../../shared/queue/testing.ts";
@@ -71,7 +71,11 @@ export async function startService(
 /** Creates a tenant and one API key through the admin API. */
 export async function createTenant(
   service: Pick<Service, "base">,
-  settings: { rateLimitPerMinute?: number; maxConcurrentJobs?: number } = {},
+  settings: {
+    rateLimitPerMinute?: number;
+    maxConcurrentJobs?: number;
+    limits?: Partial<TenantLimits>;
+  } = {},
 ): Promise<{ tenant: Tenant; key: string }> {
   const res = await fetch(`${service.base}/v1/admin/tenants`, {
     method: "POST",
@@ -259,7 +263,7 @@ export async function waitFor<T>(
 
 /** Training overrides small enough for a test: one network, batch 1, a checkpoint every 2 steps. */
 export const tinyTraining = {
-  mode: "supervised",
+  mode: "supervised" as const,
   batchSize: 1,
   labeledBatchSize: 1,
   validateEvery: 0,
