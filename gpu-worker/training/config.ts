@@ -15,6 +15,11 @@ export const trainConfigSchema = z.strictObject({
   nFilters: positiveInt,
   inChannels: positiveInt,
   classes: z.number().int().min(2),
+  /**
+   * Train every non-zero label value as class 1 (`--merge-labels`; needs `classes` 2). Absent:
+   * false, and a label value ≥ `classes` is refused.
+   */
+  mergeLabels: z.boolean().optional(),
   /** Training patch [X, Y, Z]; every side divisible by 16 (four stride-2 levels). */
   patch: triple,
   /** Batch = `labeledBatchSize` labelled followed by the unlabelled rest (METHOD.md 2.2). */
@@ -69,6 +74,8 @@ export const trainConfigSchema = z.strictObject({
   /** A resumable checkpoint is written every N iterations and at the end. */
   checkpointEvery: positiveInt,
   seed: z.number().int(),
+}).refine((c) => !c.mergeLabels || c.classes === 2, {
+  message: "mergeLabels makes one foreground class: classes must be 2",
 }).refine((c) => c.labeledBatchSize <= c.batchSize, {
   message: "labeledBatchSize must not exceed batchSize",
 }).refine((c) => c.patch.every((p) => p % 16 === 0), {

@@ -11,7 +11,7 @@ export {
   SplitSpec,
   TASK_NORMALIZATION,
 } from "./description.ts";
-export { type CaseEntry, listCases } from "./cases.ts";
+export { type CaseEntry, type DatasetMetadata, listCases, readDatasetMetadata } from "./cases.ts";
 export { type DatasetSplit, splitCases } from "./split.ts";
 export { normalizeImage, percentileInPlace, prepareLabel } from "./normalize.ts";
 export { loadCase, type LoadCaseOptions, type LoadedCase } from "./load.ts";
