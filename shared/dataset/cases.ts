@@ -131,12 +131,34 @@ async function listNnUNet(source: NnUNetLayout): Promise<CaseEntry[]> {
   return [...training, ...heldOut];
 }
 
+/**
+ * The cases of a folder of scans named as nnU-Net names them (`{case}_0000.nii.gz`, `_0001`, …,
+ * or one `{case}.nii.gz` per case), for whole-folder inference; sorted by id, no labels.
+ * @param channels channels per case (the model's); default: those of the first case.
+ */
+export async function listImageFolder(dir: string, channels?: number): Promise<CaseEntry[]> {
+  const path = dir.replace(/\/+$/, "");
+  const slash = path.lastIndexOf("/");
+  const root = slash < 0 ? "." : path.slice(0, slash) || "/";
+  const cases = await listNnUNetFolder(
+    root,
+    path.slice(slash + 1),
+    `${path.slice(slash + 1)}/.no-labels`,
+    channels,
+    false,
+  );
+  if (cases.length === 0) {
+    throw new UserError("invalid_input", `${dir}: no scans ({case}_0000.nii.gz or {case}.nii.gz)`);
+  }
+  return cases;
+}
+
 /** Names in a folder, or undefined when it does not exist. */
 async function folderNames(path: string): Promise<string[] | undefined> {
   try {
     const names: string[] = [];
     for await (const entry of Deno.readDir(path)) {
-      if (entry.isFile && !entry.name.startsWith(".")) names.push(entry.name);
+      if ((entry.isFile || entry.isSymlink) && !entry.name.startsWith(".")) names.push(entry.name);
     }
     return names;
   } catch (error) {

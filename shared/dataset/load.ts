@@ -123,6 +123,17 @@ function checkSameGrid(reference: Volume, other: Volume, id: string): void {
   }
 }
 
+/**
+ * Reads one scan's channel files (nnU-Net's `{case}_0000`, `_0001`, …) into one volume, channels
+ * in the order given.
+ * @throws UserError when the files do not share one grid.
+ */
+export async function readChannels(paths: string[], read?: ReadVolumeOptions): Promise<Volume> {
+  const channels: Volume[] = [];
+  for (const path of paths) channels.push(await readVolume(path, read));
+  return stackChannels(channels, paths[0]);
+}
+
 /** One volume holding every channel in order; geometry from the first. */
 function stackChannels(channels: Volume[], id: string): Volume {
   if (channels.length === 1) return channels[0];

@@ -239,7 +239,7 @@ async function listPredictions(dir: string): Promise<Map<string, string>> {
   const found: [string, string][] = [];
   for (const entry of await readFolder(dir)) {
     const match = /^(.+?)(\.nii\.gz|\.nii)$/.exec(entry.name);
-    if (entry.isFile && match) found.push([match[1], `${dir}/${entry.name}`]);
+    if ((entry.isFile || entry.isSymlink) && match) found.push([match[1], `${dir}/${entry.name}`]);
   }
   if (found.length === 0) {
     throw new UserError("invalid_input", `${dir}: no predictions ({case}.nii.gz or .nii)`);
@@ -256,9 +256,10 @@ async function listReferences(dir: string): Promise<Map<string, string>> {
   for (const entry of await readFolder(dir)) {
     const nifti = /^(.+?)(\.nii\.gz|\.nii)$/.exec(entry.name);
     const h5 = /^(.+)\.h5$/.exec(entry.name);
-    if (entry.isFile && nifti) found.set(nifti[1], `${dir}/${entry.name}`);
-    else if (entry.isFile && h5) found.set(h5[1], `${dir}/${entry.name}#label`);
-    else if (entry.isDirectory && await isFile(`${dir}/${entry.name}/mri_norm2.h5`)) {
+    if ((entry.isFile || entry.isSymlink) && nifti) found.set(nifti[1], `${dir}/${entry.name}`);
+    else if ((entry.isFile || entry.isSymlink) && h5) {
+      found.set(h5[1], `${dir}/${entry.name}#label`);
+    } else if (entry.isDirectory && await isFile(`${dir}/${entry.name}/mri_norm2.h5`)) {
       found.set(entry.name, `${dir}/${entry.name}/mri_norm2.h5#label`);
     }
   }
