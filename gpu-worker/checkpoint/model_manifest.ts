@@ -42,12 +42,12 @@ export const ModelManifestSchema = z.object({
   network: NetworkConfigSchema,
   /** Networks stored: ["a", "b"] for a co-trained pair, ["a"] for one network. */
   members: z.array(MemberSchema).min(1),
-  /** Training patch [X, Y, Z], the default sliding window (METHOD.md 6). */
+  /** Training patch [X, Y, Z], the default sliding window (docs/METHOD.md 6). */
   patch: triple,
   /** Default sliding-window stride [X, Y, Z]. */
   stride: triple,
   /**
-   * The per-case intensity normalisation the training data got (METHOD.md 2.1, the dataset
+   * The per-case intensity normalisation the training data got (docs/METHOD.md 2.1, the dataset
    * module's own type), applied unchanged at inference.
    */
   preprocessing: z.object({ normalization: Normalization }),
@@ -78,7 +78,7 @@ export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 /** This llmseg's version and the runtime's, as model folders record it. */
 export const TOOL_VERSION = `llmseg ${workerPackage.version} (deno ${Deno.version.deno})`;
 
-/** `knowledge.json`: e (METHOD.md 3.3) and its provenance, the shared knowledge record as is. */
+/** `knowledge.json`: e (docs/METHOD.md 3.3) and its provenance, the shared knowledge record as is. */
 export const KnowledgeFileSchema: z.ZodType<KnowledgeRecord> = knowledgeRecordSchema;
 export type KnowledgeFile = KnowledgeRecord;
 

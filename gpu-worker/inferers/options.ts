@@ -1,7 +1,7 @@
 /** Options and results of whole-volume inference (docs/METHOD.md 6). */
 import type { Volume } from "../../shared/volume/volume.ts";
 
-/** Which member of the co-trained pair predicts (METHOD.md 6: A by default). */
+/** Which member of the co-trained pair predicts (docs/METHOD.md 6: A by default). */
 export type EvaluatedNetwork = "a" | "b" | "average";
 
 export interface InferOptions {

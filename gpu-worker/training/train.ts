@@ -42,7 +42,7 @@ import { cotrainStep, type Member, supervisedStep } from "./step.ts";
 /** File names inside the model folder. */
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
 export const LOG_FILE = "train.jsonl";
-/** Sub-folder holding the best-on-validation model (METHOD.md 6: the lineage-parity secondary). */
+/** Sub-folder holding the best-on-validation model (docs/METHOD.md 6: the lineage-parity secondary). */
 export const BEST_MODEL_DIR = "best";
 
 /**
@@ -146,7 +146,7 @@ class Run {
       knowledgeDim: knowledge?.vector.length ?? 768,
     });
     const vector = knowledge && Float32Array.from(knowledge.vector);
-    // A and B are initialised independently (METHOD.md 2.5 DEFAULT).
+    // A and B are initialised independently (docs/METHOD.md 2.5 DEFAULT).
     const member = (seed: number): Member => {
       const net = createNetwork(network, seed, vector);
       const trainable = new Map([...net.namedState()].filter(([, v]) => v.trainable));
@@ -271,7 +271,7 @@ class Run {
     };
   }
 
-  /** One iteration at 0-based index `it` (METHOD.md 5). */
+  /** One iteration at 0-based index `it` (docs/METHOD.md 5). */
   step(it: number): { total: number; supervised: number; unsupervised: number } {
     const { config, members } = this;
     const batch = drawBatch(this.data.labeled, this.data.unlabeled, this.sampler, config, this.rng);

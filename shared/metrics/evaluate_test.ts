@@ -31,7 +31,7 @@ function paint(data: VoxelArray, [X, Y]: Shape3, lo: Shape3, hi: Shape3, value: 
 
 const shape: Shape3 = [10, 10, 10];
 
-/** METHOD.md test vector 1 as volumes: A = [2,6)³, B = [3,8)×[2,6)×[2,7). */
+/** docs/METHOD.md test vector 1 as volumes: A = [2,6)³, B = [3,8)×[2,6)×[2,7). */
 function vectorOne(
   predValue: number,
   labelValue: number,

@@ -38,7 +38,7 @@ async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> 
 }
 
 const cube: Shape3 = [10, 10, 10];
-// METHOD.md section 7, test vector 1: pred [2,6)³, label [3,8)×[2,6)×[2,7).
+// docs/METHOD.md section 7, test vector 1: pred [2,6)³, label [3,8)×[2,6)×[2,7).
 const vectorOne = { dice: 0.5853658537, jaccard: 0.4137931034, hd95: 2, asd: 0.4285714286 };
 
 function near(actual: Record<string, number>, expected: Record<string, number>): void {

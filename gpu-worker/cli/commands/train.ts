@@ -1,5 +1,5 @@
 /**
- * `llmseg train`: trains a co-trained pair (METHOD.md 5) or the supervised-only baseline from a
+ * `llmseg train`: trains a co-trained pair (docs/METHOD.md 5) or the supervised-only baseline from a
  * preset, with the paper's ablations as switches, checkpointing into the model folder.
  */
 import { join } from "node:path";
@@ -28,7 +28,7 @@ import {
 const usage = `usage: llmseg train --preset <name> --out <model-dir> [--data <dataset>] [--resume]
                     [switches]
 
-Trains LLM-SegNet (two V-Nets co-trained with USL, METHOD.md 5) or a baseline, writing a model
+Trains LLM-SegNet (two V-Nets co-trained with USL, docs/METHOD.md 5) or a baseline, writing a model
 folder (model.json, weights, knowledge.json), a resumable checkpoint and train.jsonl into --out.
 
   --preset <name>        ${Object.keys(presets).join(" | ")}
@@ -46,7 +46,7 @@ folder (model.json, weights, knowledge.json), a resumable checkpoint and train.j
   --descriptors <set>    descriptor set whose knowledge vector the text branch adds: a
                          shipped id (la, pancreas, brats, hippocampus) or a set file (default:
                          the preset's); embedded with BERT when LLMSEG_MODEL_DIR names a BERT
-                         folder, else a fixed stand-in seeded by the set (METHOD.md 3.3)
+                         folder, else a fixed stand-in seeded by the set (docs/METHOD.md 3.3)
   --knowledge <file>     a precomputed knowledge record (llmseg descriptors embed) instead
   --validation-cases N   hold out the last N training cases for validation
 
