@@ -39,7 +39,6 @@ const SPACING_RATIO = 1.5;
 
 /**
  * Warnings for an input unlike the training data `fingerprint` (empty when it is alike).
- * @param names channel names for messages (dataset.json's), else "channel N".
  */
 export function inputWarnings(volume: Volume, fingerprint: DatasetFingerprint): string[] {
   const warnings: string[] = [];
