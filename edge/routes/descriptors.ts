@@ -17,7 +17,7 @@ import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } 
 const generate = createRoute({
   method: "post",
   path: "/descriptors",
-  summary: "Generate a descriptor set for a task with the LLM (METHOD.md 1.3)",
+  summary: "Generate a descriptor set for a task with the LLM (docs/METHOD.md 1.3)",
   security: tenantSecurity,
   request: {
     body: { content: { "application/json": { schema: DescriptorGenerate } }, required: true },

@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { Normalization } from "../../shared/dataset/description.ts";
+import { DatasetFingerprint } from "../../shared/dataset/fingerprint.ts";
+import workerPackage from "../deno.json" with { type: "json" };
 import { contentHash } from "../../shared/knowledge/hash.ts";
 import {
   type KnowledgeRecord,
@@ -40,12 +42,12 @@ export const ModelManifestSchema = z.object({
   network: NetworkConfigSchema,
   /** Networks stored: ["a", "b"] for a co-trained pair, ["a"] for one network. */
   members: z.array(MemberSchema).min(1),
-  /** Training patch [X, Y, Z], the default sliding window (METHOD.md 6). */
+  /** Training patch [X, Y, Z], the default sliding window (docs/METHOD.md 6). */
   patch: triple,
   /** Default sliding-window stride [X, Y, Z]. */
   stride: triple,
   /**
-   * The per-case intensity normalisation the training data got (METHOD.md 2.1, the dataset
+   * The per-case intensity normalisation the training data got (docs/METHOD.md 2.1, the dataset
    * module's own type), applied unchanged at inference.
    */
   preprocessing: z.object({ normalization: Normalization }),
@@ -58,6 +60,14 @@ export const ModelManifestSchema = z.object({
   ]),
   /** The training configuration, when trained (its schema belongs to the trainer). */
   training: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * What the model was trained on: spacing (inference resamples to it), orientation, raw
+   * foreground intensities, channel and class names, the split. Absent in folders written before
+   * it and in imported ones: inference then runs on the input's own grid.
+   */
+  dataset: DatasetFingerprint.optional(),
+  /** The llmseg version that wrote the folder ({@link TOOL_VERSION}); absent in older folders. */
+  toolVersion: z.string().optional(),
   createdAt: z.iso.datetime(),
 }).refine((m) => (m.network.beta > 0) === (m.knowledge !== null), {
   message: "knowledge must be given exactly when network.beta > 0",
@@ -65,7 +75,10 @@ export const ModelManifestSchema = z.object({
 });
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 
-/** `knowledge.json`: e (METHOD.md 3.3) and its provenance, the shared knowledge record as is. */
+/** This llmseg's version and the runtime's, as model folders record it. */
+export const TOOL_VERSION = `llmseg ${workerPackage.version} (deno ${Deno.version.deno})`;
+
+/** `knowledge.json`: e (docs/METHOD.md 3.3) and its provenance, the shared knowledge record as is. */
 export const KnowledgeFileSchema: z.ZodType<KnowledgeRecord> = knowledgeRecordSchema;
 export type KnowledgeFile = KnowledgeRecord;
 

@@ -62,12 +62,12 @@ export function parseArch(text: string): "vnet" | "unet3d" {
   return text;
 }
 
-/** Default patch per architecture: LA's 112×112×80 and BraTS's 96³ (METHOD.md 1.4). */
+/** Default patch per architecture: LA's 112×112×80 and BraTS's 96³ (docs/METHOD.md 1.4). */
 const DEFAULT_PATCH = { vnet: [112, 112, 80], unet3d: [96, 96, 96] } as const;
 
 /**
  * Parses `--patch X,Y,Z` (default: the architecture's), refusing a side not divisible by 16: the
- * networks halve the grid four times (METHOD.md 3.1, 3.2).
+ * networks halve the grid four times (docs/METHOD.md 3.1, 3.2).
  */
 export function parsePatch(
   text: string | undefined,

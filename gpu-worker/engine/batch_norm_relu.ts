@@ -3,7 +3,7 @@
  * eight full-size element-wise ops forward and more backward, each a fresh array kept on the tape.
  * Here the forward is two statistics passes (mean, then squared deviations: bit-identical to
  * `tf.moments`, see {@link channelMoments}) and one normalise+affine+ReLU pass over NDHWC data, and
- * the backward the closed-form BN gradient in two passes, saving only the input (METHOD.md 2.1:
+ * the backward the closed-form BN gradient in two passes, saving only the input (docs/METHOD.md 2.1:
  * Conv → BN → ReLU blocks). The statistics are JS loops on the backend's arrays; the normalise and
  * gradient passes run on the engine's thread pool when one runs (batch_norm_kernel.ts, the same
  * arithmetic: identical bits), else as the JS loops here.

@@ -1,6 +1,6 @@
 /**
  * tfjs cpu-backend BatchMatMul on the wasm convolution kernels, for the V-Net's k2 s2 up-conv
- * (written as a matMul, METHOD.md 3.1 / COMPUTE.md 1) and its gradients: with one batch,
+ * (written as a matMul, docs/METHOD.md 3.1 / COMPUTE.md 1) and its gradients: with one batch,
  * A[M,K]·B[K,N] is a 1x1x1 convolution of M voxels (conv3d_forward), A·Bᵀ the same with B
  * read transposed while it is packed, and Aᵀ·B the filter gradient of that convolution
  * (conv3d_backprop_filter). Batched or doubly-transposed products go to the stock kernel.

@@ -1,7 +1,7 @@
 /**
  * Runs one experiment row (issue #8): trains through the same `train()` as `llmseg train`, keeps
- * the model folder, segments every validation case with `inferVolume` (sliding window, METHOD.md
- * 6), scores Dice, Jaccard, 95HD and ASD (METHOD.md 7, mm), appends the row to the results file
+ * the model folder, segments every validation case with `inferVolume` (sliding window, docs/METHOD.md
+ * 6), scores Dice, Jaccard, 95HD and ASD (docs/METHOD.md 7, mm), appends the row to the results file
  * and regenerates the results note and its pictures.
  */
 import { dirname, join, resolve } from "node:path";

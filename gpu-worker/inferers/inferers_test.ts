@@ -16,7 +16,7 @@ import {
 
 await tf.setBackend("cpu");
 
-Deno.test("window counts match METHOD.md 6's cost examples (LA 45, BraTS 12)", () => {
+Deno.test("window counts match docs/METHOD.md 6's cost examples (LA 45, BraTS 12)", () => {
   const count = (shape: Shape3, patch: Shape3, stride: Shape3): number =>
     shape.reduce((n, d, a) => n * windowStarts(d, patch[a], stride[a]).length, 1);
   assert.equal(count([183, 140, 88], [112, 112, 80], [18, 18, 4]), 45);

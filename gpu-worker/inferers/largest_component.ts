@@ -2,7 +2,7 @@ import type { Shape3 } from "../transforms/mod.ts";
 
 /**
  * Keeps the largest 26-connected component of the foreground (labels > 0), zeroing the rest
- * (METHOD.md 6.5; skimage `label` with full connectivity, as BCP/SS-Net `--nms 1`).
+ * (docs/METHOD.md 6.5; skimage `label` with full connectivity, as BCP/SS-Net `--nms 1`).
  *
  * @param labels `[X, Y, Z]` row-major; modified in place and returned.
  */

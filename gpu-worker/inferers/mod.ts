@@ -1,5 +1,5 @@
 /**
- * Inference: sliding-window prediction of a whole volume (METHOD.md 6). The CLI (`llmseg infer`)
+ * Inference: sliding-window prediction of a whole volume (docs/METHOD.md 6). The CLI (`llmseg infer`)
  * and the queue worker both call
  *
  *   inferVolume(modelDir: string, volume: Volume, options?: InferOptions): Promise<InferResult>

@@ -1,7 +1,7 @@
-/** Options and results of whole-volume inference (METHOD.md 6). */
+/** Options and results of whole-volume inference (docs/METHOD.md 6). */
 import type { Volume } from "../../shared/volume/volume.ts";
 
-/** Which member of the co-trained pair predicts (METHOD.md 6: A by default). */
+/** Which member of the co-trained pair predicts (docs/METHOD.md 6: A by default). */
 export type EvaluatedNetwork = "a" | "b" | "average";
 
 export interface InferOptions {
@@ -11,7 +11,7 @@ export interface InferOptions {
   stride?: [number, number, number];
   /** Default "a"; "average" averages the two networks' window softmax. */
   network?: EvaluatedNetwork;
-  /** Keep only the largest 26-connected foreground component (METHOD.md 6.5); default false. */
+  /** Keep only the largest 26-connected foreground component (docs/METHOD.md 6.5); default false. */
   largestComponent?: boolean;
   /** Also return the foreground probability (float32, averaged over windows). */
   probabilities?: boolean;
@@ -24,4 +24,8 @@ export interface InferResult {
   mask: Volume<Uint8Array>;
   probabilities?: Volume<Float32Array>;
   uncertainty?: Volume<Float32Array>;
+  /** Ways the input is unlike the model's training data (spacing, orientation, intensities). */
+  warnings: string[];
+  /** The spacings in mm when the input was resampled to the model's training spacing and back. */
+  resampled?: { from: [number, number, number]; to: [number, number, number] };
 }

@@ -1,6 +1,6 @@
 /**
  * Segments one scan already in network layout with one network or the co-trained pair
- * (METHOD.md 6): sliding-window softmax, argmax, optional largest component, and the maps.
+ * (docs/METHOD.md 6): sliding-window softmax, argmax, optional largest component, and the maps.
  */
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
@@ -22,6 +22,8 @@ export interface SegmentOptions {
 /** Label map and maps, `[X, Y, Z]` row-major. */
 export interface Segmentation {
   labels: Uint8Array;
+  /** Softmax of the chosen network(s) per voxel and class, `[X, Y, Z, classes]` row-major. */
+  probabilities: Float32Array;
   /** Foreground probability (1 − background), averaged over windows (and networks). */
   foreground: Float32Array;
   uncertainty?: Float32Array;
@@ -79,11 +81,11 @@ export function segment(
     const fgB = backgroundComplement(pB!, classes);
     uncertainty = backgroundComplement(pA!, classes).map((p, v) => Math.abs(p - fgB[v]));
   }
-  return { labels, foreground, uncertainty };
+  return { labels, probabilities: chosen, foreground, uncertainty };
 }
 
 /** 1 − p(background) per voxel: the foreground probability (any class > 0). */
-function backgroundComplement(probabilities: Float32Array, classes: number): Float32Array {
+export function backgroundComplement(probabilities: Float32Array, classes: number): Float32Array {
   const out = new Float32Array(probabilities.length / classes);
   for (let v = 0; v < out.length; v++) out[v] = 1 - probabilities[v * classes];
   return out;

@@ -1,5 +1,5 @@
 /**
- * Sliding-window prediction exactly as the lineage's `test_single_case` (METHOD.md 6; yulequan/UA-MT
+ * Sliding-window prediction exactly as the lineage's `test_single_case` (docs/METHOD.md 6; yulequan/UA-MT
  * `code/test_util.py`): zero-pad sides smaller than the patch, window starts `min(s·k, D − p)`,
  * plain averaging of the windows' softmax, crop the padding away.
  */
@@ -19,7 +19,7 @@ export interface WindowInput {
  */
 export type WindowPredictor = (window: tf.Tensor5D) => tf.Tensor5D[];
 
-/** Padding before each axis when a side is smaller than the patch: `(p − d)//2` (METHOD.md 6.1). */
+/** Padding before each axis when a side is smaller than the patch: `(p − d)//2` (docs/METHOD.md 6.1). */
 export function windowPadding(shape: Shape3, patch: Shape3): Shape3 {
   return shape.map((d, a) => (d < patch[a] ? Math.floor((patch[a] - d) / 2) : 0)) as Shape3;
 }

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 
 /**
  * Cross-entropy of logits against integer labels, mean over all voxels (PyTorch
- * `F.cross_entropy`, METHOD.md 1.1 eq 3 and 8.9).
+ * `F.cross_entropy`, docs/METHOD.md 1.1 eq 3 and 8.9).
  *
  * @param logits [N, X, Y, Z, K] raw network outputs, classes last.
  * @param labels [N, X, Y, Z] int32 class indices in [0, K).

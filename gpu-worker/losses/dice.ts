@@ -5,7 +5,7 @@ const SMOOTH = 1e-5;
 
 /**
  * The lineage's soft foreground Dice loss `1 − (2Σp·y + s)/(Σp² + Σy² + s)`, sums over the whole
- * (sub-)batch, s = 1e-5 (METHOD.md 8.9).
+ * (sub-)batch, s = 1e-5 (docs/METHOD.md 8.9).
  *
  * @param foreground [N, X, Y, Z] foreground probability (softmax channel 1).
  * @param labels [N, X, Y, Z] binary target, any numeric dtype.

@@ -34,7 +34,7 @@ function regimeTarget(): tf.Tensor {
   return tf.tensor([...pairs, ...pairs], [2, 2, 2, 2, 2]);
 }
 
-/** Float64 USL of METHOD.md 5 written out per voxel, as the reference. */
+/** Float64 USL of docs/METHOD.md 5 written out per voxel, as the reference. */
 function uslReference(p: Float32Array, q: Float32Array, k: number, t1: number, t2: number): number {
   let total = 0;
   const voxels = p.length / k;
@@ -90,7 +90,7 @@ Deno.test("meanSquaredError and pseudoLabelNll: values and gradients through sof
   assert.ok(gradientError((x) => pseudoLabelNll(tf.softmax(x), target), logits) < 1e-2);
 });
 
-Deno.test("USL matches the per-voxel definition of METHOD.md 5 in all three regimes", () => {
+Deno.test("USL matches the per-voxel definition of docs/METHOD.md 5 in all three regimes", () => {
   const { logits } = smallProblem(4);
   const target = regimeTarget();
   for (const [t1, t2] of [[0.7, 0.05], [0.9, 0.1]]) {
@@ -107,7 +107,7 @@ Deno.test("USL matches the per-voxel definition of METHOD.md 5 in all three regi
   }
 });
 
-Deno.test("USL with K = 2 reduces to (w1 + w2)·CE + w3·MSE (METHOD.md 5, binary consequence)", () => {
+Deno.test("USL with K = 2 reduces to (w1 + w2)·CE + w3·MSE (docs/METHOD.md 5, binary consequence)", () => {
   const { logits } = smallProblem(5);
   const target = regimeTarget();
   const p = tf.softmax(logits).dataSync() as Float32Array;

@@ -1,4 +1,4 @@
-/** Segmentation losses of METHOD.md 1.2 and 5 (one module per loss); classes are the last axis. */
+/** Segmentation losses of docs/METHOD.md 1.2 and 5 (one module per loss); classes are the last axis. */
 export { crossEntropy } from "./cross_entropy.ts";
 export { softDiceLoss } from "./dice.ts";
 export { meanSquaredError, voxelSquaredError } from "./mse.ts";

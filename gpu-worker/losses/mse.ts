@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 
 /**
  * Mean squared error between two probability maps, mean over voxels and classes
- * (`(1/K)·Σ_c (p_c − q_c)²` averaged over voxels; METHOD.md 5 and 8.3). Used inside USL for the
+ * (`(1/K)·Σ_c (p_c − q_c)²` averaged over voxels; docs/METHOD.md 5 and 8.3). Used inside USL for the
  * uncertain voxels and alone as the L_u = MSE ablation (Table 7).
  *
  * @param prediction [N, X, Y, Z, K] softmax probabilities (gradient flows here).

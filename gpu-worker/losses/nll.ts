@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 
-/** Guards log(0) (METHOD.md 5 DEFAULT). */
+/** Guards log(0) (docs/METHOD.md 5 DEFAULT). */
 export const LOG_EPS = 1e-8;
 
 /**
  * Per-voxel negative log-likelihood of the pseudo-label `c* = argmax target`:
- * `−log(p[c*] + eps)` (METHOD.md 5, "pos"; 8.2 reads NLL as −log p).
+ * `−log(p[c*] + eps)` (docs/METHOD.md 5, "pos"; 8.2 reads NLL as −log p).
  *
  * @param prediction [N, X, Y, Z, K] probabilities.
  * @param target [N, X, Y, Z, K] probabilities whose argmax is the pseudo-label.

@@ -16,21 +16,21 @@ function below(x: tf.Tensor, t: number): tf.Tensor {
   return tf.sub(1, tf.greaterEqual(x, t).toFloat());
 }
 
-/** USL confidence thresholds (METHOD.md 1.2; DEFAULT t1 = 0.70, t2 = 0.05 from UPS). */
+/** USL confidence thresholds (docs/METHOD.md 1.2; DEFAULT t1 = 0.70, t2 = 0.05 from UPS). */
 export interface UslThresholds {
   t1: number;
   t2: number;
 }
 
 /**
- * Unified Segmentation Loss (paper eqs 8–11, METHOD.md 5): per voxel, with q the target
+ * Unified Segmentation Loss (paper eqs 8–11, docs/METHOD.md 5): per voxel, with q the target
  * probabilities, `c* = argmax q`,
  * `w1 = max q·[max q > t1]`, `w2 = (1 − min q)·[min q < t2]`, `w3 = [t2 < min q ∧ max q < t1]`,
  * `USL_v = w1·(−log(p[c*] + ε)) + w2·(−Σ_{c≠c*} log(1 − p[c] + ε)) + w3·MSE_v(p, q)`,
  * mean over all voxels (no renormalisation by the weights).
  *
  * The weights depend on the target only; it is treated as a constant (the caller passes a
- * stop-gradient target, as in METHOD.md 5).
+ * stop-gradient target, as in docs/METHOD.md 5).
  *
  * @param prediction [N, X, Y, Z, K] softmax probabilities (gradient flows here).
  * @param target [N, X, Y, Z, K] the other network's softmax probabilities.

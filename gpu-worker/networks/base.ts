@@ -1,6 +1,6 @@
 /**
  * What the V-Net and the 3D U-Net share: the parameter store, the optional text branch at the
- * bottleneck (METHOD.md 3.3), seeded dropout, input checks and the model-summary table.
+ * bottleneck (docs/METHOD.md 3.3), seeded dropout, input checks and the model-summary table.
  */
 import type * as tf from "@tensorflow/tfjs";
 import { Rng, UserError } from "@llmseg/shared";
@@ -68,7 +68,7 @@ export abstract class NetworkBase implements SegmentationNetwork {
     this.describe("text", op, 4, channels);
   }
 
-  /** Bottleneck + β·z when the text branch exists (METHOD.md 3.3, eq 7). */
+  /** Bottleneck + β·z when the text branch exists (docs/METHOD.md 3.3, eq 7). */
   protected addText(bottleneck: tf.Tensor5D): tf.Tensor5D {
     return this.#text === undefined ? bottleneck : this.#text.apply(bottleneck);
   }

@@ -1,5 +1,5 @@
 /**
- * Network configuration (METHOD.md 3), free of tfjs so that model-folder metadata can be validated
+ * Network configuration (docs/METHOD.md 3), free of tfjs so that model-folder metadata can be validated
  * anywhere (it is stored in `model.json`).
  */
 import { z } from "zod";
@@ -14,9 +14,9 @@ export const NetworkConfigSchema = z.object({
   width: z.number().int().min(1).default(16),
   /** `has_dropout`: Dropout3d p 0.5 (V-Net) or element-wise Dropout p 0.3 (U-Net) in training. */
   dropout: z.boolean().default(true),
-  /** Weight of the text feature added at the bottleneck (METHOD.md 3.3, eq 7); 0 = no text branch. */
+  /** Weight of the text feature added at the bottleneck (docs/METHOD.md 3.3, eq 7); 0 = no text branch. */
   beta: z.number().min(0).default(0),
-  /** Size of the BERT knowledge vector e (METHOD.md 3.3). */
+  /** Size of the BERT knowledge vector e (docs/METHOD.md 3.3). */
   knowledgeDim: z.number().int().min(1).default(768),
   /** Hidden width of the text MLP (Linear → ReLU → Linear). */
   textHidden: z.number().int().min(1).default(256),

@@ -18,7 +18,7 @@ import { fastKernelsRegistered } from "../engine/register.ts";
 /** Named variables of one network, in creation order (PyTorch state-dict names). */
 export class ParameterStore {
   readonly variables: Map<string, tf.Variable> = new Map();
-  /** Draws initial values; one generator per network so A and B differ (METHOD.md 2.5). */
+  /** Draws initial values; one generator per network so A and B differ (docs/METHOD.md 2.5). */
   readonly rng: Rng;
 
   constructor(rng: Rng) {
@@ -76,7 +76,7 @@ export function tidyStep(
   return y;
 }
 
-/** How conv weights are initialised (METHOD.md 2.5). */
+/** How conv weights are initialised (docs/METHOD.md 2.5). */
 export type ConvInit = "torch-default" | "kaiming-normal";
 
 /** Conv3d with bias; weight `[k, k, k, Cin, Cout]`. k3 uses padding 1 ('same'), k2 s2 / k1 none. */
@@ -125,7 +125,7 @@ export class Conv3d {
 /**
  * ConvTranspose3d k2 s2 as matMul + depth-to-space (tfjs has no conv3dTranspose gradient).
  * Weight `[2, 2, 2, Cout, Cin]` (tfjs's conv3dTranspose filter layout); PyTorch default init with
- * fan_in from weight dim 1 (= Cout·8, METHOD.md 2.5).
+ * fan_in from weight dim 1 (= Cout·8, docs/METHOD.md 2.5).
  */
 export class UpConv3d {
   readonly weight: tf.Variable;

@@ -1,4 +1,4 @@
-/** Segmentation networks (METHOD.md 3): V-Net, 3D U-Net, the text branch, and their seam. */
+/** Segmentation networks (docs/METHOD.md 3): V-Net, 3D U-Net, the text branch, and their seam. */
 export {
   type ApplyOptions,
   createNetwork,

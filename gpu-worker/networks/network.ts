@@ -1,7 +1,7 @@
 /**
  * The segmentation-network seam: one config schema, one interface, one factory for the V-Net
- * (METHOD.md 3.1) and the SSL4MIS 3D U-Net (METHOD.md 3.2), both with the optional LLM text branch
- * (METHOD.md 3.3).
+ * (docs/METHOD.md 3.1) and the SSL4MIS 3D U-Net (docs/METHOD.md 3.2), both with the optional LLM text branch
+ * (docs/METHOD.md 3.3).
  *
  * Tensor layout is tfjs's native NDHWC: `[N, X, Y, Z, C]`, X = volume axis i (PyTorch's D axis).
  */

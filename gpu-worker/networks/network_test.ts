@@ -5,7 +5,7 @@ import { createNetwork, NetworkConfigSchema } from "./network.ts";
 
 await tf.setBackend("cpu");
 
-Deno.test("V-Net at width 16 has METHOD.md 3.1's 9,448,866 parameters and its 112x112x80 shapes", () => {
+Deno.test("V-Net at width 16 has docs/METHOD.md 3.1's 9,448,866 parameters and its 112x112x80 shapes", () => {
   const net = createNetwork(NetworkConfigSchema.parse({ arch: "vnet" }), 1);
   try {
     assert.equal(net.parameterCount(), 9_448_866);
@@ -31,7 +31,7 @@ Deno.test("V-Net at width 16 has METHOD.md 3.1's 9,448,866 parameters and its 11
   }
 });
 
-Deno.test("3D U-Net at width 16 has METHOD.md 3.2's 5,884,050 parameters and its 96^3 shapes", () => {
+Deno.test("3D U-Net at width 16 has docs/METHOD.md 3.2's 5,884,050 parameters and its 96^3 shapes", () => {
   const net = createNetwork(NetworkConfigSchema.parse({ arch: "unet3d" }), 1);
   try {
     assert.equal(net.parameterCount(), 5_884_050);
@@ -109,7 +109,7 @@ Deno.test("disposing a network frees every tensor and byte it allocated", () => 
   assert.equal(tf.memory().numBytes, before.numBytes);
 });
 
-Deno.test("initialisation follows METHOD.md 2.5: PyTorch uniform bounds (V-Net), Kaiming normal (U-Net)", () => {
+Deno.test("initialisation follows docs/METHOD.md 2.5: PyTorch uniform bounds (V-Net), Kaiming normal (U-Net)", () => {
   const maxAbs = (v: tf.Variable): number => tf.tidy(() => tf.max(tf.abs(v)).dataSync()[0]);
   const vnet = createNetwork(NetworkConfigSchema.parse({ arch: "vnet", width: 4 }), 1);
   const v = vnet.namedState();

@@ -1,5 +1,5 @@
 /**
- * The LLM text branch (METHOD.md 3.3, paper eqs 6–7): z = Linear(h→C)(ReLU(Linear(768→h)(e))),
+ * The LLM text branch (docs/METHOD.md 3.3, paper eqs 6–7): z = Linear(h→C)(ReLU(Linear(768→h)(e))),
  * broadcast over the bottleneck grid and added as `x5 + β·z`. The knowledge vector e is a constant
  * of the model; z is therefore a learned, text-initialised bottleneck bias.
  */
@@ -26,7 +26,7 @@ export class TextBranch {
     this.#beta = beta;
   }
 
-  /** Bottleneck `[N, x, y, z, C]` → `bottleneck + β·z` (z broadcast, METHOD.md 3.1 "text" row). */
+  /** Bottleneck `[N, x, y, z, C]` → `bottleneck + β·z` (z broadcast, docs/METHOD.md 3.1 "text" row). */
   apply(bottleneck: tf.Tensor5D): tf.Tensor5D {
     const z = this.#fc2.apply(tf.relu(this.#fc1.apply(this.#knowledge)));
     const channels = bottleneck.shape[4];

@@ -1,8 +1,8 @@
 /**
- * The SSL4MIS 3D U-Net (METHOD.md 3.2; HiLab-git/SSL4MIS `code/networks/unet_3D.py`,
+ * The SSL4MIS 3D U-Net (docs/METHOD.md 3.2; HiLab-git/SSL4MIS `code/networks/unet_3D.py`,
  * feature_scale 4): UnetConv3 = 2 × (conv 3³ → InstanceNorm (no affine) → ReLU), max-pool down,
  * trilinear ×2 up + concat, element-wise Dropout p 0.3 on the bottleneck and the last decoder
- * output; Kaiming-normal convs. 5,884,050 parameters at width 16. Text branch as METHOD.md 3.3.
+ * output; Kaiming-normal convs. 5,884,050 parameters at width 16. Text branch as docs/METHOD.md 3.3.
  */
 import * as tf from "@tensorflow/tfjs";
 import { NetworkBase } from "./base.ts";
@@ -99,7 +99,7 @@ class Unet3d extends NetworkBase {
   }
 }
 
-/** Builds the 3D U-Net with Kaiming-normal convs drawn from `seed` (METHOD.md 2.5). */
+/** Builds the 3D U-Net with Kaiming-normal convs drawn from `seed` (docs/METHOD.md 2.5). */
 export function createUnet3d(
   config: NetworkConfig,
   seed: number,

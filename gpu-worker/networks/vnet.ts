@@ -1,6 +1,6 @@
 /**
- * The lineage V-Net (METHOD.md 3.1; yulequan/UA-MT `code/networks/vnet.py`, batchnorm, additive
- * skips, Dropout3d p 0.5 on x5 and x9) with the LLM text branch at the bottleneck (METHOD.md 3.3).
+ * The lineage V-Net (docs/METHOD.md 3.1; yulequan/UA-MT `code/networks/vnet.py`, batchnorm, additive
+ * skips, Dropout3d p 0.5 on x5 and x9) with the LLM text branch at the bottleneck (docs/METHOD.md 3.3).
  * 9,448,866 parameters at width 16, 1 input channel, 2 classes, no text branch.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -117,7 +117,7 @@ class VNet extends NetworkBase {
         y = tidyStep(y, (t) => this.#down[level].apply(t, training), true);
       }
     }
-    // x5 ← dropout(x5) + β·z: z is added after the encoder's dropout (METHOD.md 3.1).
+    // x5 ← dropout(x5) + β·z: z is added after the encoder's dropout (docs/METHOD.md 3.1).
     y = tidyStep(y, (t) => this.addText(this.dropout(t, options, 0.5, true)));
     for (let step = 0; step < 4; step++) {
       const skip = skips[3 - step];
@@ -129,7 +129,7 @@ class VNet extends NetworkBase {
   }
 }
 
-/** Builds a V-Net with PyTorch-default initialisation drawn from `seed` (METHOD.md 2.5). */
+/** Builds a V-Net with PyTorch-default initialisation drawn from `seed` (docs/METHOD.md 2.5). */
 export function createVNet(
   config: NetworkConfig,
   seed: number,

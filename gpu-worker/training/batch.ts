@@ -1,5 +1,5 @@
 /**
- * Draws one iteration's batch (METHOD.md 2.2, 4, 5): sampler indices, per-sample augmentation and
+ * Draws one iteration's batch (docs/METHOD.md 2.2, 4, 5): sampler indices, per-sample augmentation and
  * crop, input noise, CutMix boxes. Every random draw comes from one seeded generator, in this
  * order, so a resumed run draws the same batches.
  */

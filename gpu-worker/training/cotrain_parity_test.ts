@@ -1,5 +1,5 @@
 /**
- * Parity with PyTorch: one co-training iteration of METHOD.md 5 (given weights, batch, noise and
+ * Parity with PyTorch: one co-training iteration of docs/METHOD.md 5 (given weights, batch, noise and
  * CutMix boxes) reproduce the losses and the updated weights and BN statistics of
  * `tests/fixtures/cotrain/make_fixture.py`.
  */

@@ -8,15 +8,25 @@ import { UserError } from "@llmseg/shared";
 import { pathExists } from "../../shared/path_exists.ts";
 import {
   type DatasetDescription,
+  type DatasetMetadata,
   listCases,
   loadCase,
+  type LoadedCase,
   type Normalization,
   parseDatasetDescription,
+  readDatasetMetadata,
   splitCases,
   TASK_NORMALIZATION,
   writeSyntheticDataset,
 } from "../../shared/dataset/mod.ts";
 import type { CaseEntry } from "../../shared/dataset/mod.ts";
+import {
+  type DatasetFingerprint,
+  intensityStatistics,
+  medianSpacing,
+  mostCommon,
+} from "../../shared/dataset/fingerprint.ts";
+import { axisCodes, resampleToSpacing, type Volume } from "../../shared/volume/mod.ts";
 import { type Sample, sampleFromVolumes } from "../transforms/mod.ts";
 import type { TrainConfig } from "./config.ts";
 import type { PresetName } from "./events.ts";
@@ -28,6 +38,8 @@ export interface TrainingData {
   validation: Sample[];
   /** The intensity normalisation applied, recorded in the model folder for inference. */
   normalization: Normalization;
+  /** Spacing, orientation, intensities and split, recorded in the model folder. */
+  fingerprint: DatasetFingerprint;
 }
 
 /**
@@ -35,8 +47,12 @@ export interface TrainingData {
  * lineage's h5 layout with `train.list` or `cases.list`), a dataset description `.json`, or
  * undefined for a synthetic dataset (a few cases a little larger than the patch).
  *
- * @throws UserError for an unreadable dataset, too few cases, missing labels, or a channel count
- *   other than `config.inChannels`.
+ * Cases are resampled to the median spacing of the dataset (nnU-Net's target spacing) where
+ * theirs differs; labels are checked against `config.classes` (values beyond it are refused
+ * unless `config.mergeLabels`) and against dataset.json's labels.
+ *
+ * @throws UserError for an unreadable dataset, too few cases, missing labels, a label value the
+ *   model has no class for, or a channel count other than `config.inChannels`.
  */
 export async function loadTrainingData(
   data: string | undefined,
@@ -81,7 +97,11 @@ export async function loadTrainingData(
           "(use --supervised-only or a smaller labelled count)",
       );
     }
-    const load = (entries: CaseEntry[], withLabels: boolean): Promise<Sample[]> =>
+    const metadata = description.source.layout === "nnunet"
+      ? await readDatasetMetadata(description.source.root)
+      : undefined;
+    checkMetadata(metadata, config, description.binarizeLabel, data ?? "synthetic dataset");
+    const load = (entries: CaseEntry[], withLabels: boolean): Promise<LoadedCase[]> =>
       Promise.all(entries.map(async (entry) => {
         if (withLabels && entry.label === undefined) {
           throw new UserError("invalid_dataset", `case ${entry.id} has no label file`);
@@ -89,25 +109,102 @@ export async function loadTrainingData(
         const loaded = await loadCase(withLabels ? entry : { ...entry, label: undefined }, {
           normalization: description.normalization,
           binarizeLabel: description.binarizeLabel,
+          classes: config.classes,
         });
         if (loaded.image.channels !== config.inChannels) {
           throw new UserError(
             "invalid_dataset",
-            `case ${entry.id}: ${loaded.image.channels} channel(s), the configuration expects ` +
-              `${config.inChannels} (set inChannels)`,
+            `case ${entry.id}: ${loaded.image.channels} channel(s), the model takes ` +
+              `${config.inChannels} (--in-channels ${loaded.image.channels})`,
           );
         }
-        return sampleFromVolumes(loaded.image, loaded.label, true);
+        return loaded;
       }));
+    const validationEntries = split.test.filter((c) => c.label !== undefined);
+    const labelled = await load(split.labelled, true);
+    const unlabelled = unlabeledNeeded ? await load(split.unlabelled, false) : [];
+    const validation = await load(validationEntries, true);
+    const training = [...labelled, ...unlabelled];
+    const spacing = medianSpacing(training.map((c) => c.image.spacing));
+    const samples = (cases: LoadedCase[]): Sample[] =>
+      cases.map((c) => {
+        const resampled = toSpacing(c, spacing);
+        return sampleFromVolumes(resampled.image, resampled.label, true);
+      });
+    const intensity = Array.from(
+      { length: config.inChannels },
+      (_, channel) =>
+        intensityStatistics(
+          labelled.map((c) => c.foregroundSample?.[channel] ?? new Float32Array()),
+        ),
+    );
     return {
-      labeled: await load(split.labelled, true),
-      unlabeled: unlabeledNeeded ? await load(split.unlabelled, false) : [],
-      validation: await load(split.test.filter((c) => c.label !== undefined), true),
+      labeled: samples(labelled),
+      unlabeled: samples(unlabelled),
+      validation: samples(validation),
       normalization: description.normalization,
+      fingerprint: {
+        channelNames: metadata?.channelNames,
+        labels: metadata?.labels,
+        labelsMerged: description.binarizeLabel,
+        spacing,
+        orientation: mostCommon(training.map((c) => axisCodes(c.image.affine))),
+        intensity: intensity.every((s) => s !== undefined) ? intensity : [],
+        split: {
+          labelled: split.labelled.map((c) => c.id),
+          unlabelled: unlabeledNeeded ? split.unlabelled.map((c) => c.id) : [],
+          validation: validationEntries.map((c) => c.id),
+        },
+      },
     };
   } finally {
     if (scratch) await Deno.remove(scratch, { recursive: true });
   }
+}
+
+/**
+ * Refuses a configuration that contradicts dataset.json: another channel count, or other classes
+ * (unless the labels are merged into one foreground).
+ */
+function checkMetadata(
+  metadata: DatasetMetadata | undefined,
+  config: TrainConfig,
+  merged: boolean,
+  where: string,
+): void {
+  const names = metadata?.channelNames;
+  if (names && names.length !== config.inChannels) {
+    throw new UserError(
+      "invalid_dataset",
+      `${where}: dataset.json names ${names.length} channel(s) (${names.join(", ")}), the model ` +
+        `takes ${config.inChannels} (--in-channels ${names.length})`,
+    );
+  }
+  const labels = metadata?.labels;
+  const classes = labels && Object.keys(labels).length;
+  if (classes && !merged && classes !== config.classes) {
+    throw new UserError(
+      "invalid_dataset",
+      `${where}: dataset.json names ${classes} classes (${Object.keys(labels).join(", ")}), the ` +
+        `model has ${config.classes} (--classes ${classes}, or --merge-labels for one foreground)`,
+    );
+  }
+}
+
+/** A case brought to `spacing` (linear for the image, nearest for the label), if not there. */
+function toSpacing(
+  loaded: LoadedCase,
+  spacing: [number, number, number],
+): { image: Volume<Float32Array>; label?: Volume<Uint8Array> } {
+  const same = loaded.image.spacing.every((s, axis) =>
+    Math.abs(s - spacing[axis]) <= 1e-3 * spacing[axis]
+  );
+  if (same) return loaded;
+  return {
+    image: resampleToSpacing(loaded.image, spacing, "linear") as Volume<Float32Array>,
+    label: loaded.label &&
+      resampleToSpacing(loaded.label, spacing, "nearest") as Volume<Uint8Array>,
+  };
 }
 
 /** A description for a folder or a description file. */
@@ -147,6 +244,6 @@ async function describe(
       ...(validationCases === undefined ? {} : { test: validationCases }),
     },
     normalization: preset === "smoke" ? { zscore: "all" } : TASK_NORMALIZATION[preset],
-    binarizeLabel: config.classes === 2,
+    binarizeLabel: config.mergeLabels ?? false,
   }, data);
 }

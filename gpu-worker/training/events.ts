@@ -24,7 +24,7 @@ export interface TrainOptions {
   /** Continue from the checkpoint in `out` (weights, optimiser, RNG, iteration). */
   resume?: boolean;
   /**
-   * A precomputed 768-d knowledge vector e with its descriptor set (METHOD.md 3.3), e.g. a
+   * A precomputed 768-d knowledge vector e with its descriptor set (docs/METHOD.md 3.3), e.g. a
    * tenant's set or `llmseg descriptors embed` output; it replaces the config's `descriptors`.
    * Absent: the vector of `descriptors` (`knowledgeVectorFor`). Ignored when beta is 0. Stored in
    * the model folder either way, so inference uses the same knowledge.
@@ -59,7 +59,7 @@ export interface ValidationEvent {
   kind: "validation";
   iteration: number;
   /**
-   * Means over the validation cases of the lineage metrics (METHOD.md 7, voxel units; a case
+   * Means over the validation cases of the lineage metrics (docs/METHOD.md 7, voxel units; a case
    * with an empty prediction or label scores 0 on all four, as in the lineage).
    */
   dice: number;

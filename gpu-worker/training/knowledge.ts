@@ -1,5 +1,5 @@
 /**
- * The knowledge vector e a training run adds at the bottleneck (METHOD.md 1.3 eq 6-7, 3.3): the
+ * The knowledge vector e a training run adds at the bottleneck (docs/METHOD.md 1.3 eq 6-7, 3.3): the
  * one code path the CLI and the queue worker share.
  */
 import { join } from "node:path";

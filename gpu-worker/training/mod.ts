@@ -1,5 +1,5 @@
 /**
- * Training: the co-training method of METHOD.md 5 and its supervised-only baseline. The CLI
+ * Training: the co-training method of docs/METHOD.md 5 and its supervised-only baseline. The CLI
  * (`llmseg train`) and the queue worker both call
  *
  *   train(options: TrainOptions, hooks?: TrainHooks): Promise<TrainResult>

@@ -42,7 +42,7 @@ export function supervisedLoss(
 }
 
 /**
- * Unsupervised loss of a pair in the cut-mixed space (eq 5, METHOD.md 5):
+ * Unsupervised loss of a pair in the cut-mixed space (eq 5, docs/METHOD.md 5):
  * `L_u(pA, sg(pB)) + L_u(pB, sg(pA))` with L_u = USL, pseudo-label NLL or MSE.
  *
  * @param pA [U, X, Y, Z, K] network A's probabilities, already mixed into B's geometry.

@@ -1,12 +1,12 @@
 /**
- * Per-task presets (METHOD.md 1.4, 2.3, 8 and REFERENCE-RUNS.md). Values are the paper's where it
+ * Per-task presets (docs/METHOD.md 1.4, 2.3, 8 and REFERENCE-RUNS.md). Values are the paper's where it
  * states them, the lineage's DEFAULTs elsewhere.
  */
 import { UserError } from "../../shared/errors.ts";
 import { configProblems, type TrainConfig, trainConfigSchema } from "./config.ts";
 import type { PresetName } from "./events.ts";
 
-/** Settings every preset shares: METHOD.md 5 with t1 0.70, t2 0.05, batch 2 + 2. */
+/** Settings every preset shares: docs/METHOD.md 5 with t1 0.70, t2 0.05, batch 2 + 2. */
 const common = {
   arch: "vnet",
   nFilters: 16,

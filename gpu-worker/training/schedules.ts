@@ -1,4 +1,4 @@
-/** Learning-rate and loss-weight schedules (METHOD.md 2.3). */
+/** Learning-rate and loss-weight schedules (docs/METHOD.md 2.3). */
 import type { TrainConfig } from "./config.ts";
 
 /**

@@ -7,7 +7,7 @@ export interface SgdOptions {
 }
 
 /**
- * PyTorch `optim.SGD` (no Nesterov, dampening 0), METHOD.md 2.4: `g ← ∇w + wd·w`;
+ * PyTorch `optim.SGD` (no Nesterov, dampening 0), docs/METHOD.md 2.4: `g ← ∇w + wd·w`;
  * `buf ← μ·buf + g` (buf = g on the first step); `w ← w − lr·buf`. Weight decay applies to every
  * parameter, as in the lineage. The learning rate is passed per step (poly decay).
  */

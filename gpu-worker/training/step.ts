@@ -1,5 +1,5 @@
 /**
- * One optimisation step: the co-training iteration of METHOD.md 5 (two networks, two optimisers)
+ * One optimisation step: the co-training iteration of docs/METHOD.md 5 (two networks, two optimisers)
  * or the supervised-only baseline (one network, labelled samples only).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -49,7 +49,7 @@ function split<T extends tf.Tensor>(x: T, labeled: number): [T, T] {
 }
 
 /**
- * The co-training iteration of METHOD.md 5: A sees `inputs`; B sees the labelled part as-is and
+ * The co-training iteration of docs/METHOD.md 5: A sees `inputs`; B sees the labelled part as-is and
  * the unlabelled part cut-mixed; L = L_s(A) + L_s(B) + w·L_u in the mixed space; one SGD step on
  * each network with its own optimiser.
  */

@@ -5,12 +5,18 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Rng, UserError } from "@llmseg/shared";
-import { evaluateBinary, type MaskMetrics } from "../../shared/metrics/mod.ts";
+import {
+  evaluateBinary,
+  type MaskMetrics,
+  maskOf,
+  summarizeMetrics,
+} from "../../shared/metrics/mod.ts";
 import { saveModelFolder } from "../checkpoint/model_folder.ts";
 import {
   type KnowledgeFile,
   knowledgeReference,
   type ModelManifest,
+  TOOL_VERSION,
 } from "../checkpoint/model_manifest.ts";
 import { toFloat32 } from "../checkpoint/safetensors.ts";
 import { loadState } from "../checkpoint/state.ts";
@@ -36,7 +42,7 @@ import { cotrainStep, type Member, supervisedStep } from "./step.ts";
 /** File names inside the model folder. */
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
 export const LOG_FILE = "train.jsonl";
-/** Sub-folder holding the best-on-validation model (METHOD.md 6: the lineage-parity secondary). */
+/** Sub-folder holding the best-on-validation model (docs/METHOD.md 6: the lineage-parity secondary). */
 export const BEST_MODEL_DIR = "best";
 
 /**
@@ -140,7 +146,7 @@ class Run {
       knowledgeDim: knowledge?.vector.length ?? 768,
     });
     const vector = knowledge && Float32Array.from(knowledge.vector);
-    // A and B are initialised independently (METHOD.md 2.5 DEFAULT).
+    // A and B are initialised independently (docs/METHOD.md 2.5 DEFAULT).
     const member = (seed: number): Member => {
       const net = createNetwork(network, seed, vector);
       const trainable = new Map([...net.namedState()].filter(([, v]) => v.trainable));
@@ -265,7 +271,7 @@ class Run {
     };
   }
 
-  /** One iteration at 0-based index `it` (METHOD.md 5). */
+  /** One iteration at 0-based index `it` (docs/METHOD.md 5). */
   step(it: number): { total: number; supervised: number; unsupervised: number } {
     const { config, members } = this;
     const batch = drawBatch(this.data.labeled, this.data.unlabeled, this.sampler, config, this.rng);
@@ -284,9 +290,13 @@ class Run {
     }
   }
 
-  /** Mean metrics of network A over the validation cases (no post-processing, METHOD.md 6). */
+  /**
+   * Metrics of network A over the validation cases (no post-processing, docs/METHOD.md 6): per
+   * foreground class 1..C−1, the mean over the cases where the class is in the label or the
+   * prediction (nnU-Net's nanmean), then the mean over classes; 0 if no class was anywhere.
+   */
   async validate(): Promise<MaskMetrics> {
-    const scores: MaskMetrics[] = [];
+    const perClass: MaskMetrics[][] = Array.from({ length: this.config.classes - 1 }, () => []);
     for (const sample of this.data.validation) {
       await yieldToEventLoop();
       const { labels } = segment(sample, this.members.a.network, undefined, {
@@ -298,10 +308,15 @@ class Run {
       });
       // Row-major [X, Y, Z] is i-fastest [Z, Y, X]; the metrics do not depend on axis order.
       const [X, Y, Z] = sample.shape;
-      scores.push(evaluateBinary(labels, sample.label!, [Z, Y, X]));
+      perClass.forEach((scores, c) =>
+        scores.push(evaluateBinary(maskOf(labels, c + 1), maskOf(sample.label!, c + 1), [Z, Y, X]))
+      );
     }
-    const mean = (key: keyof MaskMetrics): number =>
-      scores.reduce((s, m) => s + m[key], 0) / scores.length;
+    const classMeans = perClass.map((scores) => summarizeMetrics(scores).mean);
+    const mean = (key: keyof MaskMetrics): number => {
+      const defined = classMeans.map((m) => m[key]).filter((x) => !Number.isNaN(x));
+      return defined.length === 0 ? 0 : defined.reduce((s, x) => s + x, 0) / defined.length;
+    };
     return { dice: mean("dice"), jaccard: mean("jaccard"), hd95: mean("hd95"), asd: mean("asd") };
   }
 
@@ -337,6 +352,8 @@ class Run {
       knowledge: this.knowledge ? knowledgeReference(this.knowledge) : null,
       origin: { kind: "trained", iteration: this.iteration },
       training: this.config,
+      dataset: this.data.fingerprint,
+      toolVersion: TOOL_VERSION,
       createdAt: new Date().toISOString(),
     };
     const networks = new Map(this.#named().map(([name, m]) => [name as "a" | "b", m.network]));

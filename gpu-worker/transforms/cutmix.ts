@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "@llmseg/shared";
 import type { Shape3 } from "./sample.ts";
 
-/** One CutMix draw for a group of unlabelled samples (METHOD.md 4 DEFAULT). */
+/** One CutMix draw for a group of unlabelled samples (docs/METHOD.md 4 DEFAULT). */
 export interface CutMixBoxes {
   /** Per sample: box corner [x, y, z] (inclusive) in the patch. */
   corners: Shape3[];
@@ -43,7 +43,7 @@ export function cutMixMask(boxes: CutMixBoxes, patch: Shape3): tf.Tensor5D {
 }
 
 /**
- * `mix(v)[i] = (1 − M_i)·v[i] + M_i·v[π(i)]` (METHOD.md 4), for images, probabilities or one-hot
+ * `mix(v)[i] = (1 − M_i)·v[i] + M_i·v[π(i)]` (docs/METHOD.md 4), for images, probabilities or one-hot
  * labels alike; differentiable in `v`.
  *
  * @param values [count, X, Y, Z, C].

@@ -1,4 +1,4 @@
-/** Augmentation and sampling of METHOD.md 2.2 and 4: small functions of a sample and an Rng. */
+/** Augmentation and sampling of docs/METHOD.md 2.2 and 4: small functions of a sample and an Rng. */
 export { type Sample, sampleFromVolumes, type Shape3, toVolumeLayout } from "./sample.ts";
 export {
   cropMap,

@@ -3,7 +3,7 @@ import type { Sample, Shape3 } from "./sample.ts";
 import { cropMap, identityMap, materialize, type VoxelMap } from "./spatial.ts";
 
 /**
- * Zero padding per side of the lineage's `RandomCrop` (METHOD.md 2.2): when any side is ≤ the
+ * Zero padding per side of the lineage's `RandomCrop` (docs/METHOD.md 2.2): when any side is ≤ the
  * patch side, every axis is padded by `max((patch − dim)//2 + 3, 0)` on both sides.
  */
 export function cropPadding(shape: Shape3, patch: Shape3): Shape3 {

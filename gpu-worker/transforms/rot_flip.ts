@@ -3,7 +3,7 @@ import type { Sample } from "./sample.ts";
 import { flipMap, identityMap, materialize, rot90Map, type VoxelMap } from "./spatial.ts";
 
 /**
- * The lineage's `RandomRotFlip` (METHOD.md 2.2) as a map: k ~ U{0..3} quarter turns in the plane
+ * The lineage's `RandomRotFlip` (docs/METHOD.md 2.2) as a map: k ~ U{0..3} quarter turns in the plane
  * of axes (0, 1), then always a flip along axis 0 or 1. Draw order as in UA-MT: k, then the axis.
  */
 export function randomRotFlipMap(map: VoxelMap, rng: Rng): VoxelMap {

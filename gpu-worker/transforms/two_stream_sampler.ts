@@ -9,7 +9,7 @@ export interface TwoStreamState {
 }
 
 /**
- * The lineage's `TwoStreamBatchSampler` (METHOD.md 2.2): each batch is `labeledPerBatch` labelled
+ * The lineage's `TwoStreamBatchSampler` (docs/METHOD.md 2.2): each batch is `labeledPerBatch` labelled
  * indices (one permutation per epoch, an incomplete tail dropped) followed by `unlabeledPerBatch`
  * unlabelled ones (an endless chain of permutations). Indices are positions in the two lists.
  */

@@ -10,7 +10,7 @@ import { loadModelFolder, loadScanVolume } from "./load_inputs.ts";
 
 /**
  * Evaluation job: the CLI's `inferVolume` on every test pair of the dataset, then Dice, Jaccard,
- * 95HD and ASD per case (METHOD.md 7) against the label; writes `metrics.json` with the cases.
+ * 95HD and ASD per case (docs/METHOD.md 7) against the label; writes `metrics.json` with the cases.
  */
 export async function runEvaluate(context: JobContext): Promise<JobOutcome> {
   const { job, blob, redis } = context;

@@ -16,7 +16,7 @@ import { resolveTrainRequest } from "./train_request.ts";
 
 /**
  * The knowledge vector of the job's descriptor set (the tenant's own or a shipped one): BERT when
- * `LLMSEG_MODEL_DIR` names a model folder, else the seeded stand-in (METHOD.md 3.3).
+ * `LLMSEG_MODEL_DIR` names a model folder, else the seeded stand-in (docs/METHOD.md 3.3).
  */
 async function knowledgeFor(
   redis: RedisClient,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Body of `POST /v1/descriptors`: what the LLM is asked to describe (METHOD.md 1.3). */
+/** Body of `POST /v1/descriptors`: what the LLM is asked to describe (docs/METHOD.md 1.3). */
 export const DescriptorGenerate = z.object({
   /** Id of the new set: lower-case letters, digits and `-`. */
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),

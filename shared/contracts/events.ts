@@ -8,7 +8,7 @@ export const ProgressEvent = z.object({
   progress: z.number().min(0).max(1),
   phase: z.string(),
   iteration: z.number().int().optional(),
-  /** Total loss L = L_s + w·L_u of a training iteration (METHOD.md eq 1). */
+  /** Total loss L = L_s + w·L_u of a training iteration (docs/METHOD.md eq 1). */
   loss: z.number().optional(),
   /** Its supervised part L_s. */
   lossSupervised: z.number().optional(),

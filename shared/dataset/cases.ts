@@ -26,19 +26,103 @@ export async function listCases(source: NnUNetLayout | H5ListLayout): Promise<Ca
   return source.layout === "nnunet" ? await listNnUNet(source) : await listH5(source);
 }
 
-/** The part of nnU-Net's `dataset.json` this project reads; other fields are allowed. */
+/**
+ * The part of nnU-Net's `dataset.json` this project reads; other fields are allowed. `labels`
+ * maps a name to its integer value (`{"background": 0, "tumour": 1}`); nnU-Net's region lists
+ * (`[1, 2, 3]`) are read so that they can be refused by name. The Decathlon's older `modality`
+ * (`{"0": "FLAIR"}`) stands for `channel_names` when that is absent.
+ */
 const NnUNetDatasetJson = z.looseObject({
   channel_names: z.record(z.string(), z.string()).optional(),
+  modality: z.record(z.string(), z.string()).optional(),
+  labels: z.record(
+    z.string(),
+    z.union([z.int().min(0), z.array(z.int().min(0)), z.string()]),
+  ).optional(),
   file_ending: z.enum([".nii.gz", ".nii"]).optional(),
 });
+
+/** What an nnU-Net `dataset.json` says about the channels and classes. */
+export interface DatasetMetadata {
+  /** Channel names in channel order (`_0000` first). */
+  channelNames?: string[];
+  /** Class name → label value, background (0) included, in value order. */
+  labels?: Record<string, number>;
+}
+
+/**
+ * Reads `{root}/dataset.json` (nnU-Net v2, or the Decathlon's `modality`/`labels` with string
+ * values) when there is one.
+ * @throws UserError for a file that is not such JSON, region-based labels (nnU-Net's lists),
+ *   label values that are not 0..N−1 with 0 present, or channel keys that are not 0..C−1.
+ */
+export async function readDatasetMetadata(root: string): Promise<DatasetMetadata | undefined> {
+  const path = `${root.replace(/\/$/, "")}/dataset.json`;
+  const meta = await readJsonFile(
+    path,
+    NnUNetDatasetJson,
+    "invalid_dataset",
+    "an nnU-Net dataset.json",
+  );
+  if (meta === undefined) return undefined;
+  const channels = meta.channel_names ?? meta.modality;
+  let channelNames: string[] | undefined;
+  if (channels !== undefined) {
+    const keys = Object.keys(channels).map(Number).sort((a, b) => a - b);
+    if (keys.some((key, i) => key !== i)) {
+      throw new UserError(
+        "invalid_dataset",
+        `${path}: channel_names keys must be 0..${keys.length - 1}, not ${
+          Object.keys(channels).join(", ")
+        }`,
+      );
+    }
+    channelNames = keys.map((key) => channels[String(key)]);
+  }
+  let labels: Record<string, number> | undefined;
+  if (meta.labels !== undefined) {
+    // The Decathlon writes {"0": "background", "1": "anterior"}: value → name, as strings.
+    const entries = Object.entries(meta.labels).map(([key, value]) =>
+      typeof value === "string" && /^\d+$/.test(key) ? [value, Number(key)] as const : [key, value]
+    );
+    const text = entries.find(([, value]) => typeof value === "string");
+    if (text) {
+      throw new UserError(
+        "invalid_dataset",
+        `${path}: label '${text[0]}' has no integer value ('${text[1]}')`,
+      );
+    }
+    const region = entries.find(([, value]) => Array.isArray(value));
+    if (region) {
+      throw new UserError(
+        "invalid_dataset",
+        `${path}: label '${region[0]}' is a region (${JSON.stringify(region[1])}); ` +
+          "region-based training is not supported, give each class one integer value",
+      );
+    }
+    const sorted = entries.map(([name, value]) => [name, value as number] as const)
+      .sort((a, b) => a[1] - b[1]);
+    labels = Object.fromEntries(sorted);
+    const values = sorted.map(([, value]) => value);
+    if (values.some((value, i) => value !== i)) {
+      throw new UserError(
+        "invalid_dataset",
+        `${path}: label values must be 0..${values.length - 1} (0 the background), not ${
+          values.join(", ")
+        }`,
+      );
+    }
+  }
+  return { channelNames, labels };
+}
 
 const CHANNEL_FILE = /^(.+)_(\d{4})(\.nii\.gz|\.nii)$/;
 const NIFTI_FILE = /^(.+?)(?:\.nii\.gz|\.nii)$/;
 
 async function listNnUNet(source: NnUNetLayout): Promise<CaseEntry[]> {
   const root = source.root.replace(/\/$/, "");
-  const meta = await readDatasetJson(`${root}/dataset.json`);
-  const channels = meta?.channel_names ? Object.keys(meta.channel_names).length : undefined;
+  const meta = await readDatasetMetadata(root);
+  const channels = meta?.channelNames?.length;
   const training = await listNnUNetFolder(root, "imagesTr", "labelsTr", channels, false);
   if (training.length === 0) {
     throw new UserError("invalid_dataset", `${root}/imagesTr: no images ({case}_0000.nii.gz)`);
@@ -47,10 +131,26 @@ async function listNnUNet(source: NnUNetLayout): Promise<CaseEntry[]> {
   return [...training, ...heldOut];
 }
 
-function readDatasetJson(
-  path: string,
-): Promise<z.infer<typeof NnUNetDatasetJson> | undefined> {
-  return readJsonFile(path, NnUNetDatasetJson, "invalid_dataset", "an nnU-Net dataset.json");
+/**
+ * The cases of a folder of scans named as nnU-Net names them (`{case}_0000.nii.gz`, `_0001`, …,
+ * or one `{case}.nii.gz` per case), for whole-folder inference; sorted by id, no labels.
+ * @param channels channels per case (the model's); default: those of the first case.
+ */
+export async function listImageFolder(dir: string, channels?: number): Promise<CaseEntry[]> {
+  const path = dir.replace(/\/+$/, "");
+  const slash = path.lastIndexOf("/");
+  const root = slash < 0 ? "." : path.slice(0, slash) || "/";
+  const cases = await listNnUNetFolder(
+    root,
+    path.slice(slash + 1),
+    `${path.slice(slash + 1)}/.no-labels`,
+    channels,
+    false,
+  );
+  if (cases.length === 0) {
+    throw new UserError("invalid_input", `${dir}: no scans ({case}_0000.nii.gz or {case}.nii.gz)`);
+  }
+  return cases;
 }
 
 /** Names in a folder, or undefined when it does not exist. */
@@ -58,7 +158,7 @@ async function folderNames(path: string): Promise<string[] | undefined> {
   try {
     const names: string[] = [];
     for await (const entry of Deno.readDir(path)) {
-      if (entry.isFile && !entry.name.startsWith(".")) names.push(entry.name);
+      if ((entry.isFile || entry.isSymlink) && !entry.name.startsWith(".")) names.push(entry.name);
     }
     return names;
   } catch (error) {

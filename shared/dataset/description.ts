@@ -56,7 +56,7 @@ export const SplitSpec = z.object({
 export type SplitSpec = z.infer<typeof SplitSpec>;
 
 /**
- * Per-case intensity normalisation, applied in this order (METHOD.md section 2.1):
+ * Per-case intensity normalisation, applied in this order (docs/METHOD.md section 2.1):
  * CT window (clip to [low, high], rescale to [0, 1]; Pancreas [−125, 275]), percentile clip
  * (BraTS: upper 99.9 %), then z-score over all voxels, over non-zero voxels only (BraTS: the
  * brain, background set to 0), or none (LA h5 files are already z-scored).
@@ -78,13 +78,13 @@ export const DatasetDescription = z.object({
   source: z.discriminatedUnion("layout", [NnUNetLayout, H5ListLayout]),
   split: SplitSpec,
   normalization: Normalization.default({ zscore: "all" }),
-  /** Map every non-zero label to 1 (hippocampus, BraTS whole tumour; METHOD.md section 2.1). */
+  /** Map every non-zero label to 1 (hippocampus, BraTS whole tumour; docs/METHOD.md section 2.1). */
   binarizeLabel: z.boolean().default(false),
 });
 export type DatasetDescription = z.infer<typeof DatasetDescription>;
 
 /**
- * Per-task normalisation the lineage uses (METHOD.md section 2.1); hippocampus is not a paper task
+ * Per-task normalisation the lineage uses (docs/METHOD.md section 2.1); hippocampus is not a paper task
  * and gets a plain per-case z-score.
  */
 export const TASK_NORMALIZATION: Record<

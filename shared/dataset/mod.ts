@@ -11,8 +11,14 @@ export {
   SplitSpec,
   TASK_NORMALIZATION,
 } from "./description.ts";
-export { type CaseEntry, listCases } from "./cases.ts";
+export {
+  type CaseEntry,
+  type DatasetMetadata,
+  listCases,
+  listImageFolder,
+  readDatasetMetadata,
+} from "./cases.ts";
 export { type DatasetSplit, splitCases } from "./split.ts";
 export { normalizeImage, percentileInPlace, prepareLabel } from "./normalize.ts";
-export { loadCase, type LoadCaseOptions, type LoadedCase } from "./load.ts";
+export { loadCase, type LoadCaseOptions, type LoadedCase, readChannels } from "./load.ts";
 export { type SyntheticDatasetOptions, writeSyntheticDataset } from "./synthetic.ts";

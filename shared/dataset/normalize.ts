@@ -1,4 +1,4 @@
-/** Per-case intensity normalisation and label preparation (METHOD.md section 2.1). */
+/** Per-case intensity normalisation and label preparation (docs/METHOD.md section 2.1). */
 import { UserError } from "../errors.ts";
 import type { Volume } from "../volume/volume.ts";
 import type { Normalization } from "./description.ts";

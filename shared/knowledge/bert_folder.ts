@@ -1,5 +1,5 @@
 /**
- * The local BERT model folder (METHOD.md 3.3: frozen bert-base-uncased, 768-d [CLS]), in the layout
+ * The local BERT model folder (docs/METHOD.md 3.3: frozen bert-base-uncased, 768-d [CLS]), in the layout
  * of a model converted for transformers.js: `config.json`, `tokenizer.json`,
  * `tokenizer_config.json`, `onnx/model.onnx`. Never fetched from a hub at run time; checked here so
  * that a missing folder or a model of the wrong size fails with a clear message before any work.
@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 
-/** Width of the knowledge vector: bert-base's hidden size (METHOD.md 3.3). */
+/** Width of the knowledge vector: bert-base's hidden size (docs/METHOD.md 3.3). */
 export const KNOWLEDGE_DIM = 768;
 
 /** Files a usable folder must hold, relative to it. */

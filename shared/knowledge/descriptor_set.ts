@@ -1,5 +1,5 @@
 /**
- * Descriptor sets (METHOD.md 1.3): the N descriptive features of one structure that an LLM (or a
+ * Descriptor sets (docs/METHOD.md 1.3): the N descriptive features of one structure that an LLM (or a
  * person following the same prompt) wrote, with their provenance. Stored as JSON, validated by
  * {@link descriptorSetSchema}; shipped sets live in `prompts/descriptors/<id>.json`.
  */

@@ -1,5 +1,5 @@
 /**
- * BERT embedding of a descriptor set (METHOD.md 1.3 eq 6, 3.3): each descriptor is embedded
+ * BERT embedding of a descriptor set (docs/METHOD.md 1.3 eq 6, 3.3): each descriptor is embedded
  * separately (the 15 together exceed BERT's 512 tokens), the last-layer [CLS] vector (768-d) is
  * taken, and the vectors are averaged over the set. Runs @huggingface/transformers (onnxruntime on
  * the CPU) on a local model folder only; results are cached by content hash (set hash + model

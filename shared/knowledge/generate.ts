@@ -1,5 +1,5 @@
 /**
- * LLM descriptor generation (METHOD.md 1.3): sends a prompt from the registry to any
+ * LLM descriptor generation (docs/METHOD.md 1.3): sends a prompt from the registry to any
  * OpenAI-compatible chat-completions endpoint with a structured-output schema (exactly `count`
  * descriptors), checks the answer against {@link descriptorSetSchema} and returns a descriptor set
  * with its provenance. Free of CLI concerns: the CLI and the edge call it alike.

@@ -1,5 +1,5 @@
 /**
- * The knowledge vector as stored on disk (METHOD.md 1.3, 3.3: `e` in R^768, the mean [CLS] vector
+ * The knowledge vector as stored on disk (docs/METHOD.md 1.3, 3.3: `e` in R^768, the mean [CLS] vector
  * of a descriptor set): in the embedding cache (`<cache>/<hash>.json`) and in a trained model's
  * folder (`knowledge.json`), so that inference adds the same knowledge the network was trained with.
  */
@@ -25,7 +25,7 @@ export interface KnowledgeRecord {
   encoder: string;
   /**
    * `bert`: mean [CLS] vector of a BERT model folder; `stand-in`: a fixed vector seeded by the set
-   * hash, used where no BERT weights are available (METHOD.md 3.3 allows it; a documented deviation).
+   * hash, used where no BERT weights are available (docs/METHOD.md 3.3 allows it; a documented deviation).
    */
   source: "bert" | "stand-in";
   /** Fingerprint of the BERT folder (source `bert` only). */

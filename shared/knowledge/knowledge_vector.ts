@@ -1,9 +1,9 @@
 /**
- * The knowledge vector for a training or inference config (METHOD.md 1.3 eq 6-7, 3.3): the mean
+ * The knowledge vector for a training or inference config (docs/METHOD.md 1.3 eq 6-7, 3.3): the mean
  * BERT [CLS] vector of a descriptor set when a BERT folder is available (`LLMSEG_MODEL_DIR`,
  * cached), else a fixed stand-in vector seeded by the set's content hash.
  *
- * Deviation (METHOD.md 3.3 allows it): the real bert-base-uncased weights cannot be downloaded on
+ * Deviation (docs/METHOD.md 3.3 allows it): the real bert-base-uncased weights cannot be downloaded on
  * the project's machines, so shipped sets fall back to the stand-in. Since z = MLP(e) is an
  * input-independent learned bias, the stand-in changes the initialisation of the text branch, not
  * the model's capacity. `source` says which one a caller got; record it with the model.
@@ -37,7 +37,7 @@ export function standInKnowledge(set: DescriptorSet): KnowledgeVector {
     descriptorSetId: set.id,
     descriptorSetHash: setHash,
     encoder: "fixed N(0, 0.5²) stand-in seeded by the descriptor set hash (no BERT folder; " +
-      "METHOD.md 3.3)",
+      "docs/METHOD.md 3.3)",
     source: "stand-in",
     hash: contentHash(`${setHash}\nstand-in`),
     vector: Float32Array.from({ length: KNOWLEDGE_DIM }, () => STAND_IN_STD * rng.normal()),

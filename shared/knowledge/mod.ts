@@ -1,5 +1,5 @@
 /**
- * Task knowledge (METHOD.md 1.3, 3.3): prompt templates, LLM descriptor sets, their generation
+ * Task knowledge (docs/METHOD.md 1.3, 3.3): prompt templates, LLM descriptor sets, their generation
  * against an OpenAI-compatible endpoint, BERT embedding from a local model folder, and the 768-d
  * knowledge vector a training config uses.
  */

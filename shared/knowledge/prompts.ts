@@ -1,5 +1,5 @@
 /**
- * Prompt registry (METHOD.md 1.3, 3.3): versioned prompt templates in `prompts/templates/<id>.txt`.
+ * Prompt registry (docs/METHOD.md 1.3, 3.3): versioned prompt templates in `prompts/templates/<id>.txt`.
  * A template's id is its file name; its hash is the content hash of the file, recorded in the
  * provenance of every descriptor set made from it. `{{name}}` marks a variable (the generic
  * template has `structure`, `modality`, `landmarks`, `neighbours`, `count`, `minWords`); the

@@ -1,7 +1,7 @@
 /**
  * Exact Euclidean distance transform, separable and linear-time (Felzenszwalb & Huttenlocher,
  * "Distance Transforms of Sampled Functions", Theory of Computing 8, 2012). It gives the same
- * distances as scipy's `distance_transform_edt` (METHOD.md section 7, step 5).
+ * distances as scipy's `distance_transform_edt` (docs/METHOD.md section 7, step 5).
  *
  * Pass order keeps memory access contiguous: a plane-by-plane scan along k (the 1-D distance to
  * the nearest feature), parabola envelopes along j within each k plane, then envelopes along the

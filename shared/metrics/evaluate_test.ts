@@ -31,7 +31,7 @@ function paint(data: VoxelArray, [X, Y]: Shape3, lo: Shape3, hi: Shape3, value: 
 
 const shape: Shape3 = [10, 10, 10];
 
-/** METHOD.md test vector 1 as volumes: A = [2,6)³, B = [3,8)×[2,6)×[2,7). */
+/** docs/METHOD.md test vector 1 as volumes: A = [2,6)³, B = [3,8)×[2,6)×[2,7). */
 function vectorOne(
   predValue: number,
   labelValue: number,
@@ -94,18 +94,30 @@ Deno.test("evaluateMasks evaluates each label of a multi-label mask on its own",
   assert.ok(result.labels["2"].dice > 0.6 && result.labels["2"].dice < 1);
 });
 
-Deno.test("empty masks give all-zero metrics, as the lineage records them", () => {
+Deno.test("empty masks: NaN when both are empty, Dice 0 and the grid diagonal as distance penalty when one is", () => {
   const [a, b] = vectorOne(1, 1);
   const empty = new Uint8Array(1000);
+  const diagonal = Math.hypot(10, 10, 10);
+  const missed = { dice: 0, jaccard: 0, hd95: diagonal, asd: diagonal };
+  assert.deepEqual(evaluateMasks(volume(shape, empty), volume(shape, b)), missed);
+  assert.deepEqual(evaluateMasks(volume(shape, a), volume(shape, empty)), missed);
+  const none = evaluateMasks(volume(shape, empty), volume(shape, empty)) as MaskMetrics;
+  assert.ok(Object.values(none).every(Number.isNaN), "nothing to score is NaN, never a best score");
+  // The penalty is in the distance unit: millimetres with header spacing.
+  const mm = evaluateMasks(volume(shape, empty, [2, 2, 3]), volume(shape, b, [2, 2, 3]), {
+    spacing: "header",
+  }) as MaskMetrics;
+  assert.equal(mm.hd95, Math.hypot(20, 20, 30));
+  // The lineage's convention on request: zeros, whatever is empty.
   const zeros = { dice: 0, jaccard: 0, hd95: 0, asd: 0 };
-  assert.deepEqual(evaluateMasks(volume(shape, empty), volume(shape, b)), zeros);
-  assert.deepEqual(evaluateMasks(volume(shape, a), volume(shape, empty)), zeros);
-  assert.deepEqual(evaluateMasks(volume(shape, empty), volume(shape, empty)), zeros);
-  // A label missing from the prediction of a multi-label case scores zeros for that label only.
+  const lineage = { emptyMasks: "lineage" } as const;
+  assert.deepEqual(evaluateMasks(volume(shape, empty), volume(shape, b), lineage), zeros);
+  assert.deepEqual(evaluateMasks(volume(shape, empty), volume(shape, empty), lineage), zeros);
+  // A label missing from the prediction of a multi-label case is penalised for that label only.
   paint(b, shape, [8, 8, 8], [10, 10, 10], 2);
   const result = evaluateMasks(volume(shape, a), volume(shape, b));
   assert.ok(isPerLabel(result));
-  assert.deepEqual(result.labels["2"], zeros);
+  assert.deepEqual(result.labels["2"], missed);
   assertMetrics(
     result.labels["1"],
     evaluateBinary(a as Uint8Array, vectorOne(1, 1)[1] as Uint8Array, shape),
@@ -126,9 +138,27 @@ Deno.test("evaluateMasks names both files when the grids disagree", () => {
 Deno.test("evaluateMasks refuses mismatched spacing in millimetres, and non-masks", () => {
   const [a, b] = vectorOne(1, 1);
   const pred = volume(shape, a, [1, 1, 1], "pred.nii.gz");
+  const hdf5Label: Volume = {
+    ...volume(shape, b, [0.625, 0.625, 0.625]),
+    source: { path: "label.h5#label", format: "hdf5" },
+  };
+  assert.ok(!isPerLabel(evaluateMasks(pred, hdf5Label)), "voxel units ignore the spacing");
   const label = volume(shape, b, [0.625, 0.625, 0.625], "label.nii.gz");
-  assert.ok(!isPerLabel(evaluateMasks(pred, label)), "voxel units ignore the spacing");
-  assert.throws(() => evaluateMasks(pred, label, { spacing: "header" }), /spacing 1x1x1 mm/);
+  // Two headers that place the same shape differently are two grids, whatever the unit.
+  assert.throws(
+    () => evaluateMasks(pred, label),
+    (e: unknown) =>
+      e instanceof UserError && e.code === "geometry_mismatch" &&
+      /pred\.nii\.gz and label label\.nii\.gz have the same shape but different geometry/.test(
+        e.message,
+      ),
+  );
+  const shifted = volume(shape, b, [1, 1, 1], "moved.nii.gz");
+  shifted.affine = [[1, 0, 0, 5], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+  assert.throws(
+    () => evaluateMasks(pred, shifted),
+    /origins 0\.00, 0\.00, 0\.00 and 5\.00, 0\.00, 0\.00 mm/,
+  );
   assert.throws(
     () => evaluateMasks({ ...pred, channels: 2, data: new Uint8Array(2000) }, label),
     /pred\.nii\.gz has 2 channels/,
@@ -137,7 +167,23 @@ Deno.test("evaluateMasks refuses mismatched spacing in millimetres, and non-mask
   fractional[0] = 2;
   assert.throws(
     () => evaluateMasks(pred, volume(shape, fractional, [1, 1, 1], "soft.nii.gz")),
-    /label soft\.nii\.gz holds the non-integer value 0\.5/,
+    /label soft\.nii\.gz holds the value 0\.5; a mask holds non-negative integer labels/,
+  );
+  // An image passed as a mask: integer intensities, far more values than any mask has classes.
+  const image = Int16Array.from({ length: 1000 }, (_, v) => v % 138);
+  assert.throws(
+    () => evaluateMasks(volume(shape, image, [1, 1, 1], "scan.nii.gz"), pred),
+    (e: unknown) =>
+      e instanceof UserError && e.code === "invalid_mask" &&
+      /prediction scan\.nii\.gz holds 137 different label values .*is this an image\?/.test(
+        e.message,
+      ),
+  );
+  // Even a binary-looking pair is checked: a single non-integer value is no label.
+  const soft = Float32Array.from(a, (x) => x * 0.7);
+  assert.throws(
+    () => evaluateMasks(volume(shape, soft, [1, 1, 1], "p.nii.gz"), pred),
+    /p\.nii\.gz holds the value 0\.6999/,
   );
 });
 
@@ -146,7 +192,7 @@ Deno.test("evaluateMasks with fixed labels gives those keys even for binary data
   const result = evaluateMasks(volume(shape, a), volume(shape, b), { labels: [1, 2] });
   assert.ok(isPerLabel(result));
   assertMetrics(result.labels["1"], vectorOneMetrics, 5e-11);
-  assert.deepEqual(result.labels["2"], { dice: 0, jaccard: 0, hd95: 0, asd: 0 });
+  assert.ok(Object.values(result.labels["2"]).every(Number.isNaN), "absent from both: NaN");
 });
 
 Deno.test("with header spacing an HDF5 label (no stored spacing) takes the prediction's", () => {

@@ -1,6 +1,6 @@
 /**
  * numpy's own summation and percentile algorithms, so that our metrics agree with the lineage's
- * `np.mean` / `np.percentile` to the last bit, not just to rounding noise (METHOD.md section 7).
+ * `np.mean` / `np.percentile` to the last bit, not just to rounding noise (docs/METHOD.md section 7).
  */
 
 /** numpy's unrolled block size for pairwise summation (`PW_BLOCKSIZE`). */
@@ -48,7 +48,7 @@ export function numpyMean(values: ArrayLike<number>): number {
 /**
  * `np.percentile(values, q)` with the default "linear" method: on the sorted values v (n of
  * them), `h = (n − 1)·q/100`, `i = floor(h)`, `g = h − i`, and numpy's two-sided lerp
- * (`v[i+1] − (v[i+1] − v[i])·(1 − g)` when `g ≥ 0.5`) for bit-exactness (METHOD.md section 7).
+ * (`v[i+1] − (v[i+1] − v[i])·(1 − g)` when `g ≥ 0.5`) for bit-exactness (docs/METHOD.md section 7).
  * Does not modify `values`.
  */
 export function numpyPercentile(values: Float64Array, q: number): number {

@@ -1,5 +1,5 @@
 /**
- * Overlap metrics on binary masks, as medpy's `dc` and `jc` (METHOD.md section 7).
+ * Overlap metrics on binary masks, as medpy's `dc` and `jc` (docs/METHOD.md section 7).
  * Masks are flat arrays of one volume's voxels; any non-zero value is object.
  */
 
@@ -26,7 +26,7 @@ function overlapCounts(pred: Uint8Array, label: Uint8Array): OverlapCounts {
 
 /**
  * Dice `2|A∩B| / (|A| + |B|)`. Both masks empty gives 0, as medpy's `dc` does (its
- * ZeroDivisionError branch; METHOD.md's "1.0 if both empty" does not match medpy's code).
+ * ZeroDivisionError branch; docs/METHOD.md's "1.0 if both empty" does not match medpy's code).
  */
 export function dice(pred: Uint8Array, label: Uint8Array): number {
   const c = overlapCounts(pred, label);

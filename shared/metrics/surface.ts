@@ -1,4 +1,4 @@
-/** Object surfaces as medpy finds them (METHOD.md section 7, steps 2-4). */
+/** Object surfaces as medpy finds them (docs/METHOD.md section 7, steps 2-4). */
 
 /** Spatial size [X, Y, Z] of a flat i-fastest mask (the `Volume` layout). */
 export type Shape3 = [number, number, number];

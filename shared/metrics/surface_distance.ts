@@ -1,6 +1,6 @@
 /**
  * Surface distances and the two distance metrics of the lineage, medpy's `hd95` and `asd`
- * (METHOD.md section 7).
+ * (docs/METHOD.md section 7).
  */
 import { squaredDistancesAt } from "./distance_transform.ts";
 import { numpyMean, numpyPercentile } from "./numpy_stats.ts";

@@ -42,7 +42,7 @@ interface Vector {
   borders: [number, number];
 }
 
-// METHOD.md section 7, the three test vectors (scipy 1.17 / numpy 2.4, medpy's algorithm).
+// docs/METHOD.md section 7, the three test vectors (scipy 1.17 / numpy 2.4, medpy's algorithm).
 const vectors: Vector[] = [
   {
     name: "1: two boxes",
@@ -83,7 +83,7 @@ const vectors: Vector[] = [
 ];
 
 for (const v of vectors) {
-  Deno.test(`METHOD.md test vector ${v.name}`, () => {
+  Deno.test(`docs/METHOD.md test vector ${v.name}`, () => {
     const a = maskFrom(v.shape, v.a);
     const b = maskFrom(v.shape, v.b);
     const ab = surfaceDistances(a, b, v.shape);

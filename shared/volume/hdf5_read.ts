@@ -14,7 +14,7 @@ let fileCounter = 0;
  * Decodes one 3-D dataset of an HDF5 file held in memory (the lineage's `mri_norm2.h5` with
  * `image` and `label`).
  *
- * Axis convention (METHOD.md section 2): h5py's `a[i, j, k]` is voxel (i, j, k). The file is
+ * Axis convention (docs/METHOD.md section 2): h5py's `a[i, j, k]` is voxel (i, j, k). The file is
  * C-order (k fastest); the result is transposed to the {@link Volume}'s i-fastest layout, so an
  * h5 label and a NIfTI prediction of the same case line up.
  *

@@ -2,7 +2,7 @@ import type { Volume } from "./volume.ts";
 
 /**
  * CT intensity windowing: clips to `[level − width/2, level + width/2]` and rescales that range to
- * [0, 1] (METHOD.md section 2.1, Pancreas-CT: level 75 HU, width 400 HU, i.e. clip to [−125, 275]).
+ * [0, 1] (docs/METHOD.md section 2.1, Pancreas-CT: level 75 HU, width 400 HU, i.e. clip to [−125, 275]).
  *
  * @returns a float32 volume of the same shape and geometry
  */

@@ -45,7 +45,7 @@ export function voxelToMm(affine: number[][], ijk: number[]): [number, number, n
   return [row(0), row(1), row(2)];
 }
 
-/** Agreement of a predicted mask with a label, both non-zero = object (METHOD.md section 7). */
+/** Agreement of a predicted mask with a label, both non-zero = object (docs/METHOD.md section 7). */
 export interface OverlapReport {
   dice: number;
   jaccard: number;

@@ -1,5 +1,5 @@
 /**
- * `llmseg descriptors`: the task-knowledge branch (METHOD.md 1.3, 3.3) from the command line: list
+ * `llmseg descriptors`: the task-knowledge branch (docs/METHOD.md 1.3, 3.3) from the command line: list
  * and show descriptor sets and prompts, generate a set with an OpenAI-compatible LLM, embed a set
  * with a local BERT folder, and fetch that folder.
  */
@@ -39,7 +39,7 @@ const usage = `usage: llmseg descriptors <list|show|prompts|generate|embed|setup
   embed --set <set> [--model-dir <dir> | --stand-in] [--out <file>]
       mean [CLS] vector (768-d) of the set with the BERT folder --model-dir or LLMSEG_MODEL_DIR;
       cached by content hash; --stand-in: the set's fixed seeded stand-in vector instead, where
-      no BERT weights are available (METHOD.md 3.3); --out writes the knowledge record as JSON,
+      no BERT weights are available (docs/METHOD.md 3.3); --out writes the knowledge record as JSON,
       usable as a model folder's knowledge.json (llmseg train --knowledge)
   setup-model [--dir <dir>] [--source <url>] [--checksums <SHA256SUMS>]
       downloads bert-base-uncased for transformers.js into --dir (default LLMSEG_MODEL_DIR),

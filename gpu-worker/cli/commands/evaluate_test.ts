@@ -38,7 +38,7 @@ async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> 
 }
 
 const cube: Shape3 = [10, 10, 10];
-// METHOD.md section 7, test vector 1: pred [2,6)³, label [3,8)×[2,6)×[2,7).
+// docs/METHOD.md section 7, test vector 1: pred [2,6)³, label [3,8)×[2,6)×[2,7).
 const vectorOne = { dice: 0.5853658537, jaccard: 0.4137931034, hd95: 2, asd: 0.4285714286 };
 
 function near(actual: Record<string, number>, expected: Record<string, number>): void {
@@ -101,16 +101,17 @@ Deno.test("evaluate --pred-dir prints a per-case table with mean and std, and wr
     for (const id of ["a", "b", "c", "unused"]) {
       await writeVolume(`${dir}/label/${id}.nii.gz`, label);
     }
-    const run = await llmseg(
-      "evaluate",
-      "--pred-dir",
-      `${dir}/pred`,
-      "--label-dir",
-      `${dir}/label`,
-      "--csv",
-      `${dir}/out.csv`,
-    );
+    const folders = ["--pred-dir", `${dir}/pred`, "--label-dir", `${dir}/label`];
+    // nnU-Net's rule: a reference without a prediction fails, it is not silently dropped.
+    const missing = await llmseg("evaluate", ...folders);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /1 of 4 reference case\(s\) .* have no prediction: unused/);
+    const run = await llmseg("evaluate", ...folders, "--allow-missing", "--csv", `${dir}/out.csv`);
     assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /1 reference case\(s\) have no prediction and were not scored .*: unused/,
+    );
     const lines = run.stdout.split("\n");
     assert.match(lines[0], /^case\s+dice\s+jaccard\s+hd95 \(voxels\)\s+asd \(voxels\)$/);
     assert.deepEqual(lines.slice(1, 6).map((l) => l.split(/\s+/)[0]), [
@@ -120,13 +121,26 @@ Deno.test("evaluate --pred-dir prints a per-case table with mean and std, and wr
       "mean",
       "std",
     ]);
-    assert.equal(lines.at(-1), "3 cases");
+    assert.equal(lines[6], "3 cases");
+    assert.match(
+      lines[7],
+      /^empty masks: .*one of them empty: Dice 0, Jaccard 0, 95HD = ASD = the grid's diagonal/,
+    );
     const csv = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").map((l) =>
       l.split(",")
     );
     assert.deepEqual(csv[0], ["case", "dice", "jaccard", "hd95", "asd"]);
     const dice = csv.slice(1, 4).map((row) => Number(row[1]));
     near({ a: dice[0], b: dice[1], c: dice[2] }, { a: vectorOne.dice, b: 1, c: 0 });
+    // The empty prediction's distances are the penalty (the 10³ grid's diagonal), never 0.
+    assert.equal(Number(csv[3][3]), Math.hypot(10, 10, 10));
+    const summary = JSON.parse(await Deno.readTextFile(`${dir}/pred/summary.json`));
+    assert.deepEqual(summary.missingPredictions, ["unused"]);
+    assert.deepEqual(summary.cases.map((c: { case: string }) => c.case), ["a", "b", "c"]);
+    assert.equal(summary.cases[2].classes["1"].predictionVoxels, 0);
+    assert.equal(summary.cases[2].classes["1"].referenceVoxels, 5 * 4 * 5);
+    assert.equal(summary.mean["1"].cases, 3);
+    near({ dice: summary.foregroundMean.dice }, { dice: (vectorOne.dice + 1) / 3 });
     const mean = dice.reduce((s, x) => s + x, 0) / 3;
     assert.equal(csv[4][0], "mean");
     near({ mean: Number(csv[4][1]) }, { mean });
@@ -156,6 +170,12 @@ Deno.test("evaluate names the files and exits 2 on user mistakes", async () => {
     const orphan = await llmseg("evaluate", "--pred-dir", `${dir}/preds`, "--label-dir", dir);
     assert.equal(orphan.code, 2);
     assert.match(orphan.stderr, /no reference for case x/);
+    const shifted = mask(cube, []);
+    shifted.affine = [[1, 0, 0, -3], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+    await writeVolume(`${dir}/shifted.nii.gz`, shifted);
+    const moved = await evaluatePair(`${dir}/shifted.nii.gz`, `${dir}/label.nii.gz`);
+    assert.equal(moved.code, 2);
+    assert.match(moved.stderr, /same shape but different geometry/);
     const missing = await evaluatePair(`${dir}/none.nii.gz`, `${dir}/label.nii.gz`);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /none\.nii\.gz/);
@@ -176,12 +196,76 @@ Deno.test({
         dir,
         "--label-dir",
         sharedDataPath("la2018"),
+        "--allow-missing",
+        "--summary",
+        `${dir}/../la-summary-${id}.json`,
         "--json",
       );
+      await Deno.remove(`${dir}/../la-summary-${id}.json`);
       assert.equal(run.code, 0, run.stderr);
       const result = JSON.parse(run.stdout);
       assert.deepEqual(result.cases[id], { dice: 1, jaccard: 1, hd95: 0, asd: 0 });
       assert.deepEqual(Object.keys(result.cases), [id]);
+      assert.equal(result.missingPredictions.length, 15, "the other 15 LA cases are listed");
     });
+  },
+});
+
+Deno.test("evaluate: an empty prediction is penalised, an empty pair is NaN, never the best score", async () => {
+  await withTempDir(async (dir) => {
+    await writeVolume(`${dir}/empty.nii.gz`, mask(cube, []));
+    await writeVolume(`${dir}/label.nii.gz`, mask(cube, [[[3, 2, 2], [8, 6, 7], 1]]));
+    const missed = await evaluatePair(`${dir}/empty.nii.gz`, `${dir}/label.nii.gz`, "--json");
+    assert.equal(missed.code, 0, missed.stderr);
+    const diagonal = Math.hypot(10, 10, 10);
+    assert.deepEqual(JSON.parse(missed.stdout), {
+      dice: 0,
+      jaccard: 0,
+      hd95: diagonal,
+      asd: diagonal,
+    });
+    const text = await evaluatePair(`${dir}/empty.nii.gz`, `${dir}/label.nii.gz`);
+    assert.match(text.stdout, /^hd95\s+17\.3205 voxels$/m);
+    assert.match(text.stdout, /^empty masks: /m);
+    const nothing = await evaluatePair(`${dir}/empty.nii.gz`, `${dir}/empty.nii.gz`, "--json");
+    assert.deepEqual(JSON.parse(nothing.stdout), {
+      dice: null,
+      jaccard: null,
+      hd95: null,
+      asd: null,
+    });
+    const lineage = await evaluatePair(
+      `${dir}/empty.nii.gz`,
+      `${dir}/label.nii.gz`,
+      "--empty-masks",
+      "lineage",
+      "--json",
+    );
+    assert.deepEqual(JSON.parse(lineage.stdout), { dice: 0, jaccard: 0, hd95: 0, asd: 0 });
+  });
+});
+
+Deno.test({
+  name: "evaluate refuses a hippocampus image passed as --pred (not a mask), naming it",
+  ignore: !sharedData,
+  async fn() {
+    const run = await evaluatePair(
+      sharedDataPath("hippocampus/imagesTr/hippocampus_001.nii.gz"),
+      sharedDataPath("hippocampus/labelsTr/hippocampus_001.nii.gz"),
+    );
+    assert.equal(run.code, 2);
+    assert.match(
+      run.stderr,
+      /prediction .*imagesTr\/hippocampus_001\.nii\.gz holds .*(different label values|the value)/,
+    );
+    const multi = await evaluatePair(
+      sharedDataPath("hippocampus/labelsTr/hippocampus_001.nii.gz"),
+      sharedDataPath("hippocampus/labelsTr/hippocampus_001.nii.gz"),
+      "--json",
+    );
+    assert.equal(multi.code, 0, multi.stderr);
+    const labels = JSON.parse(multi.stdout).labels;
+    assert.deepEqual(Object.keys(labels), ["1", "2"]);
+    assert.deepEqual(labels["2"], { dice: 1, jaccard: 1, hd95: 0, asd: 0 });
   },
 });

@@ -34,7 +34,7 @@ read from the weights. The model folder gets one network ("a") and no text branc
   --stride X,Y,Z         default window stride (default 18,18,4 V-Net, LA; 64,64,64 U-Net, BraTS)
   --intensity zscore|none  preprocessing inference applies (default zscore)`;
 
-/** Default strides: LA's 18×18×4 and BraTS's 64³ (METHOD.md 1.4). */
+/** Default strides: LA's 18×18×4 and BraTS's 64³ (docs/METHOD.md 1.4). */
 const DEFAULT_STRIDE = { vnet: [18, 18, 4], unet3d: [64, 64, 64] } as const;
 
 export const importWeightsCommand: Command = {

@@ -1,5 +1,5 @@
 /**
- * `llmseg model-summary`: the layers of the V-Net or 3D U-Net (METHOD.md 3.1, 3.2), their output
+ * `llmseg model-summary`: the layers of the V-Net or 3D U-Net (docs/METHOD.md 3.1, 3.2), their output
  * shapes for a patch, and the parameter count.
  */
 import { UserError } from "@llmseg/shared";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { llmseg } from "../testing.ts";
 
-Deno.test("model-summary --json reports METHOD.md's parameter counts and bottleneck shapes", async () => {
+Deno.test("model-summary --json reports docs/METHOD.md's parameter counts and bottleneck shapes", async () => {
   const vnet = JSON.parse((await llmseg("model-summary", "--arch", "vnet", "--json")).stdout);
   assert.equal(vnet.parameters, 9_448_866);
   assert.deepEqual(vnet.patch, [112, 112, 80]);

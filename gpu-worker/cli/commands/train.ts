@@ -1,9 +1,10 @@
 /**
- * `llmseg train`: trains a co-trained pair (METHOD.md 5) or the supervised-only baseline from a
+ * `llmseg train`: trains a co-trained pair (docs/METHOD.md 5) or the supervised-only baseline from a
  * preset, with the paper's ablations as switches, checkpointing into the model folder.
  */
 import { join } from "node:path";
 import { UserError } from "@llmseg/shared";
+import { listCases, readDatasetMetadata } from "../../../shared/dataset/mod.ts";
 import { readKnowledgeRecord, toKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
 import { pathExists } from "../../../shared/path_exists.ts";
 import type { KnowledgeFile } from "../../checkpoint/model_manifest.ts";
@@ -27,18 +28,25 @@ import {
 const usage = `usage: llmseg train --preset <name> --out <model-dir> [--data <dataset>] [--resume]
                     [switches]
 
-Trains LLM-SegNet (two V-Nets co-trained with USL, METHOD.md 5) or a baseline, writing a model
+Trains LLM-SegNet (two V-Nets co-trained with USL, docs/METHOD.md 5) or a baseline, writing a model
 folder (model.json, weights, knowledge.json), a resumable checkpoint and train.jsonl into --out.
 
   --preset <name>        ${Object.keys(presets).join(" | ")}
   --out <model-dir>      model folder (created)
-  --data <dataset>       nnU-Net folder (imagesTr/), h5 folder (train.list or cases.list), or a
+  --data <dataset>       nnU-Net folder (imagesTr/ {case}_0000.nii.gz, _0001, …; labelsTr/;
+                         optional dataset.json), h5 folder (train.list or cases.list), or a
                          dataset description .json; absent: a small synthetic dataset
+  --in-channels N        input channels (default: dataset.json's channel_names, else the
+                         {case}_XXXX files of the first case, else the preset's 1)
+  --classes N            classes with background (default: dataset.json's labels, else the
+                         preset's 2); a label value ≥ N is refused, never dropped
+  --merge-labels         train every non-zero label value as one foreground class (say, the
+                         hippocampus's anterior 1 and posterior 2); implies --classes 2
   --resume               continue from the checkpoint in --out (its saved configuration)
   --descriptors <set>    descriptor set whose knowledge vector the text branch adds: a
                          shipped id (la, pancreas, brats, hippocampus) or a set file (default:
                          the preset's); embedded with BERT when LLMSEG_MODEL_DIR names a BERT
-                         folder, else a fixed stand-in seeded by the set (METHOD.md 3.3)
+                         folder, else a fixed stand-in seeded by the set (docs/METHOD.md 3.3)
   --knowledge <file>     a precomputed knowledge record (llmseg descriptors embed) instead
   --validation-cases N   hold out the last N training cases for validation
 
@@ -102,6 +110,9 @@ export const trainCommand: Command = {
       descriptors: { type: "string" },
       knowledge: { type: "string" },
       "validation-cases": { type: "string" },
+      "in-channels": { type: "string" },
+      classes: { type: "string" },
+      "merge-labels": { type: "boolean", default: false },
       "supervised-only": { type: "boolean", default: false },
       "sup-loss": { type: "string" },
       "unsup-loss": { type: "string" },
@@ -155,6 +166,9 @@ export const trainCommand: Command = {
         validateEvery: parseNumber(values["validate-every"], "--validate-every", true),
         checkpointEvery: parseNumber(values["checkpoint-every"], "--checkpoint-every", true),
         seed: parseNumber(values.seed, "--seed", true),
+        inChannels: parseNumber(values["in-channels"], "--in-channels", true),
+        classes: parseNumber(values.classes, "--classes", true),
+        mergeLabels: values["merge-labels"] ? true : undefined,
       }).filter(([, v]) => v !== undefined),
     );
     if (values.resume && Object.keys(overrides).length > 0) {
@@ -177,6 +191,17 @@ export const trainCommand: Command = {
         "bad_option",
         "--descriptors and --knowledge both name the knowledge vector; give one",
       );
+    }
+    if (overrides.mergeLabels && overrides.classes !== undefined && overrides.classes !== 2) {
+      throw new UserError(
+        "bad_option",
+        `--merge-labels trains one foreground class (--classes 2), not --classes ${overrides.classes}`,
+      );
+    }
+    if (!values.resume && values.data !== undefined) {
+      for (const note of await fromDataset(values.data, overrides)) {
+        console.error(`llmseg train: ${note}`);
+      }
     }
     const knowledge = values.knowledge === undefined
       ? undefined
@@ -210,6 +235,51 @@ export const trainCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Takes what the user did not set from an nnU-Net folder, as nnU-Net does: the channel count from
+ * dataset.json's channel_names or the {case}_XXXX files, the classes from its labels. Fills
+ * `overrides` in place.
+ * @returns one line per value taken or label merge made, for the terminal.
+ */
+async function fromDataset(data: string, overrides: Partial<TrainConfig>): Promise<string[]> {
+  const notes: string[] = [];
+  const merge = overrides.mergeLabels === true;
+  if (merge) overrides.classes = 2;
+  if (data.endsWith(".json") || !await pathExists(join(data, "imagesTr"))) {
+    if (merge) notes.push("--merge-labels: every non-zero label value trains as class 1");
+    return notes;
+  }
+  const metadata = await readDatasetMetadata(data);
+  const names = metadata?.channelNames;
+  if (overrides.inChannels === undefined) {
+    const files = (await listCases({ layout: "nnunet", root: data }))[0].images.length;
+    const channels = names?.length ?? (files > 1 ? files : undefined);
+    if (channels !== undefined) {
+      overrides.inChannels = channels;
+      notes.push(
+        names
+          ? `${channels} input channel(s) from dataset.json: ${names.join(", ")}`
+          : `${channels} input channels from the file names ({case}_0000 … _${
+            String(channels - 1).padStart(4, "0")
+          })`,
+      );
+    }
+  }
+  const labels = metadata?.labels;
+  const named = labels && Object.entries(labels).filter(([, value]) => value > 0)
+    .map(([name, value]) => `${value} ${name}`).join(", ");
+  if (merge) {
+    notes.push(
+      `--merge-labels: every non-zero label value${named ? ` (${named})` : ""} trains as ` +
+        "one foreground class 1",
+    );
+  } else if (labels && overrides.classes === undefined) {
+    overrides.classes = Object.keys(labels).length;
+    notes.push(`${overrides.classes} classes from dataset.json: 0 background, ${named}`);
+  }
+  return notes;
+}
 
 async function readKnowledge(path: string): Promise<KnowledgeFile> {
   const knowledge = await readKnowledgeRecord(path);
