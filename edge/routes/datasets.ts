@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Dataset, DatasetCreate, type ScanPair } from "../../shared/contracts/datasets.ts";
+import { Dataset, DatasetCreate, type LabelHandling } from "../../shared/contracts/datasets.ts";
 import type { Scan } from "../../shared/contracts/scans.ts";
 import { UserError } from "../../shared/errors.ts";
 import { getDocument, putDocument } from "../../shared/queue/documents.ts";
@@ -7,6 +7,7 @@ import { newId } from "../../shared/queue/ids.ts";
 import { keys } from "../../shared/queue/keys.ts";
 import { decodeVolume } from "../../shared/volume/mod.ts";
 import type { EdgeDeps, TenantEnv } from "../env.ts";
+import { checkSplits, scanUses } from "../datasets/check_splits.ts";
 import { notFound } from "../errors.ts";
 import { errorResponses, idParam, invalidRequest, jsonContent, tenantSecurity } from "./openapi.ts";
 import { tenantScan } from "./scans.ts";
@@ -14,7 +15,9 @@ import { tenantScan } from "./scans.ts";
 const createDataset = createRoute({
   method: "post",
   path: "/datasets",
-  summary: "Create a dataset from uploaded scans (labelled pairs, unlabelled scans, test pairs)",
+  summary:
+    "Create a dataset from uploaded scans (labelled pairs, unlabelled scans, test pairs); refuses " +
+    "scans in the wrong role, in two places or uploaded twice, and labels that do not fit `labels`",
   security: tenantSecurity,
   request: { body: { content: { "application/json": { schema: DatasetCreate } }, required: true } },
   responses: { 201: jsonContent(Dataset, "the validated dataset"), ...errorResponses },
@@ -44,8 +47,8 @@ function invalid(message: string): UserError {
   return new UserError("invalid_dataset", message);
 }
 
-/** Checks a label's voxels: {0, 1} for a binary task, non-negative integers when multi-label. */
-async function checkLabelValues(deps: EdgeDeps, label: Scan, multiLabel: boolean): Promise<void> {
+/** The distinct values of a label's voxels, sorted (at most 257: enough to refuse it). */
+async function labelValues(deps: EdgeDeps, label: Scan): Promise<number[]> {
   const bytes = await deps.blob.read(label.blobKey);
   if (!bytes) throw notFound("scan file", label.id);
   const volume = await decodeVolume(
@@ -57,32 +60,42 @@ async function checkLabelValues(deps: EdgeDeps, label: Scan, multiLabel: boolean
     seen.add(v);
     if (seen.size > 256) break;
   }
-  const values = [...seen].sort((a, b) => a - b);
-  const bad = values.find((v) => !Number.isInteger(v) || v < 0 || (!multiLabel && v > 1));
-  if (bad !== undefined) {
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** Refuses a label whose values do not fit the chosen handling, naming the values and the fix. */
+function checkLabelValues(label: Scan, values: number[], handling: LabelHandling): void {
+  const notClass = values.find((v) => !Number.isInteger(v) || v < 0 || v > 255);
+  if (notClass !== undefined) {
     throw invalid(
-      `label ${label.id} (${label.name}) holds ${bad}; ` +
-        (multiLabel
-          ? "labels must be non-negative integers"
-          : "a binary label holds only 0 and 1 (or set multiLabel)"),
+      `label ${label.id} (${label.name}) holds ${notClass}: a label holds classes, whole ` +
+        "numbers 0-255 (is it an image?)",
+    );
+  }
+  if (handling === "binary" && values.some((v) => v > 1)) {
+    throw invalid(
+      `label ${label.id} (${label.name}) holds the values ${values.join(", ")}, but a binary ` +
+        "label holds only 0 and 1; choose labels 'foreground' (every non-zero class is the " +
+        "structure) or 'classes' (keep them apart)",
     );
   }
 }
 
 async function checkPair(
   deps: EdgeDeps,
-  tenantId: string,
-  pair: ScanPair,
-  multiLabel: boolean,
-): Promise<void> {
-  const image = await tenantScan(deps, tenantId, pair.image);
-  const label = await tenantScan(deps, tenantId, pair.label);
+  image: Scan,
+  label: Scan,
+  handling: LabelHandling,
+): Promise<number[]> {
   if (image.shape.join() !== label.shape.join()) {
     throw invalid(
-      `image ${image.id} is [${image.shape}] but its label ${label.id} is [${label.shape}]`,
+      `image ${image.id} (${image.name}) is [${image.shape}] but its label ${label.id} ` +
+        `(${label.name}) is [${label.shape}]`,
     );
   }
-  await checkLabelValues(deps, label, multiLabel);
+  const values = await labelValues(deps, label);
+  checkLabelValues(label, values, handling);
+  return values;
 }
 
 /** `/v1/datasets`: validated collections of the tenant's scans. */
@@ -91,12 +104,25 @@ export function datasetRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
   app.openapi(createDataset, async (c) => {
     const tenantId = c.get("tenant").id;
     const input = c.req.valid("json");
-    for (const pair of [...input.labelled, ...input.test]) {
-      await checkPair(deps, tenantId, pair, input.multiLabel);
+    const uses = scanUses(input);
+    const scans = new Map<string, Scan>();
+    for (const { scanId } of uses) {
+      if (!scans.has(scanId)) scans.set(scanId, await tenantScan(deps, tenantId, scanId));
     }
-    for (const id of input.unlabelled) await tenantScan(deps, tenantId, id);
+    checkSplits(uses, scans);
+    const found = new Set<number>();
+    for (const pair of [...input.labelled, ...input.test]) {
+      const values = await checkPair(
+        deps,
+        scans.get(pair.image)!,
+        scans.get(pair.label)!,
+        input.labels,
+      );
+      for (const v of values) found.add(v);
+    }
     const dataset: Dataset = {
       ...input,
+      labelValues: [...found].sort((a, b) => a - b),
       id: newId("ds"),
       tenantId,
       createdAt: new Date().toISOString(),

@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { PublicScan, Scan } from "../../shared/contracts/scans.ts";
+import type { BlobStore } from "../../shared/blob/store.ts";
+import { PublicScan, Scan, ScanRole } from "../../shared/contracts/scans.ts";
 import { UserError } from "../../shared/errors.ts";
 import { getDocument, putDocument } from "../../shared/queue/documents.ts";
 import { keys } from "../../shared/queue/keys.ts";
@@ -15,7 +17,12 @@ const uploadScan = createRoute({
   summary: "Upload a NIfTI (.nii, .nii.gz) or HDF5 (.h5) scan, streamed; the header is validated",
   security: tenantSecurity,
   request: {
-    query: z.object({ name: z.string().describe("file name; its extension picks the format") }),
+    query: z.object({
+      name: z.string().describe("file name; its extension picks the format"),
+      role: ScanRole.optional().describe(
+        "image or label: a dataset refuses the scan in the other role (MSD names both alike)",
+      ),
+    }),
     body: {
       content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
       required: true,
@@ -79,6 +86,25 @@ const deleteScan = createRoute({
   responses: { 204: { description: "deleted" }, ...errorResponses },
 });
 
+/** SHA-256 (hex) of a stored blob, read as a stream: same file uploaded twice, same digest. */
+async function blobSha256(blob: BlobStore, key: string): Promise<string> {
+  const body = await blob.get(key);
+  if (!body) throw new Error(`blob ${key} vanished right after its upload`);
+  const hash = createHash("sha256");
+  for await (const chunk of body) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+/** The `role` query parameter, checked: absent, `image` or `label`. */
+function roleOf(value: string | undefined): ScanRole | undefined {
+  if (value === undefined) return undefined;
+  const role = ScanRole.safeParse(value);
+  if (!role.success) {
+    throw new UserError("invalid_request", `role '${value}': expected 'image' or 'label'`);
+  }
+  return role.data;
+}
+
 function toPublic(scan: Scan): PublicScan {
   const { blobKey: _blobKey, ...rest } = scan;
   return rest;
@@ -103,8 +129,9 @@ export function scanRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
     if (!name) {
       throw new UserError("invalid_request", "query parameter `name` (the file name) is required");
     }
+    const role = roleOf(c.req.query("role"));
     const length = c.req.header("content-length");
-    const scan = await slots.run(tenant.id, () =>
+    const received = await slots.run(tenant.id, () =>
       receiveScan(
         tenant.id,
         name,
@@ -118,6 +145,11 @@ export function scanRoutes(deps: EdgeDeps): OpenAPIHono<TenantEnv> {
           idleTimeoutMs: deps.config.uploadIdleTimeoutMs,
         },
       ));
+    const scan: Scan = {
+      ...received,
+      role,
+      sha256: await blobSha256(deps.blob, received.blobKey),
+    };
     await putDocument(deps.redis, keys.scan(tenant.id, scan.id), Scan, scan);
     await deps.redis.send("SADD", keys.scans(tenant.id), scan.id);
     return c.json(toPublic(scan), 201);

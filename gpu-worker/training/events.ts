@@ -82,7 +82,11 @@ export type ProgressEvent = IterationEvent | ValidationEvent | CheckpointEvent;
 
 /** Callbacks and cancellation for {@link train}. */
 export interface TrainHooks {
-  onProgress?(event: ProgressEvent): void;
+  /**
+   * Called with every event. A promise it returns for an iteration's event is awaited before the
+   * next iteration starts, so whatever it learns (the service worker: a cancel) acts within one.
+   */
+  onProgress?(event: ProgressEvent): unknown;
   /** Aborting stops after the current iteration and writes a checkpoint (the job can resume). */
   signal?: AbortSignal;
 }

@@ -81,9 +81,9 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const run = new Run(config, data, knowledge, saved);
   await Deno.mkdir(options.out, { recursive: true });
   const log = await openJsonLinesLog(join(options.out, LOG_FILE));
-  const report = (event: ProgressEvent): void => {
+  const report = (event: ProgressEvent): unknown => {
     log.write(event);
-    hooks.onProgress?.(event);
+    return hooks.onProgress?.(event);
   };
   try {
     return await run.loop(options.out, checkpointPath, report, hooks.signal);
@@ -205,7 +205,7 @@ class Run {
   async loop(
     out: string,
     checkpointPath: string,
-    report: (event: ProgressEvent) => void,
+    report: (event: ProgressEvent) => unknown,
     signal?: AbortSignal,
   ): Promise<TrainResult> {
     const { config } = this;
@@ -223,7 +223,7 @@ class Run {
       lastLoss = losses.total;
       this.iteration = it + 1;
       const rate = (this.iteration - start) / ((performance.now() - began) / 1000);
-      report({
+      await report({
         kind: "iteration",
         iteration: this.iteration,
         maxIterations: config.maxIterations,

@@ -57,7 +57,7 @@ export async function materializeDataset(
   const description = {
     source: { layout: "nnunet", root: dir },
     split,
-    binarizeLabel: !dataset.multiLabel,
+    binarizeLabel: dataset.labels !== "classes",
   };
   const path = `${dir}/dataset.json.description.json`;
   await Deno.writeTextFile(path, JSON.stringify(description, null, 2));

@@ -57,7 +57,7 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
     ? await materializeDataset(redis, blob, job.tenantId, request.datasetId, `${workDir}/data`)
     : undefined;
 
-  // `onProgress` is synchronous: chain the async work so events stay in order and uploads finish.
+  // Chain the async work so events stay in order and uploads finish.
   // The first failure is kept and rethrown after training: never an unhandled rejection mid-run.
   let failure: unknown;
   const keepFailure = (error: unknown): void => {
@@ -71,7 +71,9 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
   const toJobEvent = jobEventMapper();
   // Each checkpoint sends only what changed since the last (the best model only when it improved).
   const checkpointed: UploadedFiles = new Map();
-  const onProgress = (event: TrainProgress): void => {
+  // Training awaits the returned chain after each iteration: a cancel seen while reporting that
+  // iteration (context.progress aborts the signal) stops the run before the next one.
+  const onProgress = (event: TrainProgress): Promise<void> => {
     const jobEvent = toJobEvent(event);
     pending = pending.then(async () => {
       if (failure) return;
@@ -80,6 +82,7 @@ export async function runTrain(context: JobContext): Promise<JobOutcome> {
       }
       await context.progress(jobEvent);
     }).catch(keepFailure);
+    return pending;
   };
   const result = await train(
     {

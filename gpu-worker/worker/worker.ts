@@ -196,7 +196,12 @@ export class QueueWorker {
         redis: this.options.redis,
         workDir,
         signal: abort.signal,
-        progress: (event) => this.store.progress(tenantId, jobId, event),
+        progress: async (event) => {
+          // Not only at the heartbeat: a cancel is seen at the next progress event.
+          if (await this.store.progress(tenantId, jobId, event)) {
+            abort.abort(new Cancelled("cancelled"));
+          }
+        },
       });
     } catch (error) {
       const stopped = abort.signal.reason;

@@ -13,6 +13,14 @@ export const Datatype = z.enum([
 ]);
 export type Datatype = z.infer<typeof Datatype>;
 
+/**
+ * What a scan is, said by the uploader: an `image` or a `label` (segmentation). An MSD/nnU-Net
+ * folder names both `case.nii.gz`, so the name alone cannot tell; datasets refuse a scan in the
+ * other role. Scans uploaded without one may take either.
+ */
+export const ScanRole = z.enum(["image", "label"]);
+export type ScanRole = z.infer<typeof ScanRole>;
+
 /** What the edge answers for an accepted scan upload (`POST /v1/scans`). */
 export const Scan = z.object({
   id: z.string(),
@@ -23,6 +31,9 @@ export const Scan = z.object({
   spacing: z.tuple([z.number(), z.number(), z.number()]),
   datatype: Datatype,
   bytes: z.number().int(),
+  role: ScanRole.optional(),
+  /** SHA-256 of the file as uploaded (hex): finds the same scan uploaded twice. */
+  sha256: z.string().optional(),
   /** Blob key of the stored file (internal; never a path a client can use). */
   blobKey: z.string(),
   createdAt: z.string(),

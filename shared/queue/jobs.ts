@@ -61,7 +61,8 @@ local fraction = tonumber(ARGV[1])
 if fraction and fraction > (tonumber(redis.call('HGET', KEYS[1], 'progress')) or 0) then
   redis.call('HSET', KEYS[1], 'progress', ARGV[1])
 end
-return redis.call('XADD', KEYS[2], 'MAXLEN', '~', '${eventsMaxLen}', '*', 'event', ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', '${eventsMaxLen}', '*', 'event', ARGV[2])
+return redis.call('HGET', KEYS[1], 'cancelRequested')
 `;
 
 /** What {@link JobStore.submit} did. */
@@ -250,10 +251,11 @@ export class JobStore {
 
   /**
    * Worker side: appends an event; a progress event also raises the record's fraction done (the
-   * job list's percentage), in the same round trip.
+   * job list's percentage), in the same round trip, which also answers whether cancellation was
+   * requested: a training reports every iteration, so it learns of a cancel within one.
    */
-  async progress(tenantId: string, jobId: string, event: JobEvent): Promise<void> {
-    await this.redis.send(
+  async progress(tenantId: string, jobId: string, event: JobEvent): Promise<boolean> {
+    const cancelRequested = await this.redis.send(
       "EVAL",
       progressScript,
       2,
@@ -262,6 +264,7 @@ export class JobStore {
       event.type === "progress" ? String(event.progress) : "",
       JSON.stringify(event),
     );
+    return String(cancelRequested) === "1";
   }
 
   /** Events after stream id `after` (exclusive; "0" for all), oldest first. */

@@ -20,8 +20,11 @@ Deno.test({
     try {
       const { key } = await createTenant(service);
       const shape: [number, number, number] = [20, 20, 20];
+      // Each image differs (a file uploaded twice into two places is refused as a leak).
+      let phase = 0;
       const scan = async (name: string, label: boolean) =>
-        (await (await upload(service, key, name, tinyNifti(shape, label))).json()).id as string;
+        (await (await upload(service, key, name, tinyNifti(shape, label, phase++))).json())
+          .id as string;
       const pair = async (i: number) => ({
         image: await scan(`img${i}.nii.gz`, false),
         label: await scan(`lbl${i}.nii.gz`, true),

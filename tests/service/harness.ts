@@ -119,15 +119,19 @@ export function api(
   });
 }
 
-/** A tiny gzipped NIfTI scan (float32, shape `shape`, spacing [1.5, 1, 2]) or a binary label. */
+/**
+ * A tiny gzipped NIfTI scan (float32, shape `shape`, spacing [1.5, 1, 2]) or a binary label;
+ * scans of different `phase` differ (datasets refuse one file uploaded twice).
+ */
 export function tinyNifti(
   shape: [number, number, number] = [12, 10, 8],
   label = false,
+  phase = 0,
 ): Uint8Array {
   const n = shape[0] * shape[1] * shape[2];
   const spacing: [number, number, number] = [1.5, 1, 2];
   const data = label ? new Uint8Array(n) : new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = label ? (i % 7 === 0 ? 1 : 0) : Math.sin(i) * 100;
+  for (let i = 0; i < n; i++) data[i] = label ? (i % 7 === 0 ? 1 : 0) : Math.sin(i + phase) * 100;
   return encodeNifti({ shape, channels: 1, data, spacing, affine: spacingAffine(spacing) });
 }
 

@@ -12,7 +12,7 @@ import {
 import { ErrorBody } from "../../../shared/contracts/errors.ts";
 import { JobRecord, type JobRequest, type ResultName } from "../../../shared/contracts/jobs.ts";
 import { PublicModel } from "../../../shared/contracts/models.ts";
-import { PublicScan } from "../../../shared/contracts/scans.ts";
+import { PublicScan, type ScanRole } from "../../../shared/contracts/scans.ts";
 import {
   WebhookDelivery,
   WebhookEndpoint,
@@ -44,6 +44,11 @@ export class ApiError extends Error {
     super(message);
     this.name = "ApiError";
   }
+}
+
+/** Whether `error` is the edge's 404: the id does not exist, or is another tenant's. */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
 }
 
 /** A list answer `{ [key]: [...] }`, unwrapped to the array. */
@@ -103,13 +108,13 @@ export class Api {
   }
 
   /**
-   * Uploads one file as the raw request body (`POST /v1/scans?name=`), reporting progress.
+   * Uploads one file as the raw request body (`POST /v1/scans?name=&role=`), reporting progress.
    * XMLHttpRequest because `fetch` has no upload progress in browsers.
    */
-  uploadScan(file: File, onProgress: UploadProgress): Promise<PublicScan> {
+  uploadScan(file: File, role: ScanRole, onProgress: UploadProgress): Promise<PublicScan> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", this.url(`/scans?name=${encodeURIComponent(file.name)}`));
+      xhr.open("POST", this.url(`/scans?name=${encodeURIComponent(file.name)}&role=${role}`));
       for (const [k, v] of Object.entries(this.authHeaders)) xhr.setRequestHeader(k, v);
       xhr.setRequestHeader("content-type", "application/octet-stream");
       xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total || file.size);

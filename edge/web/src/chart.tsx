@@ -9,14 +9,21 @@ const HEIGHT = 140;
 /**
  * One series with its name, colour class and latest value; an accessible summary in `<title>`. A
  * line joins the points and markers show a sparse series' points (one point draws as a dot).
+ * `domain` fixes the y axis of a bounded measure (Dice: 0..1), so values read against the scale.
  */
 export function LineChart(
-  props: { label: string; points: Point[]; series: string; digits?: number },
+  props: {
+    label: string;
+    points: Point[];
+    series: string;
+    digits?: number;
+    domain?: [number, number];
+  },
 ): JSX.Element {
   const { points, label } = props;
   const digits = props.digits ?? 4;
   const xs = extent(points.map((p) => p.x));
-  const ys = extent(points.map((p) => p.y));
+  const ys = props.domain ?? extent(points.map((p) => p.y));
   const last = points.at(-1);
   const scale = (series: Point[]): Point[] => scalePoints(series, WIDTH, HEIGHT, xs, ys);
   return (

@@ -1,14 +1,18 @@
 /** Linear scales for the training chart: data points to SVG coordinates (y grows downwards). */
 import type { Point } from "./progress.ts";
 
-/** The [min, max] of `values`, widened to a non-empty range so a flat series still draws. */
+/**
+ * The [min, max] of `values`, widened to a non-empty range so a flat series still draws. A series
+ * that never goes below 0 (loss, learning rate) keeps an axis that does not either: all-zero
+ * values draw on [0, 1], not [-1, 1].
+ */
 export function extent(values: number[]): [number, number] {
   if (values.length === 0) return [0, 1];
   let lo = Math.min(...values);
   let hi = Math.max(...values);
   if (lo === hi) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    lo -= pad;
+    lo = lo >= 0 ? Math.max(0, lo - pad) : lo - pad;
     hi += pad;
   }
   return [lo, hi];

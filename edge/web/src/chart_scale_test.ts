@@ -1,10 +1,14 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { extent, markedPoints, polylinePoints, scalePoints, tickLabel } from "./chart_scale.ts";
 
-Deno.test("extent widens a flat or empty series", () => {
+Deno.test("extent widens a flat or empty series, never below 0 for a non-negative one", () => {
   deepEqual(extent([2, 5, 3]), [2, 5]);
   deepEqual(extent([4, 4]), [3.6, 4.4]);
   deepEqual(extent([]), [0, 1]);
+  // A Dice of 0 at every validation: the axis runs 0..1, not -1..1.
+  deepEqual(extent([0, 0, 0]), [0, 1]);
+  deepEqual(extent([0.5, 0.5]), [0.45, 0.55]);
+  deepEqual(extent([-2, -2]), [-2.2, -1.8]);
 });
 
 Deno.test("scalePoints maps the domain corners to the box corners, y flipped", () => {

@@ -56,3 +56,34 @@ export function saveBlob(blob: Blob, name: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * The page for an id that is not the tenant's: missing, mistyped or another account's (the edge
+ * answers 404 alike, and so does the page: no status, no buttons, a way back).
+ */
+export function NotFound(
+  props: { what: string; id?: string; back: { href: string; text: string } },
+): JSX.Element {
+  return (
+    <section class="card not-found" data-testid="not-found">
+      <h2>Not found</h2>
+      <p>
+        {props.id
+          ? (
+            <>
+              There is no {props.what} <code>{props.id}</code> here.
+            </>
+          )
+          : <>There is no such {props.what}.</>} It may be mistyped, deleted, or another account's.
+      </p>
+      <p>
+        <a href={props.back.href}>{props.back.text}</a>
+      </p>
+    </section>
+  );
+}
+
+/** How a scan is named in lists: file name, its role, and the end of its id (names repeat). */
+export function scanTitle(scan: { id: string; name: string; role?: string }): string {
+  return `${scan.name} · ${scan.role ?? "no role"} · …${scan.id.slice(-6)}`;
+}

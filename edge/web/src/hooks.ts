@@ -1,17 +1,20 @@
 /** Small state helpers shared by the pages. */
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { isNotFound } from "./api.ts";
 
 /** The state of one asynchronous load: data, or the error's message, and a way to reload. */
 export interface AsyncState<T> {
   data?: T;
   error?: string;
+  /** The load failed with the edge's 404: a missing or foreign id. */
+  notFound?: boolean;
   loading: boolean;
   reload(): void;
 }
 
 /** Runs `load` on mount and whenever `deps` change; `reload()` runs it again. */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState<T> {
-  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({
+  const [state, setState] = useState<Omit<AsyncState<T>, "reload">>({
     loading: true,
   });
   const [tick, setTick] = useState(0);
@@ -20,7 +23,8 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState
     setState((s) => ({ ...s, loading: true }));
     load().then(
       (data) => live && setState({ data, loading: false }),
-      (error: Error) => live && setState({ error: error.message, loading: false }),
+      (error: Error) =>
+        live && setState({ error: error.message, notFound: isNotFound(error), loading: false }),
     );
     return () => {
       live = false;

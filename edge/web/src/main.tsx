@@ -5,6 +5,7 @@
 import { type JSX, render } from "preact";
 import { useState } from "preact/hooks";
 import { Api } from "./api.ts";
+import { NotFound } from "./components.tsx";
 import { useHashRoute } from "./hooks.ts";
 import { DatasetsPage } from "./pages/datasets.tsx";
 import { DescriptorsPage } from "./pages/descriptors.tsx";
@@ -26,6 +27,8 @@ const nav = [
   { route: "webhooks", text: "Webhooks" },
 ];
 
+const home = { href: "#/scans", text: "Back to your scans" };
+
 function Page(props: { api: Api; route: string[] }): JSX.Element {
   const [page, id, extra] = props.route;
   const { api } = props;
@@ -42,8 +45,11 @@ function Page(props: { api: Api; route: string[] }): JSX.Element {
       return <ModelsPage api={api} />;
     case "webhooks":
       return <WebhooksPage api={api} endpointId={id} />;
-    default:
+    case undefined:
+    case "scans":
       return <ScansPage api={api} />;
+    default:
+      return <NotFound what="page" id={`#/${props.route.join("/")}`} back={home} />;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Three orthogonal planes of a scan with NiiVue (WebGL2): the predicted mask (red) and the
- * uncertainty map |p_A − p_B| (blue–green) as overlays, an optional label (green) for comparison,
- * opacity and slice controls. Volumes are fetched with the API key in the request headers.
+ * Three orthogonal planes of a scan with NiiVue (WebGL2): the predicted mask (red) as an overlay,
+ * the uncertainty map |p_A − p_B| (blue–green) and an optional label (green) as overlays that are
+ * off until switched on (they would hide the scan and the mask), opacity and slice controls.
+ * Volumes are fetched with the API key in the request headers.
  */
 import { MULTIPLANAR_TYPE, Niivue, type NVImage, SHOW_RENDER } from "@niivue/niivue";
 import type { JSX } from "preact";
@@ -25,6 +26,9 @@ export interface ViewerProps {
   onOverlap?(report: OverlapReport): void;
 }
 
+/** The style sheet's phone-width breakpoint (style.css uses the same). */
+const narrowScreen = "(max-width: 700px)";
+
 const planes = [
   { axis: 0, name: "Sagittal (x)" },
   { axis: 1, name: "Coronal (y)" },
@@ -38,6 +42,8 @@ export function Viewer(props: ViewerProps): JSX.Element {
   const [error, setError] = useState<string>();
   const [maskOpacity, setMaskOpacity] = useState(0.6);
   const [uncertaintyOpacity, setUncertaintyOpacity] = useState(0.5);
+  const [showUncertainty, setShowUncertainty] = useState(false);
+  const [showLabel, setShowLabel] = useState(false);
   const [position, setPosition] = useState<number[]>([0.5, 0.5, 0.5]);
   const layers = [props.scan, props.uncertainty, props.mask, props.label];
   const index = (layer?: ViewerLayer): number =>
@@ -50,8 +56,11 @@ export function Viewer(props: ViewerProps): JSX.Element {
       crosshairWidth: 0.25,
       show3Dcrosshair: false,
       isColorbar: false,
-      // Three planes side by side, no 3-D render tile: the most slice area on a laptop screen.
-      multiplanarLayout: MULTIPLANAR_TYPE.ROW,
+      // Three planes side by side, no 3-D render tile: the most slice area on a laptop screen;
+      // stacked on a phone, where side by side each plane would be a thumbnail.
+      multiplanarLayout: matchMedia(narrowScreen).matches
+        ? MULTIPLANAR_TYPE.COLUMN
+        : MULTIPLANAR_TYPE.ROW,
       multiplanarShowRender: SHOW_RENDER.NEVER,
     });
     niivue.current = nv;
@@ -65,8 +74,9 @@ export function Viewer(props: ViewerProps): JSX.Element {
             ...props.uncertainty,
             headers: props.headers,
             colormap: "winter",
-            opacity: uncertaintyOpacity,
-            cal_min: 0.05,
+            opacity: 0,
+            // Below 0.1 the two networks agree: left clear, not a tint over the whole scan.
+            cal_min: 0.1,
             cal_max: 1,
           }]
           : []),
@@ -83,7 +93,7 @@ export function Viewer(props: ViewerProps): JSX.Element {
             ...props.label,
             headers: props.headers,
             colormap: "green",
-            opacity: 0.35,
+            opacity: 0,
             cal_min: 0,
             cal_max: 1,
           }]
@@ -138,15 +148,47 @@ export function Viewer(props: ViewerProps): JSX.Element {
           }}
         />
         {props.uncertainty && (
-          <OpacitySlider
-            id="uncertainty-opacity"
-            label="Uncertainty opacity"
-            value={uncertaintyOpacity}
-            onChange={(value) => {
-              setUncertaintyOpacity(value);
-              setOpacity(props.uncertainty, value);
-            }}
-          />
+          <span class="field">
+            <label class="check">
+              <input
+                id="show-uncertainty"
+                type="checkbox"
+                checked={showUncertainty}
+                onChange={(e) => {
+                  const show = e.currentTarget.checked;
+                  setShowUncertainty(show);
+                  setOpacity(props.uncertainty, show ? uncertaintyOpacity : 0);
+                }}
+              />
+              Show the uncertainty map
+            </label>
+            {showUncertainty && (
+              <OpacitySlider
+                id="uncertainty-opacity"
+                label="Uncertainty opacity"
+                value={uncertaintyOpacity}
+                onChange={(value) => {
+                  setUncertaintyOpacity(value);
+                  setOpacity(props.uncertainty, value);
+                }}
+              />
+            )}
+          </span>
+        )}
+        {props.label && (
+          <label class="check">
+            <input
+              id="show-label"
+              type="checkbox"
+              checked={showLabel}
+              onChange={(e) => {
+                const show = e.currentTarget.checked;
+                setShowLabel(show);
+                setOpacity(props.label, show ? 0.35 : 0);
+              }}
+            />
+            Show the label
+          </label>
         )}
         {planes.map((plane) => (
           <span class="field" key={plane.axis}>
@@ -167,12 +209,12 @@ export function Viewer(props: ViewerProps): JSX.Element {
       </div>
       <p class="legend small">
         <span class="swatch mask" /> predicted mask
-        {props.uncertainty && (
+        {showUncertainty && (
           <>
             <span class="swatch uncertainty" /> uncertainty |p<sub>A</sub> − p<sub>B</sub>|
           </>
         )}
-        {props.label && (
+        {showLabel && (
           <>
             <span class="swatch label" /> label
           </>

@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import type { JobRecord, ResultName } from "../../../../shared/contracts/jobs.ts";
 import type { PublicScan as Scan } from "../../../../shared/contracts/scans.ts";
 import type { Api } from "../api.ts";
-import { ErrorNote, Loaded, saveBlob, Section } from "../components.tsx";
+import { ErrorNote, formatTime, Loaded, NotFound, saveBlob, Section } from "../components.tsx";
 import { useAsync, useFormAction } from "../hooks.ts";
 import { useJobEvents } from "../job_watch.ts";
 import { Viewer } from "../viewer.tsx";
@@ -20,16 +20,93 @@ export function InferPage(props: { api: Api; jobId?: string; labelId?: string })
       <h1>Inference</h1>
       {props.jobId
         ? (
-          <InferResult
+          <InferJob
             key={props.jobId}
             api={props.api}
             jobId={props.jobId}
             labelId={props.labelId}
           />
         )
-        : <InferForm api={props.api} />}
+        : (
+          <>
+            <InferForm api={props.api} />
+            <InferHistory api={props.api} />
+          </>
+        )}
     </>
   );
+}
+
+/** Every inference job of the tenant, newest first, with its scan and model, to reopen. */
+function InferHistory(props: { api: Api }): JSX.Element {
+  const { api } = props;
+  const jobs = useAsync(() => api.listJobs(), [api]);
+  const scans = useAsync(() => api.listScans(), [api]);
+  const names = new Map(scans.data?.map((s) => [s.id, s.name]));
+  return (
+    <Section title="Inference history">
+      <Loaded state={jobs}>
+        {(list) => {
+          const runs = list.flatMap((job) =>
+            job.request.kind === "infer" ? [{ job, request: job.request }] : []
+          );
+          if (runs.length === 0) return <p class="muted">No inference jobs yet.</p>;
+          return (
+            <table data-testid="infer-history">
+              <thead>
+                <tr>
+                  <th>Job</th>
+                  <th>Scan</th>
+                  <th>Model</th>
+                  <th>Status</th>
+                  <th>Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map(({ job: j, request }) => {
+                  return (
+                    <tr key={j.id}>
+                      <td>
+                        <a href={`#/infer/${j.id}`}>{j.id}</a>
+                      </td>
+                      <td>{names.get(request.scanId) ?? request.scanId}</td>
+                      <td>{request.modelId}</td>
+                      <td>
+                        <span class={`badge ${j.status}`}>{j.status}</span>
+                      </td>
+                      <td>{formatTime(j.createdAt)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          );
+        }}
+      </Loaded>
+    </Section>
+  );
+}
+
+/** One inference job: its record first, so a missing or foreign id gets the not-found page. */
+function InferJob(props: { api: Api; jobId: string; labelId?: string }): JSX.Element {
+  const { api, jobId } = props;
+  const job = useAsync(() => api.getJob(jobId), [api, jobId]);
+  if (job.notFound) {
+    return (
+      <NotFound what="inference job" id={jobId} back={{ href: "#/infer", text: "Inference" }} />
+    );
+  }
+  if (!job.data) return <Loaded state={job}>{() => null}</Loaded>;
+  if (job.data.kind !== "infer") {
+    return (
+      <NotFound
+        what="inference job"
+        id={jobId}
+        back={{ href: `#/train/${jobId}`, text: `Open ${jobId} as a training job` }}
+      />
+    );
+  }
+  return <InferResult {...props} />;
 }
 
 function InferForm(props: { api: Api }): JSX.Element {
@@ -39,7 +116,7 @@ function InferForm(props: { api: Api }): JSX.Element {
   const [scanId, setScanId] = useState("");
   const [labelId, setLabelId] = useState("");
   const [modelId, setModelId] = useState("");
-  const [uncertainty, setUncertainty] = useState(true);
+  const [uncertainty, setUncertainty] = useState(false);
   const latest = models.data?.reduce((a, b) => (b.version > a.version ? b : a), models.data[0]);
   const { submit, error } = useFormAction(async () => {
     const job = await api.submitJob({

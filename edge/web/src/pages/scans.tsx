@@ -1,7 +1,7 @@
 /** Scans: drag-and-drop upload of several files with progress, then the tenant's scan list. */
 import type { JSX } from "preact";
 import { useRef, useState } from "preact/hooks";
-import type { PublicScan as Scan } from "../../../../shared/contracts/scans.ts";
+import type { PublicScan as Scan, ScanRole } from "../../../../shared/contracts/scans.ts";
 import type { Api } from "../api.ts";
 import { ErrorNote, formatBytes, formatTime, Loaded, Section } from "../components.tsx";
 import { useAsync } from "../hooks.ts";
@@ -20,6 +20,8 @@ export function ScansPage(props: { api: Api }): JSX.Element {
   const scans = useAsync(() => api.listScans(), [api]);
   const [rows, setRows] = useState<UploadRow[]>([]);
   const [dragging, setDragging] = useState(false);
+  // Said once per batch: an MSD image and its label share a file name, so the name cannot tell.
+  const [role, setRole] = useState<ScanRole>("image");
   const input = useRef<HTMLInputElement>(null);
 
   const update = (index: number, patch: Partial<UploadRow>): void =>
@@ -37,12 +39,13 @@ export function ScansPage(props: { api: Api }): JSX.Element {
       try {
         const scan = await api.uploadScan(
           file,
+          role,
           (sent, total) => update(start + i, { sent, total }),
         );
         update(start + i, {
           state: "done",
           sent: file.size,
-          message: `${scan.shape.join(" × ")} voxels, ${scan.datatype}`,
+          message: `${scan.role}, ${scan.shape.join(" × ")} voxels, ${scan.datatype}`,
         });
         scans.reload();
       } catch (error) {
@@ -66,6 +69,26 @@ export function ScansPage(props: { api: Api }): JSX.Element {
     <>
       <h1>Scans</h1>
       <Section title="Upload">
+        <fieldset class="roles">
+          <legend>The files are</legend>
+          {(["image", "label"] as const).map((r) => (
+            <label key={r} class="check">
+              <input
+                type="radio"
+                name="scan-role"
+                value={r}
+                checked={role === r}
+                onChange={() => setRole(r)}
+              />
+              {r === "image" ? "images (scans)" : "labels (segmentations)"}
+            </label>
+          ))}
+        </fieldset>
+        <p class="muted small">
+          A whole nnU-Net or MSD folder is easier to import on the <a href="#/datasets">Datasets</a>
+          {" "}
+          page: it pairs images and labels by case.
+        </p>
         <div
           class={`dropzone${dragging ? " dragging" : ""}`}
           onDragOver={(e) => {
@@ -76,7 +99,7 @@ export function ScansPage(props: { api: Api }): JSX.Element {
           onDrop={onDrop}
           data-testid="dropzone"
         >
-          <p>Drop NIfTI (.nii, .nii.gz) or HDF5 (.h5) scans here, or</p>
+          <p>Drop NIfTI (.nii, .nii.gz) or HDF5 (.h5) {role}s here, or</p>
           <button type="button" onClick={() => input.current?.click()}>Choose files…</button>
           <input
             ref={input}
@@ -129,6 +152,7 @@ function ScanTable(props: { scans: Scan[] }): JSX.Element {
       <thead>
         <tr>
           <th>Name</th>
+          <th>Role</th>
           <th>Shape</th>
           <th>Spacing (mm)</th>
           <th>Type</th>
@@ -139,7 +163,12 @@ function ScanTable(props: { scans: Scan[] }): JSX.Element {
       <tbody>
         {props.scans.map((s) => (
           <tr key={s.id}>
-            <td>{s.name}</td>
+            <td>
+              {s.name} <span class="muted small">…{s.id.slice(-6)}</span>
+            </td>
+            <td>
+              <span class={`badge role-${s.role ?? "none"}`}>{s.role ?? "no role"}</span>
+            </td>
             <td>{s.shape.join(" × ")}{s.channels > 1 ? ` × ${s.channels}` : ""}</td>
             <td>{s.spacing.map((v) => v.toFixed(2)).join(" × ")}</td>
             <td>{s.format} {s.datatype}</td>

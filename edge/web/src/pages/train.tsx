@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { finalStatuses, type JobRecord, TrainPreset } from "../../../../shared/contracts/jobs.ts";
 import type { Api } from "../api.ts";
 import { LineChart } from "../chart.tsx";
-import { ErrorNote, formatTime, Loaded, Section } from "../components.tsx";
+import { ErrorNote, formatTime, Loaded, NotFound, Section } from "../components.tsx";
 import { useAsync, useFormAction } from "../hooks.ts";
 import { useJobEvents } from "../job_watch.ts";
 import { formatDuration } from "../progress.ts";
@@ -160,48 +160,93 @@ interface LiveJob {
   progress: number;
 }
 
-/** Live progress of one job: bar, phase, ETA, the three series, cancel and the result. */
+/**
+ * One training job: its record first (a missing or foreign id gets the not-found page, never a
+ * "queued" badge with a Cancel button), then its live progress.
+ */
 function JobWatch(
   props: { api: Api; jobId: string; onChange(live: LiveJob): void },
 ): JSX.Element {
-  const { api, jobId, onChange } = props;
-  const view = useJobEvents(api, jobId);
-  useEffect(
-    () => onChange({ status: view.status, progress: view.progress }),
-    [view.status, view.progress],
-  );
-  const final = finalStatuses.includes(view.status as JobRecord["status"]);
+  const { api, jobId } = props;
+  const [final, setFinal] = useState(false);
   const job = useAsync(() => api.getJob(jobId), [api, jobId, final]);
+  if (job.notFound) {
+    return (
+      <NotFound
+        what="training job"
+        id={jobId}
+        back={{ href: "#/train", text: "All training jobs" }}
+      />
+    );
+  }
+  if (!job.data) return <Loaded state={job}>{() => null}</Loaded>;
+  if (job.data.kind !== "train") {
+    return (
+      <NotFound
+        what="training job"
+        id={jobId}
+        back={{ href: `#/infer/${jobId}`, text: `Open ${jobId} as an inference job` }}
+      />
+    );
+  }
+  return <JobLive {...props} job={job.data} onFinal={() => setFinal(true)} />;
+}
+
+/** Live progress of one job: bar, phase, ETA, the three series, cancel and the result. */
+function JobLive(
+  props: { api: Api; job: JobRecord; onChange(live: LiveJob): void; onFinal(): void },
+): JSX.Element {
+  const { api, job, onChange } = props;
+  const view = useJobEvents(api, job.id);
+  const final = finalStatuses.includes(view.status as JobRecord["status"]);
+  useEffect(() => {
+    onChange({ status: view.status, progress: view.progress });
+    if (final) props.onFinal();
+  }, [view.status, view.progress]);
+  // Said at once: the worker stops at the end of the iteration it is in, seconds later.
+  const [cancelling, setCancelling] = useState(job.cancelRequested);
   const [cancelError, setCancelError] = useState<string>();
   const cancel = async (): Promise<void> => {
+    setCancelling(true);
+    setCancelError(undefined);
     try {
-      await api.cancelJob(jobId);
+      await api.cancelJob(job.id);
     } catch (err) {
+      setCancelling(false);
       setCancelError((err as Error).message);
     }
   };
+  const status = !final && cancelling ? "cancelling" : view.status;
   return (
-    <Section title={`Job ${jobId}`}>
+    <Section title={`Job ${job.id}`}>
       <div class="status-line" role="status" aria-live="polite">
-        <span class={`badge ${view.status}`} data-testid="job-status">{view.status}</span>
+        <span class={`badge ${status}`} data-testid="job-status">{status}</span>
         <progress max={1} value={view.progress} aria-label="Progress" />
         <span>{Math.round(view.progress * 100)} %</span>
         {!final && view.phase && <span class="muted">{view.phase}</span>}
-        {!final && view.etaSeconds !== undefined && (
+        {!final && !cancelling && view.etaSeconds !== undefined && (
           <span>ETA {formatDuration(view.etaSeconds)}</span>
         )}
       </div>
-      {!final && <button type="button" class="danger" onClick={cancel}>Cancel job</button>}
+      {!final && (
+        <button type="button" class="danger" onClick={cancel} disabled={cancelling}>
+          {cancelling ? "Cancelling…" : "Cancel job"}
+        </button>
+      )}
+      {!final && cancelling && (
+        <p class="muted small">
+          The run stops at the end of the iteration it is in and keeps its last checkpoint.
+        </p>
+      )}
       <ErrorNote message={cancelError ?? view.error ?? view.streamError} />
       <div class="charts">
         <LineChart label="Loss" series="loss" points={view.loss} />
         <LineChart label="Learning rate" series="lr" points={view.lr} digits={6} />
-        <LineChart label="Validation Dice" series="dice" points={view.dice} />
+        <LineChart label="Validation Dice" series="dice" points={view.dice} domain={[0, 1]} />
       </div>
-      {job.data?.modelId && (
+      {job.modelId && (
         <p class="ok">
-          Model <a href="#/models">{job.data.modelId}</a> is ready —{" "}
-          <a href="#/infer">run inference</a>.
+          Model <a href="#/models">{job.modelId}</a> is ready — <a href="#/infer">run inference</a>.
         </p>
       )}
     </Section>
