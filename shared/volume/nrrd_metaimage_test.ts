@@ -254,6 +254,6 @@ Deno.test("bad MetaImage files are refused with a reason; uploads of them too", 
   const good = join(metaHeader(fields), bytesOf(scan));
   await assert.rejects(
     inspectVolumeHeader(good, "scan.mha"),
-    /metaimage uploads are not accepted \(NIfTI or HDF5\): convert first/,
+    /metaimage uploads are not accepted \(NIfTI or HDF5\): convert to NIfTI first/,
   );
 });

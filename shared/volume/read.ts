@@ -153,8 +153,8 @@ export async function inspectVolumeHeader(
     // The service stores NIfTI and HDF5 scans; other formats are converted on the user's side.
     throw volumeError(
       name,
-      `${location.format} uploads are not accepted (NIfTI or HDF5): convert first, e.g. ` +
-        "`llmseg convert scan.nrrd scan.nii.gz`",
+      `${location.format} uploads are not accepted (NIfTI or HDF5): convert to NIfTI first; the ` +
+        "llmseg command line reads NRRD, MetaImage and DICOM directly",
     );
   }
   if (location.format === "hdf5") {
