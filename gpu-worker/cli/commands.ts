@@ -2,6 +2,7 @@ import type { Command } from "./command.ts";
 import { descriptorsCommand } from "./commands/descriptors.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { evaluateCommand } from "./commands/evaluate.ts";
+import { exportOnnxCommand } from "./commands/export-onnx.ts";
 import { infoCommand } from "./commands/info.ts";
 import { importWeightsCommand } from "./commands/import-weights.ts";
 import { modelSummaryCommand } from "./commands/model-summary.ts";
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   evaluateCommand,
   modelSummaryCommand,
   importWeightsCommand,
+  exportOnnxCommand,
   descriptorsCommand,
   doctorCommand,
 ];

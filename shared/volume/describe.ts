@@ -1,11 +1,11 @@
-import type { Affine, Volume, VoxelType } from "./volume.ts";
+import type { Affine, Volume, VolumeFormat, VoxelType } from "./volume.ts";
 import { axisCodes } from "./orient.ts";
 import { voxelTypeOf } from "./voxel_type.ts";
 
 /** What `llmseg info` reports about a volume. */
 export interface VolumeDescription {
   path: string;
-  format: "nifti" | "hdf5" | "memory";
+  format: VolumeFormat | "memory";
   shape: [number, number, number];
   channels: number;
   /** Voxel type stored in the file. */

@@ -173,7 +173,7 @@ Deno.test("a missing or unusable HDF5 dataset is refused, naming what the file h
 
 Deno.test("references that cannot name a volume are refused", async () => {
   const folder = volumeFixtures.replace(/\/$/, "");
-  await assertRefused(readVolume(folder), folder, /is a directory/);
+  await assertRefused(readVolume(folder), folder, /a folder without DICOM files/);
   const nifti = `${volumeFixtures}big_endian.nii#label`;
   await assertRefused(readVolume(nifti), nifti, /'#dataset' fragment applies only to HDF5/);
   await assertRefused(

@@ -18,18 +18,34 @@ const TAIL_LIMIT = 1024 ** 2;
  * @throws UserError naming the file for a truncated, corrupt or oversized stream
  */
 export function gunzipDeclared(bytes: Uint8Array, name: string, declared: number): Uint8Array {
+  return inflateDeclared(bytes, name, declared, "gzip");
+}
+
+/**
+ * {@link gunzipDeclared} for either wrapper: `gzip` (NIfTI, NRRD) or `zlib` (MetaImage's
+ * `CompressedData = True`).
+ */
+export function inflateDeclared(
+  bytes: Uint8Array,
+  name: string,
+  declared: number,
+  wrapper: "gzip" | "zlib",
+): Uint8Array {
+  const inflate = wrapper === "gzip" ? zlib.gunzipSync : zlib.inflateSync;
   try {
-    return zlib.gunzipSync(bytes, { maxOutputLength: declared + TAIL_LIMIT });
+    return inflate(bytes, { maxOutputLength: declared + TAIL_LIMIT });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ERR_BUFFER_TOO_LARGE") {
       throw volumeError(
         name,
-        `gzip data inflates to more than the ${formatBytes(declared)} its header declares; refused`,
+        `${wrapper} data inflates to more than the ${
+          formatBytes(declared)
+        } its header declares; refused`,
       );
     }
     const problem = code === "Z_BUF_ERROR" ? "truncated" : "corrupt";
-    throw volumeError(name, `${problem} gzip data (${(error as Error).message})`);
+    throw volumeError(name, `${problem} ${wrapper} data (${(error as Error).message})`);
   }
 }
 

@@ -3,6 +3,7 @@ import { gunzipDeclared, isGzip } from "./gunzip.ts";
 import { formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
 import { type NiftiHeaderInfo, parseNiftiFileHeader } from "./nifti_header.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
+import { voxelsFromBytes } from "./raw_voxels.ts";
 
 /**
  * Decodes a `.nii` or `.nii.gz` file held in memory.
@@ -34,7 +35,16 @@ export function decodeNifti(bytes: Uint8Array, name: string, limits: VolumeLimit
   return {
     shape: header.shape,
     channels: header.channels,
-    data: scaled(header, voxelData(header, raw)),
+    data: scaled(
+      header,
+      voxelsFromBytes(
+        raw,
+        header.voxOffset,
+        header.dataBytes / VOXEL_ARRAYS[header.datatype].BYTES_PER_ELEMENT,
+        header.datatype,
+        header.littleEndian,
+      ),
+    ),
     spacing: header.spacing,
     affine: header.affine,
     source: {
@@ -44,24 +54,6 @@ export function decodeNifti(bytes: Uint8Array, name: string, limits: VolumeLimit
       niftiHeader: header.headerBytes,
     },
   };
-}
-
-/** A fresh typed array of the voxel bytes, byte-swapped when the file is big-endian. */
-function voxelData(header: NiftiHeaderInfo, raw: Uint8Array): VoxelArray {
-  const start = raw.byteOffset + header.voxOffset;
-  const copy = raw.buffer.slice(start, start + header.dataBytes) as ArrayBuffer;
-  const width = VOXEL_ARRAYS[header.datatype].BYTES_PER_ELEMENT;
-  if (!header.littleEndian && width > 1) new Uint8Array(copy).set(byteSwapped(copy, width));
-  return new VOXEL_ARRAYS[header.datatype](copy);
-}
-
-function byteSwapped(buffer: ArrayBuffer, width: number): Uint8Array {
-  const input = new Uint8Array(buffer);
-  const out = new Uint8Array(input.length);
-  for (let at = 0; at < input.length; at += width) {
-    for (let b = 0; b < width; b++) out[at + b] = input[at + width - 1 - b];
-  }
-  return out;
 }
 
 function scaled(header: NiftiHeaderInfo, data: VoxelArray): VoxelArray {

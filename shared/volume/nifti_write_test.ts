@@ -76,7 +76,7 @@ Deno.test("writeVolume writes whole files only and names bad targets", async () 
     );
     await assert.rejects(
       writeVolume(`${folder}/out.png`, volume),
-      /out\.png: can only write NIfTI/,
+      /out\.png: can write NIfTI \(\.nii, \.nii\.gz\) or a DICOM SEG/,
     );
     assert.equal([...Deno.readDirSync(folder)].length, 2, "no temporary file left behind");
   } finally {

@@ -5,6 +5,13 @@ import { isGzip } from "./gunzip.ts";
 import { decodeHdf5, DEFAULT_HDF5_DATASET, inspectHdf5 } from "./hdf5_read.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_LIMITS, formatBytes, volumeError, type VolumeLimits } from "./limits.ts";
+import { dirname, resolve } from "node:path";
+import { parseDicom } from "./dicom_codec.ts";
+import { readDicomSeries } from "./dicom_read.ts";
+import { decodeDicomSeg, isDicomSeg } from "./dicom_seg.ts";
+import { parseMetaImageHeader } from "./metaimage_read.ts";
+import { parseNrrdHeader } from "./nrrd_read.ts";
+import { decodeRaster, type RasterHeader } from "./raster.ts";
 import { parseNiftiFileHeader } from "./nifti_header.ts";
 import { decodeNifti } from "./nifti_read.ts";
 import { VOXEL_ARRAYS } from "./voxel_type.ts";
@@ -18,8 +25,10 @@ export interface ReadVolumeOptions {
 }
 
 /**
- * Reads a volume file: `.nii`, `.nii.gz`, or `.h5` with an optional `#dataset` fragment
- * (`case.h5` reads `image`, `case.h5#label` the label).
+ * Reads a volume file: `.nii`, `.nii.gz`, `.h5` with an optional `#dataset` fragment
+ * (`case.h5` reads `image`, `case.h5#label` the label), NRRD (`.nrrd`, `.nhdr` + data file),
+ * MetaImage (`.mha`, `.mhd` + data file), a DICOM SEG (`.dcm`), or a folder holding a DICOM
+ * series (`folder#<SeriesInstanceUID>` picks one of several).
  *
  * @example
  * ```ts ignore
@@ -30,8 +39,31 @@ export interface ReadVolumeOptions {
  */
 export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<Volume> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const bytes = await readBytes(splitReference(path).file, path, limits.maxBytes + FILE_SLACK);
+  const { file, fragment } = splitReference(path);
+  if (await isFolder(file)) return await readDicomSeries(file, limits, fragment);
+  const bytes = await readBytes(file, path, limits.maxBytes + FILE_SLACK);
+  const location = locateVolume(path, bytes);
+  if (location.format === "nrrd" || location.format === "metaimage") {
+    const header = parseRasterHeader(location.format, bytes, path);
+    // A detached header (.nhdr, .mhd) names its data file, relative to the header's folder.
+    const data = header.dataFile === undefined
+      ? bytes.subarray(header.headerLength)
+      : await readBytes(
+        resolve(dirname(file), header.dataFile),
+        `${path} (data file ${header.dataFile})`,
+        limits.maxBytes + FILE_SLACK,
+      );
+    return decodeRaster(header, data, path, limits);
+  }
   return await decodeVolume(bytes, path, options);
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false; // readBytes reports a missing file
+  }
 }
 
 /** Room for a header and extensions on top of the voxel-data limit when sizing a file. */
@@ -49,6 +81,17 @@ export async function decodeVolume(
   const location = locateVolume(name, bytes);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   if (location.format === "nifti") return decodeNifti(bytes, location.file, limits);
+  if (location.format === "nrrd" || location.format === "metaimage") {
+    const header = parseRasterHeader(location.format, bytes, name);
+    if (header.dataFile !== undefined) {
+      throw volumeError(
+        name,
+        `detached header: its data is in '${header.dataFile}'; read from disk`,
+      );
+    }
+    return decodeRaster(header, bytes.subarray(header.headerLength), name, limits);
+  }
+  if (location.format === "dicom") return decodeDicomFile(bytes, name, limits);
   return await decodeHdf5(
     bytes,
     location.file,
@@ -56,6 +99,26 @@ export async function decodeVolume(
     limits,
     options.hdf5Spacing,
   );
+}
+
+function parseRasterHeader(
+  format: "nrrd" | "metaimage",
+  bytes: Uint8Array,
+  name: string,
+): RasterHeader {
+  return format === "nrrd" ? parseNrrdHeader(bytes, name) : parseMetaImageHeader(bytes, name);
+}
+
+/** A single DICOM file: a SEG reads as a label map; an image slice belongs to a series folder. */
+function decodeDicomFile(bytes: Uint8Array, name: string, limits: VolumeLimits): Volume {
+  const dataset = parseDicom(bytes, name);
+  if (!isDicomSeg(dataset)) {
+    throw volumeError(
+      name,
+      "a single DICOM image slice: give the folder that holds the whole series instead",
+    );
+  }
+  return decodeDicomSeg(dataset, name, limits);
 }
 
 /** What a file's header declares, read without decoding the voxel data. */
@@ -86,6 +149,14 @@ export async function inspectVolumeHeader(
 ): Promise<VolumeHeaderInfo> {
   const location = locateVolume(name, bytes);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (location.format !== "nifti" && location.format !== "hdf5") {
+    // The service stores NIfTI and HDF5 scans; other formats are converted on the user's side.
+    throw volumeError(
+      name,
+      `${location.format} uploads are not accepted (NIfTI or HDF5): convert to NIfTI first; the ` +
+        "llmseg command line reads NRRD, MetaImage and DICOM directly",
+    );
+  }
   if (location.format === "hdf5") {
     const { shape, datatype } = await inspectHdf5(
       bytes,

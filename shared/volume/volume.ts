@@ -49,13 +49,29 @@ export interface Volume<T extends VoxelArray = VoxelArray> {
   source?: VolumeSource;
 }
 
+/** File formats read: NIfTI-1/-2, HDF5, NRRD, MetaImage (.mha/.mhd), DICOM (series, SEG). */
+export type VolumeFormat = "nifti" | "hdf5" | "nrrd" | "metaimage" | "dicom";
+
 /** Provenance kept with a volume so a mask written for it keeps its geometry. */
 export interface VolumeSource {
-  /** Path (with `#dataset` fragment for HDF5) or upload name. */
+  /** Path (with `#dataset` fragment for HDF5; the folder for a DICOM series) or upload name. */
   path: string;
-  format: "nifti" | "hdf5";
+  format: VolumeFormat;
   /** The voxel type stored in the file (before any `scl_slope` scaling). */
   datatype?: VoxelType;
   /** The raw NIfTI header bytes (348 or 540), when read from NIfTI. */
   niftiHeader?: Uint8Array;
+  /** The DICOM series read, so a DICOM SEG of a mask for it can reference its slices. */
+  dicom?: DicomSeriesReference;
+}
+
+/** The identity of a DICOM series a volume was read from (what a SEG must reference). */
+export interface DicomSeriesReference {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  frameOfReferenceUid: string;
+  /** SOP class and instance UID of each slice, in k order. */
+  instances: { sopClassUid: string; sopInstanceUid: string }[];
+  /** Patient and study attributes (dcmjs keyword → value) a derived object copies. */
+  patientStudy: Record<string, unknown>;
 }

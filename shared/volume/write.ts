@@ -2,13 +2,16 @@ import type { Volume } from "./volume.ts";
 import { volumeError } from "./limits.ts";
 import { writeFileAtomic } from "../write_atomic.ts";
 import { encodeNifti, type EncodeNiftiOptions } from "./nifti_write.ts";
+import { encodeDicomSeg } from "./dicom_seg.ts";
 
 /** Options of {@link writeVolume}: those of {@link encodeNifti} except `gzip`, taken from the path. */
 export type WriteVolumeOptions = Omit<EncodeNiftiOptions, "gzip">;
 
 /**
- * Writes a volume as NIfTI-1: `.nii.gz` gzipped, `.nii` plain. The file appears whole or not at
- * all: the bytes go to a temporary file beside it, which is then renamed over the target.
+ * Writes a volume as NIfTI-1 (`.nii.gz` gzipped, `.nii` plain) or, for a label mask of a volume
+ * read from a DICOM series, as a DICOM SEG (`.dcm`, {@link encodeDicomSeg}). The file appears
+ * whole or not at all: the bytes go to a temporary file beside it, which is then renamed over the
+ * target.
  *
  * @example
  * ```ts ignore
@@ -21,10 +24,15 @@ export async function writeVolume(
   options: WriteVolumeOptions = {},
 ): Promise<void> {
   const gzip = /\.nii\.gz$/i.test(path);
-  if (!gzip && !/\.nii$/i.test(path)) {
-    throw volumeError(path, "can only write NIfTI: the name must end in .nii or .nii.gz");
+  const dicom = /\.dcm$/i.test(path);
+  if (!gzip && !dicom && !/\.nii$/i.test(path)) {
+    throw volumeError(
+      path,
+      "can write NIfTI (.nii, .nii.gz) or a DICOM SEG of a mask (.dcm); a DICOM series is " +
+        "written by writeDicomSeries",
+    );
   }
-  const bytes = encodeNifti(volume, { ...options, gzip });
+  const bytes = dicom ? encodeDicomSeg(volume) : encodeNifti(volume, { ...options, gzip });
   try {
     await writeFileAtomic(path, bytes);
   } catch (error) {
