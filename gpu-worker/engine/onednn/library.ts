@@ -68,13 +68,13 @@ export type LoadResult = { library: OneDnn } | { reason: string };
 let loaded: OneDnn | undefined;
 
 /**
- * Loads the shim once per process (a dlopen'd library stays) and starts oneDNN on `threads`
+ * Loads the shim at `path` once per process (a dlopen'd library stays) and starts oneDNN on `threads`
  * threads. OpenMP's worker threads are told to sleep, not spin, between kernels
  * (OMP_WAIT_POLICY, unless set): the WebAssembly thread pool runs the element-wise work between
  * convolutions on the same cores.
  */
 export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadResult {
-  if (loaded) {
+  if (loaded?.path === path) {
     loaded.setThreads(threads);
     return { library: loaded };
   }
