@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { CpuEngine } from "./cpu_engine.ts";
 import type { Region } from "./wasm_arena.ts";
 
-type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
+/** tfjs's description of a 3-D convolution. */
+export type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
 interface CpuBackend {
@@ -20,7 +21,7 @@ function values(backend: CpuBackend, info: tf.TensorInfo): Float32Array {
 }
 
 /** Int32 parameter block, the C `Conv` struct: input dims, output dims, extent, stride, pad. */
-function convParams(c: Conv3DInfo): number[] {
+export function convParams(c: Conv3DInfo): number[] {
   return [
     c.batchSize,
     c.inDepth,
@@ -43,7 +44,8 @@ function convParams(c: Conv3DInfo): number[] {
   ];
 }
 
-function supported(c: Conv3DInfo, dtypes: string[]): boolean {
+/** Whether the engine's kernels cover `c`: no dilation, NDHWC, float32. */
+export function supported(c: Conv3DInfo, dtypes: string[]): boolean {
   return c.dilationDepth === 1 && c.dilationHeight === 1 && c.dilationWidth === 1 &&
     c.dataFormat === "channelsLast" && dtypes.every((d) => d === "float32");
 }

@@ -122,7 +122,7 @@ Deno.test("wasm Conv3D kernels match the stock tfjs cpu kernels", async () => {
   const stock = CASES.map((c, i) => compute(c, 10 * i + 1));
   try {
     for (const variant of ["simd128", "relaxed-simd"] as const) {
-      const info = await initEngine({ backend: "cpu", threads: 2, variant });
+      const info = await initEngine({ backend: "cpu", threads: 2, variant, cpuEngine: "wasm" });
       for (const k of ["Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2"]) {
         assert.ok(info.kernels.includes(k), `${k} registered`);
       }
@@ -141,9 +141,9 @@ Deno.test("wasm Conv3D kernels match the stock tfjs cpu kernels", async () => {
 Deno.test("wasm Conv3D kernels give identical results for 1 and 3 threads", async () => {
   const c = CASES[0];
   try {
-    await initEngine({ backend: "cpu", threads: 1 });
+    await initEngine({ backend: "cpu", threads: 1, cpuEngine: "wasm" });
     const one = compute(c, 7);
-    await initEngine({ backend: "cpu", threads: 3 });
+    await initEngine({ backend: "cpu", threads: 3, cpuEngine: "wasm" });
     const three = compute(c, 7);
     assert.deepStrictEqual(three, one);
   } finally {
@@ -163,7 +163,7 @@ Deno.test("filter gradient of a larger case (64 -> 8 channels, batch 2, 1 MB inp
     });
   const stock = dw();
   try {
-    await initEngine({ backend: "cpu", threads: 2 });
+    await initEngine({ backend: "cpu", threads: 2, cpuEngine: "wasm" });
     assertClose(dw(), stock, "dw");
   } finally {
     shutdownEngine();

@@ -8,6 +8,7 @@ import { type BackendName, probeGpuAdapter, tryTfjsNodeGpu, tryWebGpu } from "./
 import { type CpuEngine, startCpuEngine } from "./cpu_engine.ts";
 import { detectWasmFeatures } from "./features.ts";
 import { registerFastKernels, unregisterFastKernels } from "./register.ts";
+import { loadOneDnn, type OneDnn } from "./onednn/library.ts";
 
 export type { BackendName } from "./backend.ts";
 
@@ -22,7 +23,17 @@ export interface EngineOptions {
   variant?: "relaxed-simd" | "simd128";
   /** Backend to use; "auto" (default) tries tfjs-node-gpu, then a hardware WebGPU adapter, then cpu. */
   backend?: "auto" | BackendName;
+  /**
+   * Who runs the CPU convolutions and matMuls: "onednn" (native, issue #13; an error where it
+   * cannot load), "wasm", or "auto" (default: `LLMSEG_ENGINE` when set, else oneDNN where it
+   * loads, else wasm).
+   */
+  cpuEngine?: CpuEngineChoice;
 }
+
+/** Values of {@link EngineOptions.cpuEngine} and `LLMSEG_ENGINE`. */
+export const CPU_ENGINES = ["auto", "onednn", "wasm"] as const;
+export type CpuEngineChoice = typeof CPU_ENGINES[number];
 
 /** What {@link initEngine} selected, for logs and `llmseg doctor`. */
 export interface EngineInfo {
@@ -36,6 +47,10 @@ export interface EngineInfo {
   relaxedSimd: boolean;
   /** The CPU kernel module in use: "relaxed-simd", "simd128", or "none" off the CPU. */
   variant: "relaxed-simd" | "simd128" | "none";
+  /** Who runs the CPU convolutions and matMuls ("none" off the CPU). */
+  cpuEngine: "onednn" | "wasm" | "none";
+  /** Why oneDNN does not run them, when the CPU engine is "wasm". */
+  oneDnnUnavailable?: string;
   /** Fast CPU kernels registered with tfjs's cpu backend (empty on other backends). */
   kernels: string[];
   /** The WebGPU adapter seen, if any, and whether it was skipped as a software one. */
@@ -53,6 +68,28 @@ function threadsFromEnvironment(): number | undefined {
     throw new UserError("bad_env", `LLMSEG_THREADS must be an integer 1..256, got '${text}'`);
   }
   return threads;
+}
+
+/** `LLMSEG_ENGINE`, validated; undefined when unset. */
+function cpuEngineFromEnvironment(): CpuEngineChoice | undefined {
+  const text = Deno.env.get("LLMSEG_ENGINE");
+  if (text === undefined || text === "") return undefined;
+  if (!(CPU_ENGINES as readonly string[]).includes(text)) {
+    throw new UserError(
+      "bad_env",
+      `LLMSEG_ENGINE must be one of ${CPU_ENGINES.join(", ")}, got '${text}'`,
+    );
+  }
+  return text as CpuEngineChoice;
+}
+
+/** oneDNN when `choice` allows it and it loads; else why not (an error when it was required). */
+function pickNative(choice: CpuEngineChoice, threads: number): OneDnn | string {
+  if (choice === "wasm") return "LLMSEG_ENGINE / cpuEngine chose wasm";
+  const loaded = loadOneDnn(threads);
+  if ("library" in loaded) return loaded.library;
+  if (choice === "onednn") throw new Error(`oneDNN engine unavailable: ${loaded.reason}`);
+  return loaded.reason;
 }
 
 /** Stops the kernel threads and restores tfjs's stock cpu kernels (tests, clean exit). */
@@ -79,6 +116,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     kernels: [] as string[],
     threads: 1,
     variant: "none" as const,
+    cpuEngine: "none" as const,
     gpuAdapter,
   };
   if (wanted === "tfjs-node-gpu" || wanted === "auto") {
@@ -92,7 +130,17 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   await tf.setBackend("cpu");
   await tf.ready();
   const threads = options.threads ?? threadsFromEnvironment() ?? navigator.hardwareConcurrency ?? 1;
+  const native = pickNative(options.cpuEngine ?? cpuEngineFromEnvironment() ?? "auto", threads);
   cpuEngine = await startCpuEngine(threads, options.variant);
-  const kernels = registerFastKernels(cpuEngine);
-  return { ...base, backend: "cpu", threads, variant: cpuEngine.variant, kernels };
+  const kernels = registerFastKernels(cpuEngine, typeof native === "string" ? undefined : native);
+  return {
+    ...base,
+    backend: "cpu",
+    threads,
+    variant: cpuEngine.variant,
+    kernels,
+    ...(typeof native === "string"
+      ? { cpuEngine: "wasm", oneDnnUnavailable: native }
+      : { cpuEngine: "onednn" }),
+  };
 }

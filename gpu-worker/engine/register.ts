@@ -5,20 +5,26 @@ import { conv3dKernelConfigs } from "./conv3d_kernels.ts";
 import { elementwiseKernelConfigs } from "./elementwise_kernels.ts";
 import { matMulKernelConfig } from "./matmul_kernel.ts";
 import { transposeKernelConfig } from "./transpose_kernel.ts";
+import type { OneDnn } from "./onednn/library.ts";
+import { withOneDnnKernels } from "./onednn/kernels.ts";
 
 const stock = new Map<string, tf.KernelConfig>();
 /** The engine whose kernels are registered, for ops that call it directly (fused batch norm). */
 let active: CpuEngine | undefined;
 
-/** Replaces the cpu backend's kernels by the engine's; returns their names. */
-export function registerFastKernels(engine: CpuEngine): string[] {
+/**
+ * Replaces the cpu backend's kernels by the engine's, the convolutions and matMul by oneDNN's when
+ * `native` is loaded (issue #13; they fall back to the wasm ones); returns their names.
+ */
+export function registerFastKernels(engine: CpuEngine, native?: OneDnn): string[] {
   unregisterFastKernels();
-  const configs = [
+  const wasm = [
     ...conv3dKernelConfigs(engine, stock),
     matMulKernelConfig(engine, stock),
     ...elementwiseKernelConfigs(stock),
     transposeKernelConfig(stock),
   ];
+  const configs = native ? withOneDnnKernels(native, wasm) : wasm;
   for (const config of configs) {
     const original = tf.getKernel(config.kernelName, "cpu");
     if (original) stock.set(config.kernelName, original);

@@ -3,14 +3,16 @@
  * the CPU engine (issue #4) against tfjs's stock cpu backend and PyTorch (Debian python3-torch,
  * the reference V-Net of ../shared/reference/torch_bench.py via tests/bench/engine_torch.py):
  * time, GFLOP/s, ratios and peak RSS for conv3d 16→16 (fwd, fwd+bwd) at 64×64×48, the V-Net
- * forward and training step (batch 1 and 4) at 64×64×48 and 112×112×80, and sliding-window
+ * forward and training step (batch 4 at the hippocampus patch 32×48×32, batch 1 and 4 at 64×64×48,
+ * batch 1 at 112×112×80), and sliding-window
  * inference of a full LA case (patch 112×112×80, stride 18×18×4).
  *
  * Each row: one warm-up, then the median of --reps runs (default 3; 1 for the 112×112×80 rows;
  * the sliding window runs once, after the 112×112×80 rows have warmed the same kernels). Peak RSS is the process's high-water mark after the row (rows run smallest
  * first), as is PyTorch's. Stock tfjs rows are slow (COMPUTE.md: a 112×112×80 step ≈ 10 min), so
  * by default only the conv rows are run on it (--stock all runs every row, once, no warm-up).
- * The machine's cores are shared: figures are noisy. Batch 4 at 112×112×80 needs --big-batch (it
+ * `LLMSEG_ENGINE=wasm` (or `onednn`) picks who runs our convolutions (issue #13: oneDNN by
+ * default where its shim is built). The machine's cores are shared: figures are noisy. Batch 4 at 112×112×80 needs --big-batch (it
  * needs more memory than a shared 24 GiB machine should give one process).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -265,8 +267,11 @@ const ratio = (
 
 // ---- rows
 const small: Dims = [64, 64, 48], large: Dims = [112, 112, 80];
+/** The hippocampus preset's patch: one network of a co-training iteration sees batch 2 + 2. */
+const hippocampus: Dims = [32, 48, 32];
 /** Our rows beside the engine_torch.py row that times the same workloads (same number of runs). */
 const groups: Array<{ rows: Row[]; torch: string }> = [
+  { rows: vnetRows(hippocampus, 4, reps), torch: `vnet:${hippocampus},4` },
   { rows: convRows(small), torch: `conv:${small}` },
   { rows: vnetRows(small, 1, reps), torch: `vnet:${small},1` },
   { rows: vnetRows(small, 4, reps), torch: `vnet:${small},4` },
@@ -287,7 +292,7 @@ const torchRows = selected.map((g) => g.torch);
 
 const info = await initEngine({ backend: "cpu", threads });
 console.log(
-  `engine: ${info.backend}, ${info.threads} threads, ${info.variant}; Deno ${Deno.version.deno}; ` +
+  `engine: ${info.backend} (${info.cpuEngine}), ${info.threads} threads, ${info.variant}; Deno ${Deno.version.deno}; ` +
     `reps ${reps}; load average ${Deno.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
 );
 const ours = new Map<string, Timing>();

@@ -4,15 +4,24 @@
  */
 import { UserError } from "@llmseg/shared";
 import { type Command, parseOptions } from "../command.ts";
-import { type EngineInfo, initEngine, shutdownEngine } from "../../engine/mod.ts";
+import {
+  CPU_ENGINES,
+  type CpuEngineChoice,
+  type EngineInfo,
+  initEngine,
+  shutdownEngine,
+} from "../../engine/mod.ts";
 
 const BACKENDS = ["auto", "cpu", "webgpu", "tfjs-node-gpu"] as const;
 
 const usage =
-  `usage: llmseg doctor [--backend <auto|cpu|webgpu|tfjs-node-gpu>] [--threads <n>] [--json]
+  `usage: llmseg doctor [--backend <auto|cpu|webgpu|tfjs-node-gpu>] [--engine <auto|onednn|wasm>]
+                     [--threads <n>] [--json]
 
   Selects the backend as training and inference do and reports what it found.
   --backend   backend to try (default auto: tfjs-node-gpu, a hardware WebGPU adapter, else cpu)
+  --engine    who runs the CPU convolutions (default auto, or LLMSEG_ENGINE: oneDNN where the
+              shim deploy/setup.sh builds loads, else the WebAssembly kernels)
   --threads   CPU kernel threads (default: all cores)
   --json      print the report as JSON`;
 
@@ -24,6 +33,13 @@ function describe(info: EngineInfo): string {
     : "none";
   return [
     `backend         ${info.backend}`,
+    `CPU engine      ${
+      info.cpuEngine === "wasm"
+        ? `wasm (oneDNN not used: ${info.oneDnnUnavailable})`
+        : info.cpuEngine === "onednn"
+        ? "onednn (native: convolutions and matMul; wasm: the rest)"
+        : "none"
+    }`,
     `threads         ${info.threads}`,
     `wasm SIMD128    ${info.simd ? "yes" : "no"}`,
     `relaxed SIMD    ${info.relaxedSimd ? "yes" : "no"}`,
@@ -40,6 +56,7 @@ export const doctorCommand: Command = {
   async run(args: string[]): Promise<number> {
     const { values } = parseOptions(args, {
       backend: { type: "string" },
+      engine: { type: "string" },
       threads: { type: "string" },
       json: { type: "boolean" },
     }, usage);
@@ -48,6 +65,13 @@ export const doctorCommand: Command = {
       throw new UserError(
         "bad_option",
         `--backend must be one of ${BACKENDS.join(", ")}\n\n${usage}`,
+      );
+    }
+    const engine = values.engine;
+    if (engine !== undefined && !(CPU_ENGINES as readonly string[]).includes(engine)) {
+      throw new UserError(
+        "bad_option",
+        `--engine must be one of ${CPU_ENGINES.join(", ")}\n\n${usage}`,
       );
     }
     const threads = values.threads === undefined ? undefined : Number(values.threads);
@@ -59,7 +83,11 @@ export const doctorCommand: Command = {
     }
     let info: EngineInfo;
     try {
-      info = await initEngine({ backend: backend as typeof BACKENDS[number], threads });
+      info = await initEngine({
+        backend: backend as typeof BACKENDS[number],
+        threads,
+        cpuEngine: engine as CpuEngineChoice | undefined,
+      });
     } catch (error) {
       throw new UserError("backend_unavailable", `${backend}: ${(error as Error).message}`);
     } finally {

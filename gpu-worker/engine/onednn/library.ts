@@ -1,0 +1,114 @@
+/**
+ * Loads the oneDNN shim (llmseg_dnnl.c, built by build.sh into build/libllmseg_dnnl.so) through
+ * Deno FFI (issue #13). Arrays go in as "buffer": Deno passes a typed array's own memory, no copy.
+ * Absent shim, absent libdnnl, no FFI permission, or a runtime without `Deno.dlopen`: the reason
+ * is returned instead, and the engine stays on the WebAssembly kernels.
+ */
+import { fileURLToPath } from "node:url";
+
+const SYMBOLS = {
+  llmseg_dnnl_init: { parameters: ["i32"], result: "i32" },
+  llmseg_dnnl_set_threads: { parameters: ["i32"], result: "void" },
+  llmseg_dnnl_clear_cache: { parameters: [], result: "void" },
+  llmseg_conv3d: { parameters: ["i32", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  llmseg_conv3d_impl: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  llmseg_sgemm: {
+    parameters: ["i32", "i32", "i32", "i32", "i32", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+} as const;
+
+/** Which convolution {@link OneDnn.conv3d} runs; the numbers are the shim's CONV_* constants. */
+export const ConvKind = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
+export type ConvKind = typeof ConvKind[keyof typeof ConvKind];
+
+/** The loaded shim. */
+export interface OneDnn {
+  /** Where it was loaded from. */
+  readonly path: string;
+  /**
+   * Runs a convolution on the caller's arrays (`params`: the 18-int conv block of
+   * conv3d_kernels.ts): forward x, w → y; backwardData dy, w → dx; backwardWeights x, dy → dw.
+   * False when oneDNN has no kernel for the case (the caller falls back).
+   */
+  conv3d(
+    kind: ConvKind,
+    params: Int32Array,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+  ): boolean;
+  /** The oneDNN implementation that runs a convolution (e.g. "brg:avx512_core"), if any. */
+  convImplementation(kind: ConvKind, params: Int32Array): string | undefined;
+  /** Row-major out[m,n] = op(a)·op(b) (op transposes when asked); false on failure. */
+  sgemm(
+    transposeA: boolean,
+    transposeB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+  ): boolean;
+  /** Sets the threads oneDNN's OpenMP runs on. */
+  setThreads(threads: number): void;
+  /** Frees the cached primitives. */
+  clearCache(): void;
+}
+
+/** The shim's default place: build/ next to this file. */
+export function defaultLibraryPath(): string {
+  return fileURLToPath(new URL("./build/libllmseg_dnnl.so", import.meta.url));
+}
+
+/** The loaded shim, or why it could not load. */
+export type LoadResult = { library: OneDnn } | { reason: string };
+
+let loaded: OneDnn | undefined;
+
+/**
+ * Loads the shim at `path` once per process (a dlopen'd library stays) and starts oneDNN on `threads`
+ * threads. OpenMP's worker threads are told to sleep, not spin, between kernels
+ * (OMP_WAIT_POLICY, unless set): the WebAssembly thread pool runs the element-wise work between
+ * convolutions on the same cores.
+ */
+export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadResult {
+  if (loaded?.path === path) {
+    loaded.setThreads(threads);
+    return { library: loaded };
+  }
+  if (typeof Deno?.dlopen !== "function") return { reason: "this runtime has no FFI" };
+  try {
+    Deno.statSync(path);
+  } catch {
+    return { reason: `${path} not built (deploy/setup.sh builds it where libdnnl-dev is)` };
+  }
+  if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "passive");
+  let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
+  try {
+    lib = Deno.dlopen(path, SYMBOLS);
+  } catch (error) {
+    return { reason: `cannot load ${path}: ${(error as Error).message}` };
+  }
+  const status = lib.symbols.llmseg_dnnl_init(threads);
+  if (status !== 0) {
+    lib.close();
+    return { reason: `oneDNN did not start (status ${status})` };
+  }
+  const s = lib.symbols;
+  loaded = {
+    path,
+    conv3d: (kind, params, a, b, out) => s.llmseg_conv3d(kind, params, a, b, out) === 0,
+    convImplementation: (kind, params) => {
+      const text = new Uint8Array(128);
+      if (s.llmseg_conv3d_impl(kind, params, text, text.length) !== 0) return undefined;
+      return new TextDecoder().decode(text.subarray(0, text.indexOf(0)));
+    },
+    sgemm: (ta, tb, m, n, k, a, b, out) =>
+      s.llmseg_sgemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, a, b, out) === 0,
+    setThreads: (t) => s.llmseg_dnnl_set_threads(t),
+    clearCache: () => s.llmseg_dnnl_clear_cache(),
+  };
+  return { library: loaded };
+}
