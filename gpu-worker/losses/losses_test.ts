@@ -6,6 +6,7 @@ import {
   meanSquaredError,
   pseudoLabelNll,
   softDiceLoss,
+  supervisedSegmentationLoss,
   unifiedSegmentationLoss,
 } from "./mod.ts";
 import { gradientError } from "./gradient_check.ts";
@@ -130,4 +131,35 @@ Deno.test("USL gradient (through softmax) passes the finite-difference check", (
   const loss = (x: tf.Tensor): tf.Scalar =>
     unifiedSegmentationLoss(tf.softmax(x), target, { t1: 0.7, t2: 0.05 });
   assert.ok(gradientError(loss, logits) < 1e-2);
+});
+
+Deno.test("supervisedSegmentationLoss: CE + mean foreground Dice, gradient as autodiff's", () => {
+  const rng = new Rng(8);
+  const logits = tf.tensor(Array.from({ length: 48 }, () => rng.normal() * 2), [2, 2, 2, 2, 3]);
+  const labels = tf.tensor(
+    Array.from({ length: 16 }, () => rng.integer(0, 3)),
+    [2, 2, 2, 2],
+    "int32",
+  );
+  const composed = (x: tf.Tensor, terms: string): tf.Scalar => {
+    const parts: tf.Scalar[] = [];
+    if (terms !== "dice") parts.push(crossEntropy(x, labels));
+    if (terms !== "ce") {
+      const p = tf.unstack(tf.softmax(x), -1);
+      const dice = [1, 2].map((c) => softDiceLoss(p[c], tf.equal(labels, c)));
+      parts.push(tf.div(tf.addN(dice), 2));
+    }
+    return tf.addN(parts) as tf.Scalar;
+  };
+  for (const terms of ["ce", "dice", "ce+dice"] as const) {
+    const fused = (x: tf.Tensor) => supervisedSegmentationLoss(x, labels, terms);
+    const value = fused(logits).dataSync()[0], expected = composed(logits, terms).dataSync()[0];
+    assert.ok(Math.abs(value - expected) < 1e-6, `${terms}: ${value} vs ${expected}`);
+    const g = tf.grad(fused)(logits).dataSync(),
+      ge = tf.grad((x) => composed(x, terms))(logits).dataSync();
+    g.forEach((v, i) =>
+      assert.ok(Math.abs(v - ge[i]) < 1e-6, `${terms} gradient ${i}: ${v} vs ${ge[i]}`)
+    );
+    assert.ok(gradientError(fused, logits) < 1e-2);
+  }
 });
