@@ -24,7 +24,7 @@ export async function inferVolume(
   try {
     const { manifest } = model;
     const input = sampleFromVolumes(preprocessForModel(volume, manifest));
-    const result = segment(input, model.networks.get("a")!, model.networks.get("b"), {
+    const result = await segment(input, model.networks.get("a")!, model.networks.get("b"), {
       patch: options.patch ?? manifest.patch,
       stride: options.stride ?? manifest.stride,
       network: options.network ?? "a",

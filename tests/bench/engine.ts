@@ -45,7 +45,7 @@ interface Row {
   /** Whether to run once untimed first (off for the sliding window: its V-Net is already warm). */
   warm: boolean;
   /** Builds the workload; returns the function to time and a disposer. */
-  setup(): { run: () => void; dispose: () => void };
+  setup(): { run: () => unknown; dispose: () => void };
   stock: boolean;
 }
 
@@ -188,7 +188,7 @@ async function slidingRow(path: string, id: string): Promise<Row> {
       const net = createNetwork(NetworkConfigSchema.parse({ arch: "vnet", dropout: false }), 1);
       return {
         run: () =>
-          void slidingWindow(
+          slidingWindow(
             { shape: [X, Y, Z], channels: 1, image },
             (w) => [tf.softmax(net.apply(w, { training: false }))],
             patch,
