@@ -163,3 +163,41 @@ Deno.test("supervisedSegmentationLoss: CE + mean foreground Dice, gradient as au
     assert.ok(gradientError(fused, logits) < 1e-2);
   }
 });
+
+Deno.test("USL's hand-written gradient equals autodiff of its definition; the target is a constant", () => {
+  const { logits } = smallProblem(9);
+  const target = regimeTarget();
+  // The definition op by op: autodiff through the per-voxel terms (target constant).
+  const definition = (p: tf.Tensor): tf.Scalar => {
+    const qMax = tf.max(target, -1), qMin = tf.min(target, -1);
+    const w1 = tf.mul(qMax, tf.greater(qMax, 0.7).toFloat());
+    const w2 = tf.mul(tf.sub(1, qMin), tf.less(qMin, 0.05).toFloat());
+    const w3 = tf.logicalAnd(tf.greater(qMin, 0.05), tf.less(qMax, 0.7)).toFloat();
+    const others = tf.sub(1, tf.oneHot(tf.argMax(target, -1).flatten(), 2)).reshape(p.shape);
+    const negative = tf.neg(tf.sum(tf.mul(others, tf.log(tf.add(tf.sub(1, p), 1e-8))), -1));
+    return tf.mean(tf.addN([
+      tf.mul(w1, pseudoLabelNllPerVoxel(p)),
+      tf.mul(w2, negative),
+      tf.mul(w3, tf.mean(tf.squaredDifference(p, target), -1)),
+    ]));
+  };
+  const pseudoLabelNllPerVoxel = (p: tf.Tensor) =>
+    tf.neg(
+      tf.log(
+        tf.add(
+          tf.sum(tf.mul(tf.oneHot(tf.argMax(target, -1).flatten(), 2).reshape(p.shape), p), -1),
+          1e-8,
+        ),
+      ),
+    );
+  const p = tf.softmax(logits);
+  const g = tf.grad((x: tf.Tensor) => unifiedSegmentationLoss(x, target, { t1: 0.7, t2: 0.05 }))(p);
+  const expected = tf.grad(definition)(p).dataSync();
+  g.dataSync().forEach((v, i) =>
+    assert.ok(Math.abs(v - expected[i]) < 1e-5, `${i}: ${v} vs ${expected[i]}`)
+  );
+  // The target is a constant: asking for its gradient is an error, not a path through max/argmax.
+  assert.throws(() =>
+    tf.grad((q: tf.Tensor) => unifiedSegmentationLoss(p, q, { t1: 0.7, t2: 0.05 }))(target)
+  );
+});
