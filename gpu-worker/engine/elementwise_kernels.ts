@@ -2,8 +2,9 @@
  * tfjs cpu-backend kernels for the element-wise and reduction ops the V-Net's batch norm, bias and
  * their gradients hit hardest (issue #4: after the convolutions, the profiler showed Multiply, Sum,
  * Mean, Sub and Add taking most of a training step in the stock kernels' generic broadcasting).
- * Covered: float32 Add/Sub/Multiply/RealDiv of equal shapes, with a scalar, or with a per-channel
- * vector broadcast along the last axis; Sum/Mean over any contiguous run of axes; Relu, Step, and
+ * Covered: float32 Add/Sub/Multiply/RealDiv of equal shapes or with the smaller operand broadcast
+ * along one run of axes (a scalar, a per-channel vector, a Dropout3d mask `[N, 1, 1, 1, C]`, a
+ * per-voxel `[..., 1]` against `[..., K]`: issue #13, the generic broadcast took ~90 ns/element); Sum/Mean over any contiguous run of axes; Relu, Step, and
  * Softmax over the last axis.
  * Everything else goes to the stock kernel. Plain JS: these ops are memory-bound, and working on
  * the backend's arrays in place avoids copying into the wasm memory and back.
@@ -16,13 +17,24 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
 }
 
-/** How the second operand is indexed against the first (or the first against the second). */
-type Layout = "same" | "channel" | "scalar";
+/**
+ * How the small operand is indexed against the big one, the big one viewed as
+ * `[outer, middle, inner]` and the small one as `[outer, 1, inner]` (its size-1 axes one run):
+ * "same" (middle 1), "scalar" (outer = inner = 1), "channel" (outer 1: a per-channel vector),
+ * "rows" (inner 1: `[..., 1]` against `[..., K]`), "block" (e.g. a Dropout3d mask `[N, 1, 1, 1, C]`).
+ */
+type Layout = "same" | "scalar" | "channel" | "rows" | "block";
+interface Broadcast {
+  layout: Layout;
+  middle: number;
+  inner: number;
+}
 type BinaryLoop = (
   out: Float32Array,
   a: Float32Array,
   b: Float32Array,
-  channels: number,
+  middle: number,
+  inner: number,
   swapped: boolean,
 ) => void;
 
@@ -33,28 +45,46 @@ const BINARY_OPS = {
   [tf.RealDiv]: "x / y",
 } as const;
 
+/** The loop over the big operand's flat index `p`, with `b[index]` the small operand's value. */
+const LOOPS: Record<Layout, { index: string; loop: (body: string) => string }> = {
+  same: { index: "p", loop: (body) => `for (let p = 0; p < n; p++) ${body}` },
+  scalar: { index: "0", loop: (body) => `for (let p = 0; p < n; p++) ${body}` },
+  channel: {
+    index: "j",
+    loop: (body) =>
+      `for (let r = 0; r < n; r += inner) for (let j = 0; j < inner; j++) { const p = r + j; ${body} }`,
+  },
+  rows: {
+    index: "o",
+    loop: (body) =>
+      `for (let p = 0, o = 0; p < n; o++) for (let m = 0; m < middle; m++, p++) ${body}`,
+  },
+  block: {
+    index: "o + j",
+    loop: (body) =>
+      `for (let p = 0, o = 0; p < n; o += inner) for (let m = 0; m < middle; m++) ` +
+      `for (let j = 0; j < inner; j++, p++) ${body}`,
+  },
+};
+
 /**
  * One loop per op and layout, generated so each is monomorphic (a shared loop calling an op
  * callback is several times slower in V8). `a` is the full-size operand; when `swapped`, the
  * small operand `b` is the op's left side.
  */
 function compileLoop(expr: string, layout: Layout): BinaryLoop {
-  const index = layout === "same" ? "i" : layout === "channel" ? "j" : "0";
-  const body = (left: string, right: string) => expr.replace("x", left).replace("y", right);
-  const loop = (left: string, right: string) =>
-    layout === "channel"
-      ? `for (let r = 0; r < n; r += c) for (let j = 0; j < c; j++) { const i = r + j; out[i] = ${
-        body(left, right)
-      }; }`
-      : `for (let i = 0; i < n; i++) out[i] = ${body(left, right)};`;
+  const { index, loop } = LOOPS[layout];
+  const body = (left: string, right: string) =>
+    `out[p] = ${expr.replace("x", left).replace("y", right)};`;
   return new Function(
     "out",
     "a",
     "b",
-    "c",
+    "middle",
+    "inner",
     "swapped",
-    `const n = out.length; if (swapped) { ${loop(`b[${index}]`, "a[i]")} } else { ${
-      loop("a[i]", `b[${index}]`)
+    `const n = out.length; if (swapped) { ${loop(body(`b[${index}]`, "a[p]"))} } else { ${
+      loop(body("a[p]", `b[${index}]`))
     } }`,
   ) as BinaryLoop;
 }
@@ -63,28 +93,48 @@ function values(backend: CpuBackend, info: tf.TensorInfo): Float32Array {
   return backend.data.get(info.dataId).values as Float32Array;
 }
 
-/** Layout of `small` against `big`, or undefined when not one we cover. */
-function layoutOf(big: number[], small: number[]): Layout | undefined {
-  const size = tf.util.sizeFromShape(small);
-  if (big.length === small.length && big.every((d, i) => d === small[i])) return "same";
-  if (size === 1 && small.length <= big.length) return "scalar";
-  const channels = big[big.length - 1];
-  const leadingOnes = small.slice(0, -1).every((d) => d === 1);
-  if (
-    big.length >= 2 && small.length >= 1 && small.length <= big.length && leadingOnes &&
-    small[small.length - 1] === channels
-  ) return "channel";
-  return undefined;
+/**
+ * How `small` broadcasts against `big` (numpy rules), or undefined when its size-1 axes are not
+ * one run (or it does not broadcast): then the stock kernel runs.
+ */
+export function broadcastOf(big: number[], small: number[]): Broadcast | undefined {
+  if (small.length > big.length) return undefined;
+  const padded = [...new Array(big.length - small.length).fill(1), ...small];
+  // Per axis: "k" kept (same size), "b" broadcast; size-1 axes of `big` go either way.
+  let kinds = "", outer = 1, middle = 1, inner = 1;
+  for (let d = 0; d < big.length; d++) {
+    if (big[d] === 1 && padded[d] !== 1) return undefined;
+    if (big[d] === 1) continue;
+    if (padded[d] === big[d]) {
+      kinds += "k";
+      if (kinds.includes("b")) inner *= big[d];
+      else outer *= big[d];
+    } else if (padded[d] === 1) {
+      kinds += "b";
+      middle *= big[d];
+    } else return undefined;
+  }
+  if (!/^k*b*k*$/.test(kinds)) return undefined;
+  const layout: Layout = middle === 1
+    ? "same"
+    : outer * inner === 1
+    ? "scalar"
+    : outer === 1
+    ? "channel"
+    : inner === 1
+    ? "rows"
+    : "block";
+  return { layout, middle, inner };
 }
 
 type StockKernels = Map<string, tf.KernelConfig>;
 
 function binaryConfig(name: keyof typeof BINARY_OPS, stock: StockKernels): tf.KernelConfig {
-  const loops = {
-    same: compileLoop(BINARY_OPS[name], "same"),
-    channel: compileLoop(BINARY_OPS[name], "channel"),
-    scalar: compileLoop(BINARY_OPS[name], "scalar"),
-  };
+  const loops = Object.fromEntries(
+    (Object.keys(LOOPS) as Layout[]).map((
+      layout,
+    ) => [layout, compileLoop(BINARY_OPS[name], layout)]),
+  ) as Record<Layout, BinaryLoop>;
   return {
     kernelName: name,
     backendName: "cpu",
@@ -95,14 +145,15 @@ function binaryConfig(name: keyof typeof BINARY_OPS, stock: StockKernels): tf.Ke
         const swapped = b.shape.length > a.shape.length ||
           tf.util.sizeFromShape(b.shape) > tf.util.sizeFromShape(a.shape);
         const [big, small] = swapped ? [b, a] : [a, b];
-        const layout = layoutOf(big.shape, small.shape);
-        if (layout) {
+        const broadcast = broadcastOf(big.shape, small.shape);
+        if (broadcast) {
           const out = new Float32Array(tf.util.sizeFromShape(big.shape));
-          loops[layout](
+          loops[broadcast.layout](
             out,
             values(backend, big),
             values(backend, small),
-            big.shape.at(-1) ?? 1,
+            broadcast.middle,
+            broadcast.inner,
             swapped,
           );
           return backend.makeTensorInfo(big.shape, "float32", out);
@@ -234,7 +285,54 @@ function softmaxConfig(stock: StockKernels): tf.KernelConfig {
   };
 }
 
-/** The element-wise and reduction kernel configs; `stock` holds the kernels they replace. */
+/** Name of the fused SGD-with-momentum update kernel (no stock counterpart; see {@link sgdConfig}). */
+export const SGD_MOMENTUM = "LlmsegSgdMomentum";
+
+/** Attributes of {@link SGD_MOMENTUM}. */
+export interface SgdMomentumAttrs {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+}
+
+/**
+ * PyTorch SGD's update for one parameter in one pass (issue #13: op by op it was 6 passes and 5
+ * new arrays per parameter): inputs `variable`, `grad` and, after the first step, `buffer`;
+ * outputs `[variable − lr·buf, buf]` with `g = grad + wd·variable` and `buf = μ·buffer + g`
+ * (`buf = g` without a buffer). Every product and sum is rounded to float32 as the op-by-op
+ * update rounds it (scalars as float32 tensors), so the two give the same bits.
+ */
+function sgdConfig(): tf.KernelConfig {
+  return {
+    kernelName: SGD_MOMENTUM,
+    backendName: "cpu",
+    kernelFunc: (args) => {
+      const { variable, grad, buffer } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+      const { lr, momentum, weightDecay } = args.attrs as unknown as SgdMomentumAttrs;
+      const backend = args.backend as unknown as CpuBackend;
+      const f = Math.fround;
+      const w = values(backend, variable!), g = values(backend, grad!);
+      const previous = buffer && values(backend, buffer);
+      const [rate, mu, decay] = [f(lr), f(momentum), f(weightDecay)];
+      const nextW = new Float32Array(w.length), nextBuffer = new Float32Array(w.length);
+      for (let i = 0; i < w.length; i++) {
+        const gi = decay === 0 ? g[i] : f(g[i] + f(w[i] * decay));
+        const bi = previous ? f(f(previous[i] * mu) + gi) : gi;
+        nextBuffer[i] = bi;
+        nextW[i] = w[i] - f(bi * rate);
+      }
+      return [
+        backend.makeTensorInfo(variable!.shape, "float32", nextW),
+        backend.makeTensorInfo(variable!.shape, "float32", nextBuffer),
+      ];
+    },
+  };
+}
+
+/**
+ * The element-wise and reduction kernel configs and the fused SGD update; `stock` holds the
+ * kernels they replace.
+ */
 export function elementwiseKernelConfigs(stock: StockKernels): tf.KernelConfig[] {
   return [
     ...(Object.keys(BINARY_OPS) as Array<keyof typeof BINARY_OPS>).map((n) =>
@@ -244,5 +342,6 @@ export function elementwiseKernelConfigs(stock: StockKernels): tf.KernelConfig[]
     reductionConfig(tf.Mean, stock),
     ...unaryConfigs(stock),
     softmaxConfig(stock),
+    sgdConfig(),
   ];
 }

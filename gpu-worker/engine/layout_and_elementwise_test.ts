@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initEngine, shutdownEngine } from "./mod.ts";
+import { broadcastOf } from "./elementwise_kernels.ts";
 
 type Op = () => tf.Tensor;
 const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
@@ -20,7 +21,14 @@ const OPS: Record<string, Op> = {
   "sub per-channel, swapped": () => tf.sub(rand([1, 1, 1, 1, 7], 15), rand([2, 3, 4, 5, 7], 16)),
   "mul scalar": () => tf.mul(rand([3, 5, 6], 17), tf.scalar(1.7)),
   "div by per-channel": () => tf.div(rand([4, 6, 9], 18), tf.abs(rand([9], 19)).add(0.5)),
-  "mul other broadcast (stock)": () => tf.mul(rand([3, 4, 5], 20), rand([3, 1, 5], 21)),
+  "mul Dropout3d mask [N,1,1,1,C]": () =>
+    tf.mul(rand([2, 3, 4, 5, 7], 20), rand([2, 1, 1, 1, 7], 21)),
+  "mul middle broadcast, swapped": () => tf.mul(rand([3, 1, 5], 37), rand([3, 4, 5], 38)),
+  "sub per-voxel [...,1] from [...,K]": () =>
+    tf.sub(rand([2, 3, 4, 2], 39), rand([2, 3, 4, 1], 40)),
+  "div [...,1] by [...,K], swapped": () => tf.div(rand([2, 3, 1], 41), rand([2, 3, 4], 42).abs()),
+  "mul two-run broadcast (stock)": () => tf.mul(rand([4, 5, 6], 43), rand([1, 5, 1], 44)),
+  "add both broadcast (stock)": () => tf.add(rand([3, 1, 5], 45), rand([1, 4, 1], 46)),
   "sum all": () => tf.sum(rand([2, 3, 4, 5, 6], 22)),
   "sum leading axes": () => tf.sum(rand([2, 3, 4, 5, 6], 23), [0, 1, 2, 3]),
   "sum spatial axes keepDims": () => tf.sum(rand([2, 3, 4, 5, 6], 24), [1, 2, 3], true),
@@ -72,4 +80,27 @@ Deno.test("matMul, element-wise, reduction and transpose kernels match the stock
   } finally {
     shutdownEngine();
   }
+});
+
+Deno.test("broadcastOf picks the loop for each operand layout, stock for the rest", () => {
+  const layout = (big: number[], small: number[]) => broadcastOf(big, small)?.layout;
+  assert.equal(layout([2, 3, 4, 5, 7], [2, 3, 4, 5, 7]), "same");
+  assert.equal(layout([2, 3, 4, 5, 7], []), "scalar");
+  assert.equal(layout([2, 3, 4, 5, 7], [1, 1, 1, 1, 1]), "scalar");
+  assert.equal(layout([2, 3, 4, 5, 7], [7]), "channel");
+  assert.deepEqual(broadcastOf([2, 3, 4, 5, 7], [2, 1, 1, 1, 7]), {
+    layout: "block",
+    middle: 60,
+    inner: 7,
+  });
+  assert.deepEqual(broadcastOf([2, 3, 4, 2], [2, 3, 4, 1]), {
+    layout: "rows",
+    middle: 2,
+    inner: 1,
+  });
+  // A size-1 axis of the big operand belongs to either run.
+  assert.equal(layout([1, 3, 4, 5, 7], [1, 1, 1, 1, 7]), "channel");
+  assert.equal(layout([4, 5, 6], [1, 5, 1]), undefined);
+  assert.equal(layout([4, 5, 6], [4, 2, 6]), undefined);
+  assert.equal(layout([3, 1, 5], [1, 4, 1]), undefined);
 });

@@ -9,6 +9,8 @@ import type { OneDnn } from "./onednn/library.ts";
 import { withOneDnnKernels } from "./onednn/kernels.ts";
 
 const stock = new Map<string, tf.KernelConfig>();
+/** Names of the kernels registered here, the ones with no stock counterpart (fused ops) included. */
+const registered = new Set<string>();
 /** The engine whose kernels are registered, for ops that call it directly (fused batch norm). */
 let active: CpuEngine | undefined;
 
@@ -28,8 +30,9 @@ export function registerFastKernels(engine: CpuEngine, native?: OneDnn): string[
   for (const config of configs) {
     const original = tf.getKernel(config.kernelName, "cpu");
     if (original) stock.set(config.kernelName, original);
-    tf.unregisterKernel(config.kernelName, "cpu");
+    if (original) tf.unregisterKernel(config.kernelName, "cpu");
     tf.registerKernel(config);
+    registered.add(config.kernelName);
   }
   active = engine;
   return configs.map((c) => c.kernelName);
@@ -47,10 +50,12 @@ export function fastKernelsRegistered(): boolean {
 
 /** Puts the stock cpu kernels back (no-op when none are replaced). */
 export function unregisterFastKernels(): void {
-  for (const [name, original] of stock) {
+  for (const name of registered) {
     tf.unregisterKernel(name, "cpu");
-    tf.registerKernel(original);
+    const original = stock.get(name);
+    if (original) tf.registerKernel(original);
   }
+  registered.clear();
   stock.clear();
   active = undefined;
 }

@@ -42,7 +42,7 @@ export async function inferVolume(
       volume.spacing.some((s, axis) => Math.abs(s - target[axis]) > 1e-3 * target[axis]);
     const grid = resample ? resampleToSpacing(normalized, target, "linear") : normalized;
     const largestComponent = options.largestComponent ?? false;
-    const result = segment(
+    const result = await segment(
       sampleFromVolumes(grid),
       model.networks.get("a")!,
       model.networks.get("b"),

@@ -25,14 +25,14 @@ Deno.test("window counts match docs/METHOD.md 6's cost examples (LA 45, BraTS 12
   assert.deepEqual(windowPadding([10, 20, 16], [16, 16, 16]), [3, 0, 0]);
 });
 
-Deno.test("slidingWindow averages each voxel over exactly the windows covering it", () => {
+Deno.test("slidingWindow averages each voxel over exactly the windows covering it", async () => {
   const shape: Shape3 = [10, 21, 7], patch: Shape3 = [8, 8, 8], stride: Shape3 = [3, 5, 4];
   const n = shape[0] * shape[1] * shape[2];
   const rng = new Rng(1);
   const image = Float32Array.from({ length: n }, () => rng.normal());
   // Foreground "probability" = the voxel's local x position in its window: depends on the window.
   const local = tf.tidy(() => tf.keep(tf.range(0, 8).div(8).reshape([1, 8, 1, 1, 1])));
-  const maps = slidingWindow(
+  const maps = await slidingWindow(
     { shape, channels: 1, image },
     (
       w,

@@ -80,13 +80,18 @@ Deno.test("a model trained on BraTS-like data normalises at inference exactly as
 
     // inferVolume segments the raw scan exactly as the network sees the training-normalised one.
     const inferred = await inferVolume(out, raw, { probabilities: true });
-    const direct = segment(sampleFromVolumes(trained.image), model.networks.get("a")!, undefined, {
-      patch: manifest.patch,
-      stride: manifest.stride,
-      network: "a",
-      largestComponent: false,
-      uncertainty: false,
-    });
+    const direct = await segment(
+      sampleFromVolumes(trained.image),
+      model.networks.get("a")!,
+      undefined,
+      {
+        patch: manifest.patch,
+        stride: manifest.stride,
+        network: "a",
+        largestComponent: false,
+        uncertainty: false,
+      },
+    );
     model.dispose();
     const expected = new Float32Array(raw.data.length);
     toVolumeLayout(direct.foreground, raw.shape, 1, expected);

@@ -33,12 +33,12 @@ export interface Segmentation {
  * @param a network A; `b` network B when the model is a co-trained pair.
  * @throws UserError when B is asked for but absent, or the patch does not suit the network.
  */
-export function segment(
+export async function segment(
   input: WindowInput,
   a: SegmentationNetwork,
   b: SegmentationNetwork | undefined,
   options: SegmentOptions,
-): Segmentation {
+): Promise<Segmentation> {
   const needB = options.network !== "a" || options.uncertainty;
   if (needB && !b) {
     throw new UserError(
@@ -59,7 +59,7 @@ export function segment(
   const useB = options.network !== "a" || options.uncertainty;
   const members = [...(useA ? [a] : []), ...(useB && b ? [b] : [])];
   const classes = a.config.classes;
-  const maps = slidingWindow(
+  const maps = await slidingWindow(
     input,
     (window) => members.map((net) => tf.softmax(net.apply(window, { training: false }))),
     options.patch,

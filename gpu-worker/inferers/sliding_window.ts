@@ -36,15 +36,15 @@ export function windowStarts(size: number, patch: number, stride: number): numbe
  * @param input the scan `[X, Y, Z, C]`.
  * @param predict window → probability maps (called inside a tidy; it may allocate freely).
  * @param classes K, channels of each map.
- * @returns one `[X, Y, Z, K]` row-major Float32Array per predictor output, on the input's grid.
+ * @returns (asynchronously: the outputs are read with `await data()`) one `[X, Y, Z, K]` row-major Float32Array per predictor output, on the input's grid.
  */
-export function slidingWindow(
+export async function slidingWindow(
   input: WindowInput,
   predict: WindowPredictor,
   patch: Shape3,
   stride: Shape3,
   classes: number,
-): Float32Array[] {
+): Promise<Float32Array[]> {
   const pad = windowPadding(input.shape, patch);
   const padded = input.shape.map((d, a) => Math.max(d, patch[a])) as Shape3;
   const [PX, PY, PZ] = padded;
@@ -60,7 +60,8 @@ export function slidingWindow(
         // The tidy returns the tensors, not their arrays: tf.tidy walks its result for tensors,
         // element by element through a typed array (≈ 1.2 s per 112×112×80×2 window).
         const maps = tf.tidy(() => predict(tf.tensor5d(window, [1, ...patch, C])));
-        const outputs = maps.map((p) => p.dataSync() as Float32Array);
+        // Async reads: dataSync fails under WebGPU (issue #13).
+        const outputs = await Promise.all(maps.map(async (p) => await p.data() as Float32Array));
         tf.dispose(maps);
         if (scores.length === 0) {
           scores = outputs.map(() => new Float32Array(PX * PY * PZ * classes));

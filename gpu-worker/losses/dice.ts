@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 /** Smoothing of the lineage's `dice_loss` (yulequan/UA-MT code/utils/losses.py). */
-const SMOOTH = 1e-5;
+export const DICE_SMOOTH = 1e-5;
 
 /**
  * The lineage's soft foreground Dice loss `1 − (2Σp·y + s)/(Σp² + Σy² + s)`, sums over the whole
@@ -18,8 +18,8 @@ export function softDiceLoss(foreground: tf.Tensor, labels: tf.Tensor): tf.Scala
     const predictedSum = tf.sum(tf.square(foreground));
     const targetSum = tf.sum(tf.square(target));
     const ratio = tf.div(
-      tf.add(tf.mul(intersection, 2), SMOOTH),
-      tf.add(tf.add(predictedSum, targetSum), SMOOTH),
+      tf.add(tf.mul(intersection, 2), DICE_SMOOTH),
+      tf.add(tf.add(predictedSum, targetSum), DICE_SMOOTH),
     );
     return tf.sub(1, ratio) as tf.Scalar;
   });

@@ -6,6 +6,7 @@ import {
   meanSquaredError,
   pseudoLabelNll,
   softDiceLoss,
+  supervisedSegmentationLoss,
   unifiedSegmentationLoss,
 } from "./mod.ts";
 import { gradientError } from "./gradient_check.ts";
@@ -130,4 +131,73 @@ Deno.test("USL gradient (through softmax) passes the finite-difference check", (
   const loss = (x: tf.Tensor): tf.Scalar =>
     unifiedSegmentationLoss(tf.softmax(x), target, { t1: 0.7, t2: 0.05 });
   assert.ok(gradientError(loss, logits) < 1e-2);
+});
+
+Deno.test("supervisedSegmentationLoss: CE + mean foreground Dice, gradient as autodiff's", () => {
+  const rng = new Rng(8);
+  const logits = tf.tensor(Array.from({ length: 48 }, () => rng.normal() * 2), [2, 2, 2, 2, 3]);
+  const labels = tf.tensor(
+    Array.from({ length: 16 }, () => rng.integer(0, 3)),
+    [2, 2, 2, 2],
+    "int32",
+  );
+  const composed = (x: tf.Tensor, terms: string): tf.Scalar => {
+    const parts: tf.Scalar[] = [];
+    if (terms !== "dice") parts.push(crossEntropy(x, labels));
+    if (terms !== "ce") {
+      const p = tf.unstack(tf.softmax(x), -1);
+      const dice = [1, 2].map((c) => softDiceLoss(p[c], tf.equal(labels, c)));
+      parts.push(tf.div(tf.addN(dice), 2));
+    }
+    return tf.addN(parts) as tf.Scalar;
+  };
+  for (const terms of ["ce", "dice", "ce+dice"] as const) {
+    const fused = (x: tf.Tensor) => supervisedSegmentationLoss(x, labels, terms);
+    const value = fused(logits).dataSync()[0], expected = composed(logits, terms).dataSync()[0];
+    assert.ok(Math.abs(value - expected) < 1e-6, `${terms}: ${value} vs ${expected}`);
+    const g = tf.grad(fused)(logits).dataSync(),
+      ge = tf.grad((x) => composed(x, terms))(logits).dataSync();
+    g.forEach((v, i) =>
+      assert.ok(Math.abs(v - ge[i]) < 1e-6, `${terms} gradient ${i}: ${v} vs ${ge[i]}`)
+    );
+    assert.ok(gradientError(fused, logits) < 1e-2);
+  }
+});
+
+Deno.test("USL's hand-written gradient equals autodiff of its definition; the target is a constant", () => {
+  const { logits } = smallProblem(9);
+  const target = regimeTarget();
+  // The definition op by op: autodiff through the per-voxel terms (target constant).
+  const definition = (p: tf.Tensor): tf.Scalar => {
+    const qMax = tf.max(target, -1), qMin = tf.min(target, -1);
+    const w1 = tf.mul(qMax, tf.greater(qMax, 0.7).toFloat());
+    const w2 = tf.mul(tf.sub(1, qMin), tf.less(qMin, 0.05).toFloat());
+    const w3 = tf.logicalAnd(tf.greater(qMin, 0.05), tf.less(qMax, 0.7)).toFloat();
+    const others = tf.sub(1, tf.oneHot(tf.argMax(target, -1).flatten(), 2)).reshape(p.shape);
+    const negative = tf.neg(tf.sum(tf.mul(others, tf.log(tf.add(tf.sub(1, p), 1e-8))), -1));
+    return tf.mean(tf.addN([
+      tf.mul(w1, pseudoLabelNllPerVoxel(p)),
+      tf.mul(w2, negative),
+      tf.mul(w3, tf.mean(tf.squaredDifference(p, target), -1)),
+    ]));
+  };
+  const pseudoLabelNllPerVoxel = (p: tf.Tensor) =>
+    tf.neg(
+      tf.log(
+        tf.add(
+          tf.sum(tf.mul(tf.oneHot(tf.argMax(target, -1).flatten(), 2).reshape(p.shape), p), -1),
+          1e-8,
+        ),
+      ),
+    );
+  const p = tf.softmax(logits);
+  const g = tf.grad((x: tf.Tensor) => unifiedSegmentationLoss(x, target, { t1: 0.7, t2: 0.05 }))(p);
+  const expected = tf.grad(definition)(p).dataSync();
+  g.dataSync().forEach((v, i) =>
+    assert.ok(Math.abs(v - expected[i]) < 1e-5, `${i}: ${v} vs ${expected[i]}`)
+  );
+  // The target is a constant: asking for its gradient is an error, not a path through max/argmax.
+  assert.throws(() =>
+    tf.grad((q: tf.Tensor) => unifiedSegmentationLoss(p, q, { t1: 0.7, t2: 0.05 }))(target)
+  );
 });

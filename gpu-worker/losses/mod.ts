@@ -4,3 +4,4 @@ export { softDiceLoss } from "./dice.ts";
 export { meanSquaredError, voxelSquaredError } from "./mse.ts";
 export { LOG_EPS, pseudoLabelNll, voxelPseudoLabelNll } from "./nll.ts";
 export { unifiedSegmentationLoss, type UslThresholds } from "./usl.ts";
+export { supervisedSegmentationLoss, type SupervisedTerms } from "./supervised.ts";

@@ -81,7 +81,7 @@ Deno.test("co-training iteration matches the PyTorch reference (losses, weights,
     t2: Number(file.metadata.t2),
   } as const;
   for (let it = 0; it < lrs.length; it++) {
-    const losses = cotrainStep(a, b, batch, {
+    const losses = await cotrainStep(a, b, batch, {
       config: settings,
       lr: lrs[it],
       unsupWeight: 1,

@@ -3,10 +3,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {
-  crossEntropy,
   meanSquaredError,
   pseudoLabelNll,
-  softDiceLoss,
+  supervisedSegmentationLoss,
   unifiedSegmentationLoss,
 } from "../losses/mod.ts";
 import type { TrainConfig } from "./config.ts";
@@ -14,7 +13,8 @@ import { stopGradient } from "./stop_gradient.ts";
 
 /**
  * Supervised loss of one network: CE and/or the lineage's soft Dice (eq 3, weights 1). Dice is
- * taken per foreground class and averaged (for K = 2 exactly the lineage's foreground Dice).
+ * taken per foreground class and averaged (for K = 2 exactly the lineage's foreground Dice), in one
+ * op with a hand-written gradient ({@link supervisedSegmentationLoss}).
  *
  * @param logits [L, X, Y, Z, K] of the labelled samples.
  * @param labels [L, X, Y, Z] int32.
@@ -24,21 +24,7 @@ export function supervisedLoss(
   labels: tf.Tensor,
   kind: TrainConfig["supLoss"],
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const terms: tf.Scalar[] = [];
-    if (kind !== "dice") terms.push(crossEntropy(logits, labels));
-    if (kind !== "ce") {
-      const classes = logits.shape[logits.rank - 1];
-      const probabilities = tf.softmax(logits);
-      const perClass = tf.unstack(probabilities, -1);
-      const dice: tf.Scalar[] = [];
-      for (let c = 1; c < classes; c++) {
-        dice.push(softDiceLoss(perClass[c], tf.equal(labels, c)));
-      }
-      terms.push(tf.div(tf.addN(dice), classes - 1));
-    }
-    return tf.addN(terms) as tf.Scalar;
-  });
+  return supervisedSegmentationLoss(logits, labels, kind);
 }
 
 /**

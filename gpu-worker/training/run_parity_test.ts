@@ -86,7 +86,7 @@ Deno.test("a twelve-iteration supervised run matches PyTorch with the lineage's 
   const lossGap = Number(meta.float64_loss_gap), convGap = Number(meta.float64_conv_gap);
   for (let it = 0; it < iterations; it++) {
     const batch = drawBatch(cases, [], sampler, config, rng);
-    const { total } = supervisedStep(member, batch, {
+    const { total } = await supervisedStep(member, batch, {
       config,
       lr: polyLearningRate(LR, it, iterations, config.lrPower),
       unsupWeight: 0,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { initEngine, shutdownEngine } from "../engine/mod.ts";
 import { Sgd } from "./sgd.ts";
 import { polyLearningRate, sigmoidRampup, unsupervisedWeight } from "./schedules.ts";
 
@@ -33,6 +34,33 @@ Deno.test("Sgd follows PyTorch: g = ∇ + wd·w, buf = g then μ·buf + g, w −
     () => restored.loadBuffers(new Map([["v", tf.zeros([3])]])),
     /matches no parameter/,
   );
+});
+
+Deno.test("the engine's fused update gives the op-by-op update's bits, buffers included", async () => {
+  const steps = (seed: number) => {
+    const w = tf.variable(tf.randomNormal([4, 3, 5], 0, 1, "float32", seed));
+    const sgd = new Sgd(new Map([["w", w]]), { momentum: 0.9, weightDecay: 1e-4 });
+    for (let step = 0; step < 3; step++) {
+      const grad = tf.randomNormal([4, 3, 5], 0, 1, "float32", seed + step + 1);
+      sgd.step({ [w.name]: grad }, 0.05 / (step + 1));
+      grad.dispose();
+    }
+    const result = [w.dataSync().slice(), sgd.buffers.get("w")!.dataSync().slice()];
+    sgd.dispose();
+    w.dispose();
+    return result;
+  };
+  const [opByOp, opBuffer] = steps(7);
+  try {
+    await initEngine({ backend: "cpu", threads: 1 });
+    assert.ok(tf.getKernel("LlmsegSgdMomentum", "cpu"), "the fused kernel is registered");
+    const [fused, fusedBuffer] = steps(7);
+    assert.deepEqual(fused, opByOp);
+    assert.deepEqual(fusedBuffer, opBuffer);
+  } finally {
+    shutdownEngine();
+  }
+  assert.equal(tf.getKernel("LlmsegSgdMomentum", "cpu"), undefined, "unregistered at shutdown");
 });
 
 Deno.test("poly learning rate and sigmoid ramp-up follow the lineage formulas", () => {

@@ -53,7 +53,12 @@ function split<T extends tf.Tensor>(x: T, labeled: number): [T, T] {
  * the unlabelled part cut-mixed; L = L_s(A) + L_s(B) + w·L_u in the mixed space; one SGD step on
  * each network with its own optimiser.
  */
-export function cotrainStep(a: Member, b: Member, batch: StepBatch, s: StepSettings): StepLosses {
+export async function cotrainStep(
+  a: Member,
+  b: Member,
+  batch: StepBatch,
+  s: StepSettings,
+): Promise<StepLosses> {
   if (!batch.cutmix) throw new Error("cotrainStep needs the CutMix of the unlabelled samples");
   const { mask, partner } = batch.cutmix;
   const labeled = batch.labels.shape[0];
@@ -80,11 +85,15 @@ export function cotrainStep(a: Member, b: Member, batch: StepBatch, s: StepSetti
   }, [...a.network.trainableVariables, ...b.network.trainableVariables]);
   a.optimizer.step(grads, s.lr);
   b.optimizer.step(grads, s.lr);
-  return collect(value, grads, parts);
+  return await collect(value, grads, parts);
 }
 
 /** The supervised-only baseline: one network, L_s on the labelled batch, one SGD step. */
-export function supervisedStep(a: Member, batch: StepBatch, s: StepSettings): StepLosses {
+export async function supervisedStep(
+  a: Member,
+  batch: StepBatch,
+  s: StepSettings,
+): Promise<StepLosses> {
   const { value, grads } = tf.variableGrads(
     () =>
       supervisedLoss(
@@ -95,19 +104,25 @@ export function supervisedStep(a: Member, batch: StepBatch, s: StepSettings): St
     a.network.trainableVariables,
   );
   a.optimizer.step(grads, s.lr);
-  const total = value.dataSync()[0];
-  value.dispose();
   tf.dispose(grads);
+  const total = (await value.data())[0];
+  value.dispose();
   return { total, supervised: total, unsupervised: 0 };
 }
 
-function collect(value: tf.Scalar, grads: tf.NamedTensorMap, [ls, lu]: tf.Scalar[]): StepLosses {
-  const losses = {
-    total: value.dataSync()[0],
-    supervised: ls.dataSync()[0],
-    unsupervised: lu.dataSync()[0],
-  };
-  tf.dispose([value, ls, lu]);
+/**
+ * The three losses, read asynchronously (issue #13: `dataSync` fails under WebGPU); the gradients
+ * are freed first, so their memory is not held while the read waits.
+ */
+async function collect(
+  value: tf.Scalar,
+  grads: tf.NamedTensorMap,
+  [ls, lu]: tf.Scalar[],
+): Promise<StepLosses> {
   tf.dispose(grads);
-  return losses;
+  const [total, supervised, unsupervised] = await Promise.all(
+    [value, ls, lu].map(async (t) => (await t.data())[0]),
+  );
+  tf.dispose([value, ls, lu]);
+  return { total, supervised, unsupervised };
 }

@@ -52,7 +52,7 @@ Deno.test("stopGradient passes values and blocks gradients", () => {
   assert.deepEqual(Array.from(g.dataSync()), [2, 3, 4]);
 });
 
-Deno.test("co-training step: finite losses, both networks move, no tensors leak", () => {
+Deno.test("co-training step: finite losses, both networks move, no tensors leak", async () => {
   const a = member(1), b = member(2);
   const data = batch(3);
   const rng = new Rng(4);
@@ -60,7 +60,7 @@ Deno.test("co-training step: finite losses, both networks move, no tensors leak"
   const beforeB = b.network.trainableVariables[0].dataSync().slice();
   const counts: number[] = [];
   for (let it = 0; it < 3; it++) {
-    const losses = cotrainStep(a, b, data, {
+    const losses = await cotrainStep(a, b, data, {
       config: settingsConfig,
       lr: 0.05,
       unsupWeight: 1,
@@ -76,7 +76,7 @@ Deno.test("co-training step: finite losses, both networks move, no tensors leak"
   assert.notDeepEqual(b.network.trainableVariables[0].dataSync(), beforeB);
 });
 
-Deno.test("supervised-only step lowers the loss on a fixed batch and leaks nothing", () => {
+Deno.test("supervised-only step lowers the loss on a fixed batch and leaks nothing", async () => {
   const a = member(5);
   const data = batch(6);
   const labeled = { inputs: data.inputs.slice([0], [2]) as tf.Tensor5D, labels: data.labels };
@@ -85,7 +85,8 @@ Deno.test("supervised-only step lowers the loss on a fixed batch and leaks nothi
   const counts: number[] = [];
   for (let it = 0; it < 4; it++) {
     losses.push(
-      supervisedStep(a, labeled, { config: settingsConfig, lr: 0.05, unsupWeight: 0, rng }).total,
+      (await supervisedStep(a, labeled, { config: settingsConfig, lr: 0.05, unsupWeight: 0, rng }))
+        .total,
     );
     counts.push(tf.memory().numTensors);
   }

@@ -219,7 +219,7 @@ class Run {
     };
     while (this.iteration < config.maxIterations && !signal?.aborted) {
       const it = this.iteration;
-      const losses = this.step(it);
+      const losses = await this.step(it);
       lastLoss = losses.total;
       this.iteration = it + 1;
       const rate = (this.iteration - start) / ((performance.now() - began) / 1000);
@@ -272,7 +272,7 @@ class Run {
   }
 
   /** One iteration at 0-based index `it` (docs/METHOD.md 5). */
-  step(it: number): { total: number; supervised: number; unsupervised: number } {
+  async step(it: number): Promise<{ total: number; supervised: number; unsupervised: number }> {
     const { config, members } = this;
     const batch = drawBatch(this.data.labeled, this.data.unlabeled, this.sampler, config, this.rng);
     try {
@@ -282,9 +282,9 @@ class Run {
         unsupWeight: unsupervisedWeight(config, it),
         rng: this.rng,
       };
-      return members.b
+      return await (members.b
         ? cotrainStep(members.a, members.b, batch, settings)
-        : supervisedStep(members.a, batch, settings);
+        : supervisedStep(members.a, batch, settings));
     } finally {
       disposeBatch(batch);
     }
@@ -299,7 +299,7 @@ class Run {
     const perClass: MaskMetrics[][] = Array.from({ length: this.config.classes - 1 }, () => []);
     for (const sample of this.data.validation) {
       await yieldToEventLoop();
-      const { labels } = segment(sample, this.members.a.network, undefined, {
+      const { labels } = await segment(sample, this.members.a.network, undefined, {
         patch: this.config.patch,
         stride: this.config.validationStride,
         network: "a",

@@ -16,6 +16,11 @@ export const trainConfigFields = z.strictObject({
   nFilters: positiveInt,
   inChannels: positiveInt,
   classes: z.number().int().min(2),
+  /**
+   * Train every non-zero label value as class 1 (`--merge-labels`; needs `classes` 2). Absent:
+   * false, and a label value ≥ `classes` is refused.
+   */
+  mergeLabels: z.boolean().optional(),
   /** Training patch [X, Y, Z]; every side divisible by 16 (four stride-2 levels). */
   patch: triple,
   /** Batch = `labeledBatchSize` labelled followed by the unlabelled rest (METHOD.md 2.2). */
@@ -59,7 +64,7 @@ export const trainConfigFields = z.strictObject({
   noise: z.number().min(0),
   /**
    * Spatial augmentation before the crop (METHOD.md 2.2): `rot-flip` = the lineage RandomRotFlip
-   * (LA, BraTS), `flip` = its flip alone (non-square patches), `none` = crop only (Pancreas).
+   * (LA, BraTS), `flip` = each axis flipped with p 0.5 (non-square patches), `none` = crop only (Pancreas).
    */
   augment: z.enum(["rot-flip", "flip", "none"]),
   /** Dropout as in the lineage (V-Net Dropout3d 0.5, U-Net 0.3) during training. */
@@ -74,11 +79,11 @@ export const trainConfigFields = z.strictObject({
 
 /** Schema of {@link TrainConfig}; `parse` it to check a preset with user overrides applied. */
 export const trainConfigSchema = trainConfigFields.refine(
-  (c) => c.labeledBatchSize <= c.batchSize,
-  {
-    message: "labeledBatchSize must not exceed batchSize",
-  },
-).refine((c) => c.patch.every((p) => p % 16 === 0), {
+  (c) => !c.mergeLabels || c.classes === 2,
+  { message: "mergeLabels makes one foreground class: classes must be 2" },
+).refine((c) => c.labeledBatchSize <= c.batchSize, {
+  message: "labeledBatchSize must not exceed batchSize",
+}).refine((c) => c.patch.every((p) => p % 16 === 0), {
   message: "every patch side must be divisible by 16 (four stride-2 levels)",
 }).refine((c) => c.mode === "supervised" || c.batchSize - c.labeledBatchSize >= 2, {
   message: "co-training needs at least 2 unlabelled samples per batch (CutMix partner swap)",

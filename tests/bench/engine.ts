@@ -17,13 +17,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import process from "node:process";
 import { initEngine, shutdownEngine } from "../../gpu-worker/engine/mod.ts";
 import { createNetwork, NetworkConfigSchema } from "../../gpu-worker/networks/network.ts";
 import { Sgd } from "../../gpu-worker/training/sgd.ts";
 import { slidingWindow } from "../../gpu-worker/inferers/sliding_window.ts";
 import { readVolume } from "../../shared/volume/read.ts";
 import { sharedData } from "../../shared/testing/data.ts";
+import { timeRuns, type Timing } from "./lib/timing.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args.slice(1),
@@ -47,7 +47,7 @@ interface Row {
   /** Whether to run once untimed first (off for the sliding window: its V-Net is already warm). */
   warm: boolean;
   /** Builds the workload; returns the function to time and a disposer. */
-  setup(): { run: () => void; dispose: () => void };
+  setup(): { run: () => unknown; dispose: () => void };
   stock: boolean;
 }
 
@@ -190,7 +190,7 @@ async function slidingRow(path: string, id: string): Promise<Row> {
       const net = createNetwork(NetworkConfigSchema.parse({ arch: "vnet", dropout: false }), 1);
       return {
         run: () =>
-          void slidingWindow(
+          slidingWindow(
             { shape: [X, Y, Z], channels: 1, image },
             (w) => [tf.softmax(net.apply(w, { training: false }))],
             patch,
@@ -203,34 +203,10 @@ async function slidingRow(path: string, id: string): Promise<Row> {
   };
 }
 
-function peakRssMb(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-interface Timing {
-  median: number;
-  runs: number[];
-  rss?: number;
-  /** CPU seconds (all threads) of the median run: on a busy machine, wall time overstates cost. */
-  cpu?: number;
-}
-
-function measure(row: Row, runs: number, warm: boolean): Timing {
+async function measure(row: Row, runs: number, warm: boolean): Promise<Timing> {
   const { run, dispose } = row.setup();
   try {
-    if (warm) run();
-    const times: number[] = [], cpus: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const cpu = process.cpuUsage();
-      const t = performance.now();
-      run();
-      times.push((performance.now() - t) / 1000);
-      const used = process.cpuUsage(cpu);
-      cpus.push((used.user + used.system) / 1e6);
-    }
-    const middle = times.indexOf([...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]);
-    return { median: times[middle], runs: times, rss: peakRssMb(), cpu: cpus[middle] };
+    return await timeRuns(run, runs, warm);
   } finally {
     dispose();
   }
@@ -297,7 +273,7 @@ console.log(
 );
 const ours = new Map<string, Timing>();
 for (const row of rows) {
-  const t = measure(row, row.reps, row.warm);
+  const t = await measure(row, row.reps, row.warm);
   ours.set(row.id, t);
   console.log(
     `  ours  ${row.label}: ${t.runs.map((r) => r.toFixed(3)).join(", ")} s; ` +
@@ -309,7 +285,7 @@ shutdownEngine();
 const stock = new Map<string, Timing>();
 await tf.setBackend("cpu");
 for (const row of rows.filter((r) => opts.stock === "all" || (opts.stock === "conv" && r.stock))) {
-  const t = measure(row, 1, opts.stock !== "all");
+  const t = await measure(row, 1, opts.stock !== "all");
   stock.set(row.id, t);
   console.log(`  stock ${row.label}: ${t.runs.map((r) => r.toFixed(3)).join(", ")} s`);
 }
