@@ -1,5 +1,5 @@
 /**
- * ONNX export of a V-Net or 3D U-Net as inference runs it (eval mode, METHOD.md 6): batch norm with
+ * ONNX export of a V-Net or 3D U-Net as inference runs it (eval mode, docs/METHOD.md 6): batch norm with
  * running statistics folded into the preceding convolution (its bias included), ReLU, the k2 s2
  * up-convolution as a ConvTranspose, additive skips (V-Net) or trilinear ×2 + concat (U-Net), the
  * text branch's β·z added at the bottleneck as a constant computed here from the model's knowledge
@@ -97,7 +97,7 @@ async function readParameters(network: SegmentationNetwork): Promise<Map<string,
   return state;
 }
 
-/** β·MLP(e) `[C]` (METHOD.md 3.3, eq 7), or undefined without a text branch. */
+/** β·MLP(e) `[C]` (docs/METHOD.md 3.3, eq 7), or undefined without a text branch. */
 function textBias(
   network: SegmentationNetwork,
   state: Map<string, Parameter>,

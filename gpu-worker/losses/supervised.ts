@@ -1,14 +1,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { DICE_SMOOTH } from "./dice.ts";
 
-/** Which terms of eq 3 (METHOD.md 1.1) the supervised loss sums. */
+/** Which terms of eq 3 (docs/METHOD.md 1.1) the supervised loss sums. */
 export type SupervisedTerms = "ce" | "dice" | "ce+dice";
 
 /**
  * The supervised loss of eq 3 from logits, in one differentiable op with a hand-written gradient
  * (issue #13: through autodiff, the softmax, the per-class unstack and Dice's sums cost more than
  * a V-Net layer). The value is {@link crossEntropy} plus the mean over foreground classes c ≥ 1 of
- * {@link softDiceLoss}(softmax(logits)[..., c], labels = c), as METHOD.md 8.9 writes them.
+ * {@link softDiceLoss}(softmax(logits)[..., c], labels = c), as docs/METHOD.md 8.9 writes them.
  *
  * Gradient with p = softmax(z), y the one-hot labels, V voxels, per class I = Σp·y, D = Σp² + Σy² + s:
  * CE gives (p − y)/V; Dice class c gives ∂/∂p_c = (2(2I + s)·p_c − 2D·y_c)/D² / (K − 1), taken

@@ -1,5 +1,5 @@
 /**
- * The training configuration: every knob of METHOD.md section 5 and the paper's ablations as one
+ * The training configuration: every knob of docs/METHOD.md section 5 and the paper's ablations as one
  * validated object. It crosses process boundaries (the model folder, the job request the edge
  * checks at submit and the worker runs), so it is a zod schema here, shared by the CLI, the edge
  * and the worker, and the type is inferred from it.
@@ -11,7 +11,7 @@ const triple = z.tuple([positiveInt, positiveInt, positiveInt]);
 
 /** The fields of {@link TrainConfig}, each checked alone (the cross-field rules are below). */
 export const trainConfigFields = z.strictObject({
-  /** Backbone: the lineage V-Net (METHOD.md 3.1) or the SSL4MIS 3D U-Net (3.2). */
+  /** Backbone: the lineage V-Net (docs/METHOD.md 3.1) or the SSL4MIS 3D U-Net (3.2). */
   arch: z.enum(["vnet", "unet3d"]),
   nFilters: positiveInt,
   inChannels: positiveInt,
@@ -23,47 +23,47 @@ export const trainConfigFields = z.strictObject({
   mergeLabels: z.boolean().optional(),
   /** Training patch [X, Y, Z]; every side divisible by 16 (four stride-2 levels). */
   patch: triple,
-  /** Batch = `labeledBatchSize` labelled followed by the unlabelled rest (METHOD.md 2.2). */
+  /** Batch = `labeledBatchSize` labelled followed by the unlabelled rest (docs/METHOD.md 2.2). */
   batchSize: positiveInt,
   labeledBatchSize: positiveInt,
-  /** How many cases of the dataset's training list are labelled (the first ones, METHOD.md 2.1). */
+  /** How many cases of the dataset's training list are labelled (the first ones, docs/METHOD.md 2.1). */
   labeledCount: positiveInt,
   maxIterations: positiveInt,
-  /** SGD with PyTorch semantics (METHOD.md 2.4). */
+  /** SGD with PyTorch semantics (docs/METHOD.md 2.4). */
   baseLr: z.number().positive(),
   momentum: z.number().min(0).max(1),
   weightDecay: z.number().min(0),
-  /** Poly decay `lr = base·(1 − it/max)^power` (METHOD.md 2.3). */
+  /** Poly decay `lr = base·(1 − it/max)^power` (docs/METHOD.md 2.3). */
   lrPower: z.number().min(0),
-  /** `cotrain`: the two-network method of METHOD.md 5; `supervised`: one network, labels only. */
+  /** `cotrain`: the two-network method of docs/METHOD.md 5; `supervised`: one network, labels only. */
   mode: z.enum(["cotrain", "supervised"]),
   /** L_s of eq 3 and its Table 6 ablations. */
   supLoss: z.enum(["ce+dice", "ce", "dice"]),
   /** L_u of eq 5 and its Table 7 ablations. */
   unsupLoss: z.enum(["usl", "nll", "mse"]),
-  /** USL thresholds (METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
+  /** USL thresholds (docs/METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
   t1: z.number().min(0).max(1),
   t2: z.number().min(0).max(1),
-  /** Weight of L_u: eq 1 literally (`constant` 1) or the lineage sigmoid ramp-up (METHOD.md 2.3). */
+  /** Weight of L_u: eq 1 literally (`constant` 1) or the lineage sigmoid ramp-up (docs/METHOD.md 2.3). */
   unsupSchedule: z.enum(["constant", "sigmoid-rampup"]),
   /** Iterations over which the sigmoid ramp-up reaches its end value. */
   rampupIterations: positiveInt,
   /**
    * Largest weight λ of L_u, where the schedule ends: 1 is eq 1 literally; the UA-MT and
-   * SSL4MIS-CPS lineage uses 0.1 (METHOD.md 2.3). Defaults to 1 (model folders written before it).
+   * SSL4MIS-CPS lineage uses 0.1 (docs/METHOD.md 2.3). Defaults to 1 (model folders written before it).
    */
   unsupMaxWeight: z.number().min(0).default(1),
   /** Text weight β of eq 7; 0 disables the text branch. */
   beta: z.number().min(0),
   /**
-   * The descriptor set whose knowledge vector e the text branch adds (METHOD.md 1.3, 3.3): a
+   * The descriptor set whose knowledge vector e the text branch adds (docs/METHOD.md 1.3, 3.3): a
    * shipped set id (`la`) or a set file path. Unused when beta is 0.
    */
   descriptors: z.string().min(1),
   /** Half-width of the uniform input noise η (eq 2); 0 disables it. */
   noise: z.number().min(0),
   /**
-   * Spatial augmentation before the crop (METHOD.md 2.2): `rot-flip` = the lineage RandomRotFlip
+   * Spatial augmentation before the crop (docs/METHOD.md 2.2): `rot-flip` = the lineage RandomRotFlip
    * (LA, BraTS), `flip` = each axis flipped with p 0.5 (non-square patches), `none` = crop only (Pancreas).
    */
   augment: z.enum(["rot-flip", "flip", "none"]),

@@ -3,7 +3,7 @@
  * preset's iterations against their PyTorch reconstruction (tests/bench/train_torch.py, Debian
  * python3-torch) in the same run:
  *
- * - `cotrain`: one co-training iteration of METHOD.md 5 as `llmseg train --preset hippocampus`
+ * - `cotrain`: one co-training iteration of docs/METHOD.md 5 as `llmseg train --preset hippocampus`
  *   runs it (two V-Nets, width 16, Dropout3d, text branch β 0.1, patch 32×48×32, batch 2 + 2,
  *   CE + Dice, USL both ways with weight 0.1, one SGD step per network);
  * - `supervised`: the supervised-only iteration (one network, the 2 labelled samples);

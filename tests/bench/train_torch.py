@@ -1,5 +1,5 @@
 # PyTorch side of `deno task bench train` (tests/bench/train.ts runs it with Debian's python3-torch):
-# the hippocampus preset's iterations reconstructed from METHOD.md 5 (as tests/fixtures/cotrain/
+# the hippocampus preset's iterations reconstructed from docs/METHOD.md 5 (as tests/fixtures/cotrain/
 # make_fixture.py, at full size): two lineage V-Nets (width 16, Dropout3d p 0.5 after x5 and x9,
 # text branch Linear 768->256 -> ReLU -> Linear 256->256 added at x5 with beta 0.1), patch
 # 32x48x32, batch 2 labelled + 2 unlabelled, CE + Dice, USL both ways with weight 0.1, one
@@ -17,7 +17,7 @@ T1, T2, EPS, BETA, UNSUP_WEIGHT = 0.70, 0.05, 1e-8, 0.1, 0.1
 PATCH = (32, 48, 32)
 
 class HippocampusVNet(ref.VNet):
-    """The reference V-Net with the lineage's dropout and the LLM text branch (METHOD.md 3)."""
+    """The reference V-Net with the lineage's dropout and the LLM text branch (docs/METHOD.md 3)."""
     def __init__(self):
         super().__init__()
         self.text = nn.Sequential(nn.Linear(768, 256), nn.ReLU(), nn.Linear(256, 256))
@@ -36,7 +36,7 @@ def dice_loss(score, target):  # UA-MT code/utils/losses.py
 def supervised(logits, y):
     return F.cross_entropy(logits, y) + dice_loss(F.softmax(logits, 1)[:, 1], y.float())
 
-def usl(p, q):  # METHOD.md 5, classes on dim 1 (as make_fixture.py)
+def usl(p, q):  # docs/METHOD.md 5, classes on dim 1 (as make_fixture.py)
     qmax, star = q.max(1); qmin = q.min(1)[0]
     w1 = qmax * (qmax > T1).float(); w2 = (1 - qmin) * (qmin < T2).float()
     w3 = ((qmin > T2) & (qmax < T1)).float()

@@ -1,7 +1,7 @@
 """The lineage's pieces in PyTorch, for reference runs and fixtures (never used at run time).
 
 V-Net (yulequan/UA-MT code/networks/vnet.py, batch norm, Dropout3d p 0.5 on x5 and x9) with the
-LLM text branch at the bottleneck (METHOD.md 3.3: x5 <- dropout(x5) + beta * MLP(e)), the
+LLM text branch at the bottleneck (docs/METHOD.md 3.3: x5 <- dropout(x5) + beta * MLP(e)), the
 lineage's transforms (code/dataloaders/la_heart.py RandomCrop, RandomRotFlip; the per-axis
 RandomFlip of the hippocampus reference recipe), losses (code/utils/losses.py dice_loss) and
 sliding-window inference (code/test_util.py test_single_case).
@@ -39,7 +39,7 @@ class Resample(nn.Module):
 
 
 class Text(nn.Module):
-    """Linear 768 -> hidden -> ReLU -> Linear hidden -> channels (METHOD.md 3.3)."""
+    """Linear 768 -> hidden -> ReLU -> Linear hidden -> channels (docs/METHOD.md 3.3)."""
 
     def __init__(self, channels, hidden):
         super().__init__()
@@ -135,7 +135,7 @@ def dice_loss(score, target):
 
 
 def supervised_loss(logits, label):
-    """L_s = CE + soft foreground Dice (METHOD.md 5)."""
+    """L_s = CE + soft foreground Dice (docs/METHOD.md 5)."""
     return F.cross_entropy(logits, label) + dice_loss(F.softmax(logits, 1)[:, 1], label.float())
 
 
