@@ -26,9 +26,10 @@ Deno.test({
         json: {
           kind: "train",
           preset: "smoke",
-          overrides: { mode: "supervised", maxIterations: 100000, validateEvery: 0 },
+          overrides: { mode: "supervised", maxIterations: 20_000, validateEvery: 0 },
         },
       })).json();
+      assert.ok(job.id, `submit refused: ${JSON.stringify(job)}`);
       const iterations: { id?: string; iteration: number }[] = [];
       const events = readEvents(service, key, job.id, undefined, (event) => {
         const data = JSON.parse(event.data);

@@ -508,7 +508,7 @@ async function inferViewDownload({ page, ids }: Flow): Promise<void> {
 async function cancelRunning({ page }: Flow): Promise<void> {
   await page.click("nav >> text=Training");
   await page.selectOption("#train-preset", "smoke");
-  await page.fill("#train-iterations", "100000");
+  await page.fill("#train-iterations", "20000");
   await page.click("button:has-text('Start training')");
   await page.waitForURL(/#\/train\/[\w-]+$/);
   const badge = page.locator("[data-testid=job-status]");
