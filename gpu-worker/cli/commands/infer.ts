@@ -31,11 +31,13 @@ training data (spacing, orientation, oblique grid, intensities) is segmented wit
 label map given as the scan is refused.
 
   --model, -m <dir>       model folder (llmseg train or import-weights)
-  --input <volume>        .nii, .nii.gz or .h5 (#dataset, default image); a multi-channel model
+  --input <volume>        .nii, .nii.gz, .h5 (#dataset, default image), .nrrd, .mha/.mhd or a
+                          DICOM series folder (docs/interoperability.md); a multi-channel model
                           takes one --input per channel in order ({case}_0000.nii.gz,
                           {case}_0001.nii.gz, …); given {case}_0000 alone, the other channel
                           files beside it are taken
-  --output <file>         label mask, uint8 NIfTI in the input's geometry (values 0..classes−1)
+  --output <file>         label mask in the input's geometry (values 0..classes−1): uint8 NIfTI,
+                          or a DICOM SEG (.dcm) of a DICOM series folder given as --input
   -i <folder>             every scan in the folder ({case}_XXXX.nii.gz per channel, or
                           {case}.nii.gz), with progress; needs -o
   -o <folder>             masks written as <folder>/{case}.nii.gz (created)
@@ -97,16 +99,10 @@ export const inferCommand: Command = {
     }
     const inputs = required(values.input, "--input", usage);
     const output = required(values.output, "--output", usage);
-    for (
-      const [flag, path] of [["--output", output], ["--probabilities", values.probabilities], [
-        "--uncertainty",
-        values.uncertainty,
-      ]]
-    ) {
-      if (path !== undefined && !/\.nii(\.gz)?$/i.test(path)) {
-        throw new UserError("bad_option", `${flag} ${path}: write NIfTI (.nii or .nii.gz)`);
-      }
-    }
+    await checkOutputs(inputs, output, [
+      ["--probabilities", values.probabilities],
+      ["--uncertainty", values.uncertainty],
+    ]);
     await initEngine();
     const channels = await channelFiles(inputs, await modelChannels(model));
     const result = await inferVolume(model, await readChannels(channels), options);
@@ -129,6 +125,41 @@ export const inferCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Refuses, before any inference, an output that cannot be written: maps are NIfTI; the mask is
+ * NIfTI, or a DICOM SEG (`.dcm`) when the input is a DICOM series (the SEG references its slices).
+ */
+async function checkOutputs(
+  inputs: string[],
+  mask: string,
+  maps: [flag: string, path: string | undefined][],
+): Promise<void> {
+  const nifti = /\.nii(\.gz)?$/i;
+  for (const [flag, path] of maps) {
+    if (path !== undefined && !nifti.test(path)) {
+      throw new UserError("bad_option", `${flag} ${path}: write NIfTI (.nii or .nii.gz)`);
+    }
+  }
+  if (nifti.test(mask)) return;
+  if (!/\.dcm$/i.test(mask)) {
+    throw new UserError(
+      "bad_option",
+      `--output ${mask}: write NIfTI (.nii, .nii.gz) or, for a DICOM series, a DICOM SEG (.dcm)`,
+    );
+  }
+  // A series is a folder, optionally `folder#<SeriesInstanceUID>` (`case.h5#image` is a file).
+  const folder = inputs[0].split("#")[0];
+  const series = inputs.length === 1 &&
+    await Deno.stat(folder).then((info) => info.isDirectory, () => false);
+  if (!series) {
+    throw new UserError(
+      "bad_option",
+      `--output ${mask}: a DICOM SEG references the series it segments; give the DICOM series ` +
+        `folder as --input, or write NIfTI`,
+    );
+  }
+}
 
 /** The channel count model.json states (validated when the model loads for inference). */
 async function modelChannels(model: string): Promise<number> {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readVolume, spacingAffine, writeVolume } from "../../../shared/volume/mod.ts";
+import { writeDicomSeries } from "../../../shared/volume/dicom_write.ts";
 import { Rng } from "@llmseg/shared";
 import { knowledgeVectorFor, writeKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
 import { llmsegInProcess } from "../testing.ts";
@@ -62,6 +63,19 @@ Deno.test("llmseg train --preset smoke trains, resumes, and llmseg infer writes 
   }
   assert.ok((await readVolume(mask)).data instanceof Uint8Array);
   assert.ok((await readVolume(probabilities)).data instanceof Float32Array);
+
+  // A DICOM series in, a DICOM SEG out on the series' grid.
+  const series = join(dir, "series");
+  await writeDicomSeries(series, { ...input, data: input.data.map((v) => Math.round(100 * v)) });
+  const seg = join(dir, "seg.dcm");
+  assert.equal(await llmseg("infer", "-m", model, "--input", series, "--output", seg), 0, stderr);
+  const segMask = await readVolume(seg);
+  assert.deepEqual(segMask.shape, input.shape);
+  assert.deepEqual(segMask.affine, (await readVolume(series)).affine);
+  assert.ok(segMask.data.every((v) => v === 0 || v === 1));
+  // A SEG needs the series it references: refused before inference for a NIfTI input.
+  assert.equal(await llmseg("infer", "-m", model, "--input", scan, "--output", seg + "2.dcm"), 2);
+  assert.match(stderr, /DICOM SEG references the series/);
   await Deno.remove(dir, { recursive: true });
 });
 
