@@ -14,11 +14,18 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts `redis-server --port <free> --save ""` and resolves once it answers. */
+/**
+ * Starts `redis-server --port <free> --save ""` in a temporary `--dir` (whatever a test turns on,
+ * AOF included, is written there, never into the working directory) and resolves once it answers.
+ */
 export async function startRedisServer(): Promise<TestRedisServer> {
   const port = freePort();
+  const dir = await Deno.makeTempDir({ prefix: "llmseg-redis-" });
   const child = new Deno.Command("redis-server", {
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    args: [
+      ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
+      ...["--save", "", "--appendonly", "no"],
+    ],
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -31,6 +38,8 @@ export async function startRedisServer(): Promise<TestRedisServer> {
     } catch (error) {
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
+        await child.status;
+        await Deno.remove(dir, { recursive: true });
         throw new Error(`redis-server did not start on port ${port}: ${error}`);
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -44,6 +53,7 @@ export async function startRedisServer(): Promise<TestRedisServer> {
         child.kill("SIGKILL");
       } catch { /* already gone */ }
       await child.status;
+      await Deno.remove(dir, { recursive: true });
     },
   };
 }
