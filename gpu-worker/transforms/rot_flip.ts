@@ -16,8 +16,9 @@ export function randomRotFlipMap(map: VoxelMap, rng: Rng): VoxelMap {
  * Flips each of the three axes independently with probability 0.5 (draws in axis order): all
  * eight orientations, the unflipped scan among them, for non-square patches (hippocampus preset).
  * Not the flip half of {@link randomRotFlipMap}: that one always flips exactly one of axes 0 and
- * 1, so the network never sees the scans' own orientation; on hippocampus it under-segmented
- * held-out cases by 9 Dice points (issue #12).
+ * 1, so the network never sees the scans' own orientation: a supervised hippocampus run (width 8,
+ * 300 iterations, 30 held-out cases) scored 71.8 % Dice with it and 80.8 % with this (PyTorch
+ * 74.2 % / 81.5 %; issue #12).
  */
 export function randomFlipMap(map: VoxelMap, rng: Rng): VoxelMap {
   let out = map;
