@@ -173,6 +173,21 @@ export async function runWorkerKills(scenario: KillScenario): Promise<KillReport
       return all.every((j) => j.status !== "queued" && j.status !== "running") ? all : undefined;
     }, Math.max(deadline - Date.now(), 30_000));
 
+    // A job can be final while its entry is still pending: its worker died after marking it
+    // final but before announcing it and acking. The next reclaim announces it and acks; wait for
+    // that (bounded), so the deliveries below are the settled ones.
+    const pendingEntries = async (): Promise<number> => {
+      const pending = await Promise.all(
+        ["q:train", "q:infer"].map((s) => service.redis.send("XPENDING", s, "workers")),
+      ) as unknown[][];
+      return pending.reduce((n, p) => n + Number(p[0]), 0);
+    };
+    await waitFor(
+      "every entry acked",
+      async () => await pendingEntries() === 0 || undefined,
+      30_000,
+    )
+      .catch(() => {});
     const deliveries = await json<{ deliveries: WebhookDelivery[] }>(
       await api(service, key, `/v1/webhooks/${endpoint.id}/deliveries`),
     );
@@ -197,9 +212,6 @@ export async function runWorkerKills(scenario: KillScenario): Promise<KillReport
     const modelsPerTrainJob = finals.filter((j) => j.kind === "train").map((j) =>
       models.filter((m) => m.lineage.jobId === j.id).length
     );
-    const pending = await Promise.all(
-      ["q:train", "q:infer"].map((s) => service.redis.send("XPENDING", s, "workers")),
-    ) as unknown[][];
     return {
       killsDuring,
       jobs: finals,
@@ -208,7 +220,7 @@ export async function runWorkerKills(scenario: KillScenario): Promise<KillReport
       receivedIds,
       receivedPosts: received.length,
       deadLetters: Number(await service.redis.send("XLEN", "q:dead")),
-      pendingEntries: pending.reduce((n, p) => n + Number(p[0]), 0),
+      pendingEntries: await pendingEntries(),
       seconds: (performance.now() - started) / 1000,
       logs: workers.map((w) => w.log()),
     };
