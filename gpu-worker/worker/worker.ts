@@ -86,7 +86,11 @@ export class QueueWorker {
     while (!signal.aborted) {
       try {
         if (Date.now() >= nextReclaim) {
-          const { entries } = await this.streams.reclaim(this.options.consumer, this.reclaimIdleMs);
+          const { entries, deleted } = await this.streams.reclaim(
+            this.options.consumer,
+            this.reclaimIdleMs,
+          );
+          if (deleted.length > 0) await this.failTrimmed(deleted);
           for (const entry of entries) {
             this.log(`worker ${this.options.consumer}: reclaimed ${entry.stream} ${entry.id}`);
             await this.process(entry);
@@ -111,6 +115,31 @@ export class QueueWorker {
           nextReclaim = 0;
         }
       }
+    }
+  }
+
+  /**
+   * Jobs whose pending entry was trimmed from its stream (its worker died and the stream grew past
+   * its cap, or someone trimmed it, before a reclaim): nothing can deliver them again, so they fail
+   * with the reason instead of staying `running` for ever.
+   */
+  private async failTrimmed(deleted: { stream: string; id: string }[]): Promise<void> {
+    const orphans = await this.store.withEntries(
+      new Set(deleted.map((d) => `${d.stream} ${d.id}`)),
+    );
+    const reason = "its queue entry was trimmed away before a worker finished it; submit it again";
+    for (const { tenantId, jobId } of orphans) {
+      this.log(`worker ${this.options.consumer}: ${jobId} failed: ${reason}`);
+      const changed = await this.store.transition(
+        tenantId,
+        jobId,
+        ["queued", "running"],
+        "failed",
+        {
+          error: reason,
+        },
+      );
+      if (changed) await this.emit(tenantId, jobId, "job.failed", { jobId, error: reason });
     }
   }
 

@@ -120,3 +120,56 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a job whose pending entry was trimmed away fails with the reason, not left running",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const service = await startService();
+    const workerRedis = await connectTcp(service.redisServer.url);
+    const workRoot = await Deno.makeTempDir();
+    const stop = new AbortController();
+    let running: Promise<void> | undefined;
+    try {
+      const { tenant, key } = await createTenant(service);
+      const job = await (await api(service, key, "/v1/jobs", {
+        method: "POST",
+        json: { kind: "train", preset: "smoke", overrides: { ...tinyTraining, maxIterations: 2 } },
+      })).json();
+      // Its worker took it and died; then the stream was trimmed past the pending entry.
+      const streams = new WorkStreams(service.redis);
+      await streams.ensureGroups();
+      assert.equal((await streams.read("dead-worker", 10)).length, 1);
+      const store = new JobStore(service.redis);
+      assert.ok(await store.transition(tenant.id, job.id, ["queued"], "running"));
+      await service.redis.send("XTRIM", "q:train", "MAXLEN", 0);
+
+      running = new QueueWorker({
+        redis: workerRedis,
+        blob: service.blob,
+        consumer: "successor",
+        runners: coreRunners,
+        workRoot,
+        heartbeatMs: 50,
+        reclaimIdleMs: 50,
+        blockMs: 50,
+        log: () => {},
+      }).run(stop.signal);
+      const failed = await waitFor("the orphan to fail", async () => {
+        const current = await store.get(tenant.id, job.id);
+        return current?.status === "failed" ? current : undefined;
+      }, 10_000);
+      assert.match(failed.error!, /queue entry was trimmed away .* submit it again/);
+      const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
+      assert.equal(Number(pending[0]), 0);
+      assert.equal(Number(await service.redis.send("SCARD", `t:${tenant.id}:active`)), 0);
+    } finally {
+      stop.abort();
+      await running;
+      await workerRedis.close();
+      await Deno.remove(workRoot, { recursive: true });
+      await service.close();
+    }
+  },
+});
