@@ -10,6 +10,8 @@
  * - `LLMSEG_RECLAIM_IDLE_MS` (300000): how long a job's entry must go without a heartbeat before
  *   another worker takes it over. Heartbeats fire between training iterations and inference
  *   windows, so this must exceed the longest single step on this hardware.
+ * - `LLMSEG_WEBHOOK_LEASE_MS` (60000): how long a webhook send taken by this process stays hidden
+ *   from other dispatchers; one that died mid-send is retried after it
  * - `LLMSEG_WEBHOOK_ALLOW_LOOPBACK=1` lets webhooks reach loopback over http (tests, local use)
  * - `LLMSEG_THREADS`: kernel threads (see the engine)
  *
@@ -56,6 +58,7 @@ export async function runWorkerProcess(signal: AbortSignal): Promise<void> {
   });
   const dispatcher = new WebhookDispatcher(dispatchRedis, {
     policy: webhookPolicyFromEnv(),
+    leaseMs: numberFromEnv("LLMSEG_WEBHOOK_LEASE_MS", 60_000),
   });
   console.error(
     `worker ${consumer}: engine ${engine.backend} (${engine.threads} threads, kernels: ${

@@ -86,7 +86,11 @@ export class QueueWorker {
     while (!signal.aborted) {
       try {
         if (Date.now() >= nextReclaim) {
-          const { entries } = await this.streams.reclaim(this.options.consumer, this.reclaimIdleMs);
+          const { entries, deleted } = await this.streams.reclaim(
+            this.options.consumer,
+            this.reclaimIdleMs,
+          );
+          if (deleted.length > 0) await this.failTrimmed(deleted);
           for (const entry of entries) {
             this.log(`worker ${this.options.consumer}: reclaimed ${entry.stream} ${entry.id}`);
             await this.process(entry);
@@ -111,6 +115,31 @@ export class QueueWorker {
           nextReclaim = 0;
         }
       }
+    }
+  }
+
+  /**
+   * Jobs whose pending entry was trimmed from its stream (its worker died and the stream grew past
+   * its cap, or someone trimmed it, before a reclaim): nothing can deliver them again, so they fail
+   * with the reason instead of staying `running` for ever.
+   */
+  private async failTrimmed(deleted: { stream: string; id: string }[]): Promise<void> {
+    const orphans = await this.store.withEntries(
+      new Set(deleted.map((d) => `${d.stream} ${d.id}`)),
+    );
+    const reason = "its queue entry was trimmed away before a worker finished it; submit it again";
+    for (const { tenantId, jobId } of orphans) {
+      this.log(`worker ${this.options.consumer}: ${jobId} failed: ${reason}`);
+      const changed = await this.store.transition(
+        tenantId,
+        jobId,
+        ["queued", "running"],
+        "failed",
+        {
+          error: reason,
+        },
+      );
+      if (changed) await this.emit(tenantId, jobId, "job.failed", { jobId, error: reason });
     }
   }
 
@@ -141,11 +170,14 @@ export class QueueWorker {
       return;
     }
     if (!job || finalStatuses.includes(job.status)) {
-      await this.streams.ack(delivery); // gone, or a redelivery of a finished job: nothing to do
+      // Gone, or a redelivery of a finished job: nothing to run. A worker may have died after
+      // marking it final but before announcing it; announcing again is idempotent.
+      if (job && job.attempt > 0) await this.announceFinal(job);
+      await this.streams.ack(delivery);
       return;
     }
     if (job.cancelRequested) {
-      await this.finish(delivery, job, "cancelled", "job.cancelled", {});
+      await this.finish(delivery, job, "cancelled", {});
       return;
     }
     if (deliveries > this.maxDeliveries) {
@@ -170,7 +202,9 @@ export class QueueWorker {
       return;
     }
     await this.store.markAttempt(tenantId, jobId);
-    if (job.attempt === 0) await this.emit(tenantId, "job.started", { jobId, kind: job.kind });
+    // Every attempt announces it; the event key makes that one delivery per job, even when the
+    // worker of the first attempt died before (or after) its announcement.
+    await this.emit(tenantId, jobId, "job.started", { jobId, kind: job.kind });
 
     const tenant = await getDocument(this.options.redis, keys.tenant(tenantId), Tenant);
     const limits = tenant?.limits ?? TenantLimits.parse({});
@@ -206,7 +240,7 @@ export class QueueWorker {
     } catch (error) {
       const stopped = abort.signal.reason;
       if (stopped instanceof Cancelled) {
-        await this.finish(delivery, job, "cancelled", "job.cancelled", {});
+        await this.finish(delivery, job, "cancelled", {});
       } else if (stopped instanceof WallTimeExceeded || error instanceof UserError) {
         // Bad input or out of time: retrying cannot help.
         await this.giveUp(
@@ -228,10 +262,7 @@ export class QueueWorker {
       clearTimeout(wallTimer);
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     }
-    await this.finish(delivery, job, "completed", "job.completed", outcome);
-    if (outcome.modelId) {
-      await this.emit(tenantId, "model.version.created", { jobId, modelId: outcome.modelId });
-    }
+    await this.finish(delivery, job, "completed", outcome);
   }
 
   /** Marks the job final, announces it, then acks (results were written before this). */
@@ -239,7 +270,6 @@ export class QueueWorker {
     delivery: Delivery,
     job: JobRecord,
     status: "completed" | "cancelled",
-    event: WebhookEventType,
     outcome: Partial<JobOutcome>,
   ): Promise<void> {
     const changed = await this.store.transition(
@@ -253,10 +283,32 @@ export class QueueWorker {
         progress: status === "completed" ? 1 : undefined,
       },
     );
-    if (changed) {
-      await this.emit(job.tenantId, event, { jobId: job.id, kind: job.kind, ...outcome });
-    }
+    const final = changed && await this.store.get(job.tenantId, job.id);
+    if (final) await this.announceFinal(final);
     await this.streams.ack(delivery);
+  }
+
+  /**
+   * The webhook events of a final job, from its record: `job.completed` (and
+   * `model.version.created` for a new model), `job.failed` or `job.cancelled`. Idempotent.
+   */
+  private async announceFinal(job: JobRecord): Promise<void> {
+    const { tenantId, id: jobId, kind } = job;
+    if (job.status === "completed") {
+      await this.emit(tenantId, jobId, "job.completed", {
+        jobId,
+        kind,
+        results: job.results,
+        modelId: job.modelId,
+      });
+      if (job.modelId) {
+        await this.emit(tenantId, jobId, "model.version.created", { jobId, modelId: job.modelId });
+      }
+    } else if (job.status === "failed") {
+      await this.emit(tenantId, jobId, "job.failed", { jobId, error: job.error });
+    } else if (job.status === "cancelled") {
+      await this.emit(tenantId, jobId, "job.cancelled", { jobId, kind });
+    }
   }
 
   /** Dead-letters the entry and marks its job failed with the reason. */
@@ -272,17 +324,19 @@ export class QueueWorker {
       error: reason,
     })
       .catch(() => false);
-    if (changed) await this.emit(tenantId, "job.failed", { jobId, error: reason });
+    if (changed) await this.emit(tenantId, jobId, "job.failed", { jobId, error: reason });
     await this.streams.deadLetter(delivery, reason, deliveries);
   }
 
+  /** Schedules a job's webhook event, at most once per job and type (keyed by both). */
   private async emit(
     tenantId: string,
+    jobId: string,
     type: WebhookEventType,
     data: Record<string, unknown>,
   ): Promise<void> {
     try {
-      await emitWebhookEvent(this.options.redis, tenantId, type, data);
+      await emitWebhookEvent(this.options.redis, tenantId, type, data, `${jobId}/${type}`);
     } catch (error) {
       this.log(`worker ${this.options.consumer}: could not schedule ${type} webhook: ${error}`);
     }

@@ -18,7 +18,8 @@ const idempotencyTtlSeconds = 86_400;
 /** A finished job's event stream is kept this long for late SSE readers, then expires. */
 const finishedEventsTtlSeconds = 7 * 86_400;
 
-// Atomic submit: idempotency check, concurrent-job quota, job hash, work entry, first event.
+// Atomic submit: idempotency check, concurrent-job quota, job hash, work entry (its stream and id
+// kept in the hash as `entry`), first event.
 const submitScript = `
 local idem = ARGV[1]
 if idem ~= '' then
@@ -29,7 +30,8 @@ if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {'quota', ''} e
 redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[4])))
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', '${workMaxLen}', '*', 'tenantId', ARGV[6], 'jobId', ARGV[2], 'kind', ARGV[7])
+local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', '${workMaxLen}', '*', 'tenantId', ARGV[6], 'jobId', ARGV[2], 'kind', ARGV[7])
+redis.call('HSET', KEYS[1], 'entry', KEYS[4] .. ' ' .. entry)
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', '${eventsMaxLen}', '*', 'event', ARGV[8])
 if idem ~= '' then redis.call('SET', idem, ARGV[2], 'EX', '${idempotencyTtlSeconds}') end
 return {'created', ARGV[2]}
@@ -233,6 +235,28 @@ export class JobStore {
       await this.redis.send("HSET", keys.job(tenantId, jobId), "cancelRequested", "1");
     }
     return await this.get(tenantId, jobId);
+  }
+
+  /**
+   * Queued or running jobs, of any tenant, whose work entry (`{stream} {id}`) is one of
+   * `entries`: the worker looks up the few jobs whose entries were trimmed away while pending.
+   */
+  async withEntries(entries: ReadonlySet<string>): Promise<{ tenantId: string; jobId: string }[]> {
+    const found: { tenantId: string; jobId: string }[] = [];
+    for (const tenantId of await this.redis.send("SMEMBERS", keys.tenants) as string[]) {
+      const active = await this.redis.send("SMEMBERS", keys.activeJobs(String(tenantId)));
+      for (const jobId of active as string[]) {
+        const entry = await this.redis.send(
+          "HGET",
+          keys.job(String(tenantId), String(jobId)),
+          "entry",
+        );
+        if (entry !== null && entries.has(String(entry))) {
+          found.push({ tenantId: String(tenantId), jobId: String(jobId) });
+        }
+      }
+    }
+    return found;
   }
 
   /** Worker side: counts one more pick-up and stamps the heartbeat. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { JobRequest } from "../contracts/jobs.ts";
 import { JobStore } from "./jobs.ts";
+import { ModelRegistry } from "./models.ts";
 import type { RedisClient } from "./redis.ts";
 import { connectRest } from "./rest.ts";
 import { connectTcp } from "./tcp.ts";
@@ -105,6 +106,24 @@ Deno.test("JobStore: idempotent submit, quota, compare-and-set transitions, even
     const resumed = await store.events("t1", first.job.id, events[1].id);
     assert.equal(resumed.length, 3);
     assert.equal(resumed[0].id, events[2].id);
+  });
+});
+
+Deno.test("ModelRegistry: a second create of one id answers the first version, listed once", async () => {
+  await withBothTransports(async (redis) => {
+    const registry = new ModelRegistry(redis);
+    const lineage = {
+      jobId: "job_1",
+      config: { patch: [16, 16, 16] },
+      metrics: { finalLoss: 0.123456789012345 },
+    };
+    const first = await registry.create("t1", "model_1", lineage, "tenants/t1/models/model_1");
+    const again = await registry.create("t1", "model_1", { ...lineage, metrics: {} }, "elsewhere");
+    assert.deepEqual(again, first);
+    assert.deepEqual(await registry.get("t1", "model_1"), first);
+    const other = await registry.create("t1", "model_2", lineage, "tenants/t1/models/model_2");
+    assert.ok(other.version > first.version);
+    assert.deepEqual((await registry.list("t1")).map((m) => m.id), ["model_2", "model_1"]);
   });
 });
 

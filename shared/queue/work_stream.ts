@@ -8,10 +8,10 @@ export interface Delivery extends StreamEntry {
   stream: string;
 }
 
-/** What one XAUTOCLAIM pass took over, and the ids Redis had trimmed away meanwhile. */
+/** What one XAUTOCLAIM pass took over, and the pending entries Redis had trimmed away meanwhile. */
 export interface Reclaimed {
   entries: Delivery[];
-  deletedIds: string[];
+  deleted: { stream: string; id: string }[];
 }
 
 const allStreams = JobKind.options.map((kind) => keys.workStream(kind));
@@ -79,7 +79,7 @@ export class WorkStreams {
 
   /** Takes over entries idle for at least `minIdleMs` (their worker died or hung) on every stream. */
   async reclaim(consumer: string, minIdleMs: number, count = 10): Promise<Reclaimed> {
-    const reclaimed: Reclaimed = { entries: [], deletedIds: [] };
+    const reclaimed: Reclaimed = { entries: [], deleted: [] };
     for (const stream of this.streams) {
       const reply = await this.redis.send(
         "XAUTOCLAIM",
@@ -94,8 +94,9 @@ export class WorkStreams {
       const entries = parseEntries(reply[1]);
       for (const entry of entries) reclaimed.entries.push({ ...entry, stream });
       for (const id of reply[2] ?? []) {
-        reclaimed.deletedIds.push(String(id));
-        // Trimmed while pending: nothing to run; drop it from the pending list.
+        reclaimed.deleted.push({ stream, id: String(id) });
+        // Trimmed while pending: nothing to run; drop it from the pending list (the worker fails
+        // its job).
         await this.redis.send("XACK", stream, workerGroup, String(id));
       }
     }

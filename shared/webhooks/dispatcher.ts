@@ -37,12 +37,47 @@ end
 return due
 `;
 
-/** Records an event and schedules its delivery to every enabled endpoint that subscribed to it. */
+// Stores a delivery, logs it and makes it due, all or nothing; a delivery id already stored
+// (the same event emitted again) changes nothing. KEYS: delivery, log, due set.
+// ARGV: delivery JSON, delivery id, due time (ms), due-set member.
+const scheduleScript = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], 0, ${deliveryLogLength - 1})
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
+`;
+
+/** A delivery id derived from the event's key and the endpoint: the same event maps to the same id. */
+async function deliveryIdFor(
+  tenantId: string,
+  eventKey: string,
+  endpointId: string,
+): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(`${tenantId}/${eventKey}/${endpointId}`),
+  );
+  const hex = Array.from(
+    new Uint8Array(digest).slice(0, 12),
+    (b) => b.toString(16).padStart(2, "0"),
+  );
+  return `msg_${hex.join("")}`;
+}
+
+/**
+ * Records an event and schedules its delivery to every enabled endpoint that subscribed to it;
+ * resolves to the ids of the deliveries scheduled now. With an `eventKey` (e.g. `{jobId}/job.completed`)
+ * the event is emitted at most once per endpoint however often this is called: a worker that
+ * died between marking a job final and announcing it lets its successor announce it again
+ * without a second delivery.
+ */
 export async function emitWebhookEvent(
   redis: RedisClient,
   tenantId: string,
   type: WebhookEventType,
   data: Record<string, unknown>,
+  eventKey?: string,
 ): Promise<string[]> {
   const endpoints = await new WebhookEndpoints(redis).list(tenantId);
   const payload: WebhookPayload = { type, timestamp: new Date().toISOString(), data };
@@ -52,7 +87,7 @@ export async function emitWebhookEvent(
       continue;
     }
     const delivery: WebhookDelivery = {
-      id: newId("msg"),
+      id: eventKey ? await deliveryIdFor(tenantId, eventKey, endpoint.id) : newId("msg"),
       endpointId: endpoint.id,
       tenantId,
       payload,
@@ -61,11 +96,19 @@ export async function emitWebhookEvent(
       nextAttemptAt: payload.timestamp,
       seriesStart: 0,
     };
-    await putDocument(redis, keys.delivery(tenantId, delivery.id), WebhookDelivery, delivery);
-    await redis.send("LPUSH", keys.deliveries(tenantId), delivery.id);
-    await redis.send("LTRIM", keys.deliveries(tenantId), 0, deliveryLogLength - 1);
-    await redis.send("ZADD", keys.webhooksDue, Date.now(), `${tenantId}/${delivery.id}`);
-    ids.push(delivery.id);
+    const scheduled = await redis.send(
+      "EVAL",
+      scheduleScript,
+      3,
+      keys.delivery(tenantId, delivery.id),
+      keys.deliveries(tenantId),
+      keys.webhooksDue,
+      JSON.stringify(WebhookDelivery.parse(delivery)),
+      delivery.id,
+      Date.now(),
+      `${tenantId}/${delivery.id}`,
+    );
+    if (Number(scheduled) === 1) ids.push(delivery.id);
   }
   return ids;
 }
