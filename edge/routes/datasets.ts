@@ -47,8 +47,13 @@ function invalid(message: string): UserError {
   return new UserError("invalid_dataset", message);
 }
 
-/** The distinct values of a label's voxels, sorted (at most 257: enough to refuse it). */
-async function labelValues(deps: EdgeDeps, label: Scan): Promise<number[]> {
+/**
+ * The distinct values of a label's voxels, sorted; null when there are more than a label holds.
+ * Tallied at upload for NIfTI (no decoding here: the edge never holds a whole label); HDF5 and
+ * older scans are decoded, their size bounded by the upload limit.
+ */
+async function labelValues(deps: EdgeDeps, label: Scan): Promise<number[] | null> {
+  if (label.distinctValues !== undefined) return label.distinctValues;
   const bytes = await deps.blob.read(label.blobKey);
   if (!bytes) throw notFound("scan file", label.id);
   const volume = await decodeVolume(
@@ -58,13 +63,23 @@ async function labelValues(deps: EdgeDeps, label: Scan): Promise<number[]> {
   const seen = new Set<number>();
   for (const v of volume.data) {
     seen.add(v);
-    if (seen.size > 256) break;
+    if (seen.size > 256) return null;
   }
   return [...seen].sort((a, b) => a - b);
 }
 
 /** Refuses a label whose values do not fit the chosen handling, naming the values and the fix. */
-function checkLabelValues(label: Scan, values: number[], handling: LabelHandling): void {
+function checkLabelValues(
+  label: Scan,
+  values: number[] | null,
+  handling: LabelHandling,
+): asserts values is number[] {
+  if (values === null) {
+    throw invalid(
+      `label ${label.id} (${label.name}) holds more than 256 distinct values: a label holds ` +
+        "classes, whole numbers 0-255 (is it an image?)",
+    );
+  }
   const notClass = values.find((v) => !Number.isInteger(v) || v < 0 || v > 255);
   if (notClass !== undefined) {
     throw invalid(

@@ -86,24 +86,46 @@ async function spool(
   }
 }
 
+/** Bytes per voxel of each stored type, and how to read one from a DataView. */
+const VOXEL_READERS: Record<
+  NiftiHeaderInfo["datatype"],
+  [width: number, read: (view: DataView, at: number, little: boolean) => number]
+> = {
+  uint8: [1, (v, at) => v.getUint8(at)],
+  int8: [1, (v, at) => v.getInt8(at)],
+  int16: [2, (v, at, little) => v.getInt16(at, little)],
+  uint16: [2, (v, at, little) => v.getUint16(at, little)],
+  int32: [4, (v, at, little) => v.getInt32(at, little)],
+  uint32: [4, (v, at, little) => v.getUint32(at, little)],
+  float32: [4, (v, at, little) => v.getFloat32(at, little)],
+  float64: [8, (v, at, little) => v.getFloat64(at, little)],
+};
+
+/** More distinct values than this and a volume is no label (a label holds classes 0-255). */
+const MAX_LABEL_VALUES = 256;
+
 /**
- * Counts NaN and ±Inf among a float volume's voxels as its bytes stream past, in chunks of any
- * size (a value split across two chunks is carried over). Integer types cannot hold them.
+ * Tallies a NIfTI volume's voxels as its bytes stream past, in chunks of any size (a value split
+ * across two chunks is carried over): the NaN and ±Inf count, and the distinct values (after the
+ * header's scaling) while there are at most {@link MAX_LABEL_VALUES}, so that a dataset can check a
+ * label's classes without decoding it again.
  */
-class NonFiniteCounter {
-  count = 0;
+class VoxelTally {
+  nonFinite = 0;
+  /** The distinct values so far; null once there were too many to be a label. */
+  distinct: Set<number> | null = new Set();
   private offset = 0;
   private carry = new Uint8Array(0);
   private readonly width: number;
+  private readonly read: (view: DataView, at: number, little: boolean) => number;
 
   constructor(private readonly header: NiftiHeaderInfo) {
-    this.width = header.datatype === "float32" ? 4 : header.datatype === "float64" ? 8 : 0;
+    [this.width, this.read] = VOXEL_READERS[header.datatype];
   }
 
   push(chunk: Uint8Array): void {
     const start = this.offset;
     this.offset += chunk.length;
-    if (this.width === 0) return;
     const dataStart = this.header.voxOffset;
     const dataEnd = dataStart + this.header.dataBytes;
     const from = Math.max(dataStart, start) - start;
@@ -114,12 +136,25 @@ class NonFiniteCounter {
     bytes.set(chunk.subarray(from, to), this.carry.length);
     const whole = bytes.length - (bytes.length % this.width);
     const view = new DataView(bytes.buffer, 0, whole);
-    const little = this.header.littleEndian;
+    const { littleEndian, scaling } = this.header;
+    const slope = scaling?.slope ?? 1;
+    const inter = scaling?.inter ?? 0;
+    let distinct = this.distinct;
     for (let i = 0; i < whole; i += this.width) {
-      const v = this.width === 4 ? view.getFloat32(i, little) : view.getFloat64(i, little);
-      if (!Number.isFinite(v)) this.count++;
+      const v = this.read(view, i, littleEndian) * slope + inter;
+      if (!Number.isFinite(v)) this.nonFinite++;
+      else if (distinct !== null && !distinct.has(v)) {
+        distinct.add(v);
+        if (distinct.size > MAX_LABEL_VALUES) distinct = null;
+      }
     }
+    this.distinct = distinct;
     this.carry = bytes.slice(whole);
+  }
+
+  /** The distinct values, sorted, or null when there were more than a label holds. */
+  distinctValues(): number[] | null {
+    return this.distinct && [...this.distinct].sort((a, b) => a - b);
   }
 }
 
@@ -137,7 +172,7 @@ function gunzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Ar
 
 /**
  * Streams a spooled NIfTI once (inflating gzip: every member, so a truncated or corrupt
- * `.nii.gz` fails here although its header reads fine), counting the bytes and the non-finite
+ * `.nii.gz` fails here although its header reads fine), counting the bytes and tallying the
  * voxels. Stops past `maxBytes` (a gzip bomb).
  */
 async function scanVoxels(
@@ -146,17 +181,17 @@ async function scanVoxels(
   gzip: boolean,
   header: NiftiHeaderInfo,
   maxBytes: number,
-): Promise<{ bytes: number; nonFinite: number }> {
+): Promise<{ bytes: number; tally: VoxelTally }> {
   const file = await Deno.open(path);
-  const counter = new NonFiniteCounter(header);
+  const tally = new VoxelTally(header);
   let bytes = 0;
   try {
     const stream = gzip ? gunzipStream(file.readable) : file.readable;
     const reader = stream.getReader();
     while (true) {
       const { done, value } = await reader.read();
-      if (done) return { bytes, nonFinite: counter.count };
-      counter.push(value);
+      if (done) return { bytes, tally };
+      tally.push(value);
       bytes += value.length;
       if (bytes > maxBytes) {
         await reader.cancel();
@@ -207,7 +242,7 @@ async function inspectNifti(
   const header = parseNiftiFileHeader(head, name, DEFAULT_LIMITS);
   checkVoxelCount(name, header.shape, header.channels, maxVoxels);
   const need = header.voxOffset + header.dataBytes;
-  const { bytes, nonFinite } = await scanVoxels(path, name, gzip, header, need + 64 * 1024 ** 2);
+  const { bytes, tally } = await scanVoxels(path, name, gzip, header, need + 64 * 1024 ** 2);
   if (bytes < need) {
     throw new UserError(
       "invalid_volume",
@@ -215,13 +250,13 @@ async function inspectNifti(
         `${gzip ? "gzip stream holds" : "file has"} ${bytes}`,
     );
   }
-  if (nonFinite > 0) {
+  if (tally.nonFinite > 0) {
     throw new UserError(
       "invalid_volume",
-      `${name}: ${nonFinite} voxels are NaN or infinite; replace them (e.g. with 0) and upload again`,
+      `${name}: ${tally.nonFinite} voxels are NaN or infinite; replace them (e.g. with 0) and upload again`,
     );
   }
-  return { ...header, format: "nifti" };
+  return { ...header, format: "nifti", distinctValues: tally.distinctValues() };
 }
 
 /** Refuses a scan larger than the tenant may upload, from its declared dims alone. */
@@ -242,7 +277,10 @@ function checkVoxelCount(
 }
 
 /** What the answer reports of a validated scan. */
-type ScanHeader = Pick<Scan, "format" | "shape" | "channels" | "spacing" | "datatype">;
+type ScanHeader = Pick<
+  Scan,
+  "format" | "shape" | "channels" | "spacing" | "datatype" | "distinctValues"
+>;
 
 /**
  * Validates a spooled upload. HDF5 is read whole (its metadata can sit anywhere in the file), so
@@ -303,6 +341,7 @@ export async function receiveScan(
       channels: header.channels,
       spacing: header.spacing,
       datatype: header.datatype,
+      distinctValues: header.distinctValues,
       bytes,
       blobKey,
       createdAt: new Date().toISOString(),

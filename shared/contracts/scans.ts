@@ -30,6 +30,12 @@ export const Scan = z.object({
   channels: z.number().int(),
   spacing: z.tuple([z.number(), z.number(), z.number()]),
   datatype: Datatype,
+  /**
+   * The distinct voxel values, sorted, tallied while a NIfTI upload streams: at most 256 (a
+   * label's classes), or null when there are more (an image). Absent for HDF5 uploads and scans
+   * stored before it; a dataset then decodes the label to check it.
+   */
+  distinctValues: z.array(z.number()).max(256).nullable().optional(),
   bytes: z.number().int(),
   role: ScanRole.optional(),
   /** SHA-256 of the file as uploaded (hex): finds the same scan uploaded twice. */

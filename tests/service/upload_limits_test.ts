@@ -139,3 +139,42 @@ Deno.test("uploads: a stalled upload times out (408); a tenant's uploads in flig
     await service.close();
   }
 });
+
+Deno.test("uploads: a label's distinct values are tallied as it streams, so datasets never decode it", async () => {
+  const service = await startService();
+  try {
+    const { key } = await createTenant(service);
+    const shape: [number, number, number] = [12, 10, 8];
+    const spacing: [number, number, number] = [1, 1, 1];
+    const volume = (data: Uint8Array | Float32Array) =>
+      encodeNifti({ shape, channels: 1, data, spacing, affine: spacingAffine(spacing) });
+    const classes = Uint8Array.from({ length: 960 }, (_, i) => [0, 0, 1, 2][i % 4]);
+    const label = await (await upload(service, key, "label.nii.gz", volume(classes))).json();
+    assert.deepEqual(label.distinctValues, [0, 1, 2]);
+    const image = await (await upload(service, key, "image.nii.gz", tinyNifti(shape))).json();
+    assert.equal(image.distinctValues, null); // 960 distinct values: no label
+    const other = await (await upload(service, key, "other.nii.gz", tinyNifti(shape, false, 1)))
+      .json();
+
+    const halves = Float32Array.from(classes, (v) => v / 2);
+    const fractional = await (await upload(service, key, "half.nii.gz", volume(halves))).json();
+    assert.deepEqual(fractional.distinctValues, [0, 0.5, 1]);
+    // The dataset is checked from the tallies: an image as a label, and a fractional "label".
+    for (const [bad, reason] of [[other, /more than 256 distinct values/], [fractional, /0\.5/]]) {
+      const refused = await api(service, key, "/v1/datasets", {
+        method: "POST",
+        json: { name: "x", labels: "classes", labelled: [{ image: image.id, label: bad.id }] },
+      });
+      assert.equal(refused.status, 422);
+      assert.match((await refused.json()).error.message, reason as RegExp);
+    }
+    const made = await api(service, key, "/v1/datasets", {
+      method: "POST",
+      json: { name: "ok", labels: "classes", labelled: [{ image: image.id, label: label.id }] },
+    });
+    assert.equal(made.status, 201, await made.clone().text());
+    assert.deepEqual((await made.json()).labelValues, [0, 1, 2]);
+  } finally {
+    await service.close();
+  }
+});
