@@ -4,8 +4,9 @@
  * Mean, Sub and Add taking most of a training step in the stock kernels' generic broadcasting).
  * Covered: float32 Add/Sub/Multiply/RealDiv of equal shapes or with the smaller operand broadcast
  * along one run of axes (a scalar, a per-channel vector, a Dropout3d mask `[N, 1, 1, 1, C]`, a
- * per-voxel `[..., 1]` against `[..., K]`: issue #13, the generic broadcast took ~90 ns/element); Sum/Mean over any contiguous run of axes; Relu, Step, and
- * Softmax over the last axis.
+ * per-voxel `[..., 1]` against `[..., K]`: issue #13, the generic broadcast took ~90 ns/element);
+ * Sum/Mean over any contiguous run of axes; Neg, Log, Exp, Relu, Step, and Softmax over the last
+ * axis.
  * Everything else goes to the stock kernel. Plain JS: these ops are memory-bound, and working on
  * the backend's arrays in place avoids copying into the wasm memory and back.
  */
@@ -177,6 +178,15 @@ function reduceMiddle(
   scale: number,
 ): Float32Array {
   const out = new Float32Array(outer * inner);
+  if (inner === 1) {
+    // Reduction over the last axes (e.g. the class axis): one float64 running sum per output.
+    for (let o = 0, p = 0; o < outer; o++) {
+      let sum = 0;
+      for (let m = 0; m < middle; m++, p++) sum += x[p];
+      out[o] = sum * scale;
+    }
+    return out;
+  }
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(0);
@@ -224,7 +234,8 @@ function reductionConfig(
 }
 
 /**
- * Relu (`max(0, x)`, NaN stays NaN) and Step (`x > 0 ? 1 : alpha`, NaN stays NaN; tfjs's Relu
+ * Neg, Log, Exp (issue #13: the stock kernels' per-element callbacks took 20-30 ns/element), Relu
+ * (`max(0, x)`, NaN stays NaN) and Step (`x > 0 ? 1 : alpha`, NaN stays NaN; tfjs's Relu
  * gradient is `dy · step(x)`) on float32, same results as the stock kernels' callbacks.
  */
 function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
@@ -244,6 +255,16 @@ function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
     },
   });
   return [
+    // Neg as the stock kernel's −1 · x; Log and Exp as its Math.log / Math.exp callbacks.
+    unary(tf.Neg, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = -x[i];
+    }),
+    unary(tf.Log, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
+    }),
+    unary(tf.Exp, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+    }),
     unary(tf.Relu, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? 0 : x[i];
     }),
