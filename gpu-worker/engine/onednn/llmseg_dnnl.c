@@ -241,3 +241,65 @@ int llmseg_sgemm(int trans_a, int trans_b, int m, int n, int k, const float *a, 
   return dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a,
                     trans_a ? m : k, b, trans_b ? k : n, 0.0f, c, n) != dnnl_success;
 }
+
+/*
+ * Element-wise work on OpenMP's threads (issue #13: as plain-JS loops it ran on one core while the
+ * other idled). Each output element is one float operation (built with -ffp-contract=off, no
+ * fused multiply-add), so the bits equal the JS loops', which round a double result of float
+ * inputs once (exact for +, -, ·, / of floats), for any thread count.
+ */
+
+/* The binary ops, as element-wise-kernel op numbers: Add, Sub, Multiply, RealDiv. */
+#define BINARY_OP(op, x, y) ((op) == 0 ? (x) + (y) : (op) == 1 ? (x) - (y) : (op) == 2 ? (x) * (y) : (x) / (y))
+
+/* One op's loops: `big` viewed as [rows, inner] rows of `inner`, the small operand's row r / middle. */
+#define BINARY_LOOPS(OP)                                                                           \
+  if (middle == 1) {                                                                               \
+    _Pragma("omp parallel for schedule(static)") for (int64_t p = 0; p < n; p++) out[p] =          \
+        swapped ? BINARY_OP(OP, small[p], big[p]) : BINARY_OP(OP, big[p], small[p]);               \
+  } else if (inner == 1 && middle == n) {                                                          \
+    const float s = small[0];                                                                      \
+    _Pragma("omp parallel for schedule(static)") for (int64_t p = 0; p < n; p++) out[p] =          \
+        swapped ? BINARY_OP(OP, s, big[p]) : BINARY_OP(OP, big[p], s);                             \
+  } else {                                                                                         \
+    const int64_t rows = n / inner;                                                                \
+    _Pragma("omp parallel for schedule(static)") for (int64_t r = 0; r < rows; r++) {              \
+      const float *x = big + r * inner, *y = small + (r / middle) * inner;                         \
+      float *o = out + r * inner;                                                                  \
+      for (int j = 0; j < inner; j++)                                                              \
+        o[j] = swapped ? BINARY_OP(OP, y[j], x[j]) : BINARY_OP(OP, x[j], y[j]);                    \
+    }                                                                                              \
+  }
+
+/*
+ * out[p] = big[p] op small[index(p)] (small op big when `swapped`), `big` of `n` elements viewed as
+ * [outer, middle, inner] and `small` as [outer, 1, inner]: same shape (middle 1), a scalar
+ * (inner 1, middle n), a per-channel vector or a Dropout3d mask (inner the channel run).
+ * 0 on success, 1 for an unknown op.
+ */
+int llmseg_binary(int op, int swapped, int64_t n, int middle, int inner, const float *big,
+                  const float *small, float *out) {
+  switch (op) {
+    case 0: BINARY_LOOPS(0) return 0;
+    case 1: BINARY_LOOPS(1) return 0;
+    case 2: BINARY_LOOPS(2) return 0;
+    case 3: BINARY_LOOPS(3) return 0;
+    default: return 1;
+  }
+}
+
+/*
+ * PyTorch SGD's update of one parameter (the engine's LlmsegSgdMomentum): g = grad + wd·w,
+ * buf = μ·buffer + g (buf = g without one: `has_buffer` 0), w − lr·buf; each product and sum
+ * rounded to float as the JS kernel rounds it.
+ */
+void llmseg_sgd(int64_t n, const float *w, const float *grad, const float *buffer, int has_buffer,
+                float lr, float momentum, float weight_decay, float *out_w, float *out_buffer) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    const float g = weight_decay == 0.0f ? grad[i] : grad[i] + w[i] * weight_decay;
+    const float b = has_buffer ? buffer[i] * momentum + g : g;
+    out_buffer[i] = b;
+    out_w[i] = w[i] - b * lr;
+  }
+}
