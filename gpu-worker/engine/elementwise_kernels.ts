@@ -4,8 +4,9 @@
  * Mean, Sub and Add taking most of a training step in the stock kernels' generic broadcasting).
  * Covered: float32 Add/Sub/Multiply/RealDiv of equal shapes or with the smaller operand broadcast
  * along one run of axes (a scalar, a per-channel vector, a Dropout3d mask `[N, 1, 1, 1, C]`, a
- * per-voxel `[..., 1]` against `[..., K]`: issue #13, the generic broadcast took ~90 ns/element); Sum/Mean over any contiguous run of axes; Relu, Step, and
- * Softmax over the last axis.
+ * per-voxel `[..., 1]` against `[..., K]`: issue #13, the generic broadcast took ~90 ns/element);
+ * Sum/Mean over any contiguous run of axes; Neg, Log, Exp, Relu, Step, and Softmax over the last
+ * axis.
  * Everything else goes to the stock kernel. Plain JS: these ops are memory-bound, and working on
  * the backend's arrays in place avoids copying into the wasm memory and back.
  */
@@ -177,6 +178,15 @@ function reduceMiddle(
   scale: number,
 ): Float32Array {
   const out = new Float32Array(outer * inner);
+  if (inner === 1) {
+    // Reduction over the last axes (e.g. the class axis): one float64 running sum per output.
+    for (let o = 0, p = 0; o < outer; o++) {
+      let sum = 0;
+      for (let m = 0; m < middle; m++, p++) sum += x[p];
+      out[o] = sum * scale;
+    }
+    return out;
+  }
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(0);
@@ -189,6 +199,40 @@ function reduceMiddle(
   return out;
 }
 
+/** A Sum/Mean over a contiguous run of axes: x viewed as [outer, middle, inner]. */
+export interface ReductionPlan {
+  outer: number;
+  middle: number;
+  inner: number;
+  /** 1 for Sum, 1 / middle for Mean. */
+  scale: number;
+  outShape: number[];
+}
+
+/** How the Sum or Mean kernel call `args` reduces, or undefined when the stock kernel must run. */
+export function reductionPlan(
+  name: string,
+  args: Parameters<tf.KernelFunc>[0],
+): ReductionPlan | undefined {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const contiguous = axes.length > 0 && axes.every((v, i) => v === axes[0] + i);
+  if (x.dtype !== "float32" || !contiguous) return undefined;
+  const size = (dims: number[]) => tf.util.sizeFromShape(dims);
+  const first = axes[0], end = axes[axes.length - 1] + 1;
+  const middle = size(x.shape.slice(first, end));
+  return {
+    outer: size(x.shape.slice(0, first)),
+    middle,
+    inner: size(x.shape.slice(end)),
+    scale: name === tf.Mean ? 1 / middle : 1,
+    outShape: keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i)),
+  };
+}
+
 function reductionConfig(
   name: typeof tf.Sum | typeof tf.Mean,
   stock: StockKernels,
@@ -197,34 +241,20 @@ function reductionConfig(
     kernelName: name,
     backendName: "cpu",
     kernelFunc: (args) => {
+      const plan = reductionPlan(name, args);
+      if (!plan) return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
       const { x } = args.inputs as { x: tf.TensorInfo };
-      const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
       const backend = args.backend as unknown as CpuBackend;
-      const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-      const contiguous = axes.length > 0 && axes.every((v, i) => v === axes[0] + i);
-      if (x.dtype !== "float32" || !contiguous) {
-        return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
-      }
-      const size = (dims: number[]) => tf.util.sizeFromShape(dims);
-      const first = axes[0], end = axes[axes.length - 1] + 1;
-      const middle = size(x.shape.slice(first, end));
-      const out = reduceMiddle(
-        values(backend, x),
-        size(x.shape.slice(0, first)),
-        middle,
-        size(x.shape.slice(end)),
-        name === tf.Mean ? 1 / middle : 1,
-      );
-      const shape = keepDims
-        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-        : x.shape.filter((_, i) => !axes.includes(i));
-      return backend.makeTensorInfo(shape, "float32", out);
+      const { outer, middle, inner, scale, outShape } = plan;
+      const out = reduceMiddle(values(backend, x), outer, middle, inner, scale);
+      return backend.makeTensorInfo(outShape, "float32", out);
     },
   };
 }
 
 /**
- * Relu (`max(0, x)`, NaN stays NaN) and Step (`x > 0 ? 1 : alpha`, NaN stays NaN; tfjs's Relu
+ * Neg, Log, Exp (issue #13: the stock kernels' per-element callbacks took 20-30 ns/element), Relu
+ * (`max(0, x)`, NaN stays NaN) and Step (`x > 0 ? 1 : alpha`, NaN stays NaN; tfjs's Relu
  * gradient is `dy · step(x)`) on float32, same results as the stock kernels' callbacks.
  */
 function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
@@ -244,6 +274,16 @@ function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
     },
   });
   return [
+    // Neg as the stock kernel's −1 · x; Log and Exp as its Math.log / Math.exp callbacks.
+    unary(tf.Neg, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = -x[i];
+    }),
+    unary(tf.Log, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
+    }),
+    unary(tf.Exp, (x, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+    }),
     unary(tf.Relu, (x, out) => {
       for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? 0 : x[i];
     }),

@@ -1,5 +1,5 @@
 /**
- * The BatchMatMul, element-wise, reduction and Transpose kernels against tfjs's stock cpu kernels,
+ * The BatchMatMul, element-wise, reduction, gather and Transpose kernels against tfjs's stock cpu kernels,
  * including the shapes they hand back to the stock kernels (which must still be right).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -43,7 +43,23 @@ const OPS: Record<string, Op> = {
     tf.grad((x: tf.Tensor) => tf.softmax(x).mul(rand([6, 5], 36)).sum())(rand([6, 5], 35)),
   "transpose middle axes": () => tf.transpose(rand([3, 5, 2, 8], 28), [0, 2, 1, 3]),
   "transpose rank 5": () => tf.transpose(rand([2, 3, 4, 5, 6], 29), [3, 0, 2, 1, 4]),
-  "transpose last axis moved (stock)": () => tf.transpose(rand([3, 5, 4], 30), [2, 0, 1]),
+  "transpose long runs": () => tf.transpose(rand([2, 3, 2, 300], 47), [0, 2, 1, 3]),
+  "neg with -0": () => tf.neg(tf.concat([rand([40], 48), tf.tensor1d([0, -0])])),
+  "log and exp": () => tf.add(tf.log(tf.abs(rand([50], 49))), tf.exp(rand([50], 50))),
+  "sum over the class axis": () => tf.sum(rand([2, 3, 4, 5, 2], 51), -1),
+  "gather samples (CutMix partner)": () =>
+    tf.gather(rand([3, 4, 5, 2], 52), tf.tensor1d([2, 0, 1, 0], "int32")),
+  "gather along axis 1 (stock)": () => tf.gather(rand([3, 4, 5], 53), [1, 3], 1),
+  "gather gradient (segment sum)": () =>
+    tf.grad((x: tf.Tensor) => tf.gather(x, [1, 0, 1]).mul(rand([3, 4, 3], 55)).sum())(
+      rand([2, 4, 3], 54),
+    ),
+  "segment sum, an id out of range dropped": () =>
+    tf.unsortedSegmentSum(rand([4, 3, 2], 56), tf.tensor1d([0, 2, -1, 2], "int32"), 3),
+  "transpose last axis moved": () => tf.transpose(rand([3, 5, 4], 30), [2, 0, 1]),
+  "transpose up-conv weight": () => tf.transpose(rand([2, 2, 2, 3, 5], 57), [4, 0, 1, 2, 3]),
+  "transpose identity": () => tf.transpose(rand([2, 3, 4], 58), [0, 1, 2]),
+  "transpose 1-D": () => tf.transpose(rand([7], 59)),
 };
 
 function run(): Map<string, { shape: number[]; values: Float32Array }> {
@@ -56,7 +72,7 @@ function run(): Map<string, { shape: number[]; values: Float32Array }> {
   return out;
 }
 
-Deno.test("matMul, element-wise, reduction and transpose kernels match the stock cpu kernels", async () => {
+Deno.test("matMul, element-wise, reduction, gather and transpose kernels match the stock cpu kernels", async () => {
   await tf.setBackend("cpu");
   const stock = run();
   try {

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
+import { releaseTapeEarly } from "./tape_release.ts";
 import { type BackendName, probeGpuAdapter, tryTfjsNodeGpu, tryWebGpu } from "./backend.ts";
 import { type CpuEngine, startCpuEngine } from "./cpu_engine.ts";
 import { detectWasmFeatures } from "./features.ts";
@@ -107,6 +108,7 @@ export function shutdownEngine(): void {
  */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   shutdownEngine();
+  releaseTapeEarly();
   const wanted = options.backend ?? "auto";
   const features = detectWasmFeatures();
   const gpuAdapter = await probeGpuAdapter();

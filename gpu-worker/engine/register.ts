@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { CpuEngine } from "./cpu_engine.ts";
 import { conv3dKernelConfigs } from "./conv3d_kernels.ts";
 import { elementwiseKernelConfigs } from "./elementwise_kernels.ts";
+import { gatherKernelConfigs } from "./gather_kernels.ts";
 import { matMulKernelConfig } from "./matmul_kernel.ts";
 import { transposeKernelConfig } from "./transpose_kernel.ts";
 import type { OneDnn } from "./onednn/library.ts";
@@ -24,6 +25,7 @@ export function registerFastKernels(engine: CpuEngine, native?: OneDnn): string[
     ...conv3dKernelConfigs(engine, stock),
     matMulKernelConfig(engine, stock),
     ...elementwiseKernelConfigs(stock),
+    ...gatherKernelConfigs(stock),
     transposeKernelConfig(stock),
   ];
   const configs = native ? withOneDnnKernels(native, wasm) : wasm;

@@ -1,35 +1,38 @@
 /**
- * tfjs cpu-backend Transpose fast path for permutations that keep the last axis in place
- * (the V-Net up-conv's depth-to-space swaps two middle axes, COMPUTE.md 1): whole last-axis runs
- * are copied as blocks (`TypedArray.set`) instead of the stock kernel's per-element index
- * arithmetic. Other permutations and dtypes go to the stock kernel.
+ * tfjs cpu-backend Transpose for float32: the output is written in order while the input is read
+ * by strides (an odometer over the output's leading axes, no per-element index arithmetic as in
+ * the stock kernel). Where the last axis stays in place (the V-Net up-conv's depth-to-space swaps
+ * two middle axes, COMPUTE.md 1) each output row is a contiguous copy; where it moves (the up-conv
+ * weight `[2, 2, 2, Cout, Cin]` → `[Cin, …]`) a strided gather. The identity permutation (the
+ * gather gradient's) shares the input's data. Other dtypes go to the stock kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 
 interface CpuBackend {
   data: { get(dataId: object): { values: unknown } };
+  incRef(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
 }
 
-/** Copies runs of `run` floats from x (shape `shape`) to out, permuting the leading axes. */
-function permuteRuns(x: Float32Array, shape: number[], perm: number[], run: number): Float32Array {
+/** x (shape `shape`) with its axes permuted by `perm`. */
+function permute(x: Float32Array, shape: number[], perm: number[]): Float32Array {
   const out = new Float32Array(x.length);
-  const lead = perm.length - 1;
-  const outShape = perm.slice(0, lead).map((p) => shape[p]);
-  // Stride (in runs) of each input axis, read in output-axis order.
-  const inStrides = new Array<number>(lead);
-  let stride = 1;
-  for (let axis = lead - 1; axis >= 0; axis--) {
+  const rank = shape.length;
+  const inStrides = new Array<number>(rank);
+  for (let axis = rank - 1, stride = 1; axis >= 0; axis--) {
     inStrides[axis] = stride;
     stride *= shape[axis];
   }
-  const strides = perm.slice(0, lead).map((p) => inStrides[p]);
-  const index = new Array<number>(lead).fill(0);
-  const runs = x.length / run;
-  let src = 0;
-  for (let r = 0; r < runs; r++) {
-    out.set(x.subarray(src * run, src * run + run), r * run);
-    for (let axis = lead - 1; axis >= 0; axis--) {
+  const outShape = perm.map((p) => shape[p]);
+  const strides = perm.map((p) => inStrides[p]);
+  const row = outShape[rank - 1], step = strides[rank - 1];
+  const index = new Array<number>(rank - 1).fill(0);
+  for (let o = 0, src = 0; o < x.length; o += row) {
+    if (step !== 1) { for (let j = 0, s = src; j < row; j++, s += step) out[o + j] = x[s]; }
+    else if (row >= 256) out.set(x.subarray(src, src + row), o);
+    // Short contiguous rows copy faster element by element than through a subarray view.
+    else for (let j = 0; j < row; j++) out[o + j] = x[src + j];
+    for (let axis = rank - 2; axis >= 0; axis--) {
       index[axis]++;
       src += strides[axis];
       if (index[axis] < outShape[axis]) break;
@@ -48,14 +51,16 @@ export function transposeKernelConfig(stock: Map<string, tf.KernelConfig>): tf.K
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { perm } = args.attrs as unknown as tf.TransposeAttrs;
-      const last = x.shape.length - 1;
-      const run = x.shape[last] ?? 1;
-      if (x.dtype !== "float32" || last < 1 || perm[last] !== last || run < 4) {
+      if (x.dtype !== "float32" || x.shape.length === 0) {
         return stock.get(tf.Transpose)!.kernelFunc(args) as tf.TensorInfo;
       }
       const backend = args.backend as unknown as CpuBackend;
+      if (perm.every((p, i) => p === i)) {
+        backend.incRef(x.dataId);
+        return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+      }
       const values = backend.data.get(x.dataId).values as Float32Array;
-      const out = permuteRuns(values, x.shape, perm, run);
+      const out = permute(values, x.shape, perm);
       return backend.makeTensorInfo(perm.map((p) => x.shape[p]), "float32", out);
     },
   };

@@ -14,6 +14,8 @@
 #include <string.h>
 
 void omp_set_num_threads(int threads);
+int omp_get_thread_num(void);
+int omp_get_num_threads(void);
 
 /* Which computation a cached entry runs; the JS side passes these numbers. */
 enum { CONV_FORWARD = 0, CONV_BACKWARD_DATA = 1, CONV_BACKWARD_WEIGHTS = 2 };
@@ -240,4 +242,134 @@ int llmseg_sgemm(int trans_a, int trans_b, int m, int n, int k, const float *a, 
                  float *c) {
   return dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a,
                     trans_a ? m : k, b, trans_b ? k : n, 0.0f, c, n) != dnnl_success;
+}
+
+/*
+ * Element-wise work on OpenMP's threads (issue #13: as plain-JS loops it ran on one core while the
+ * other idled). Each output element is one float operation (built with -ffp-contract=off, no
+ * fused multiply-add), so the bits equal the JS loops', which round a double result of float
+ * inputs once (exact for +, -, ·, / of floats), for any thread count.
+ */
+
+/* The binary ops, as element-wise-kernel op numbers: Add, Sub, Multiply, RealDiv. */
+#define BINARY_OP(op, x, y) ((op) == 0 ? (x) + (y) : (op) == 1 ? (x) - (y) : (op) == 2 ? (x) * (y) : (x) / (y))
+
+/* One op's loops: `big` viewed as [rows, inner] rows of `inner`, the small operand's row r / middle. */
+#define BINARY_LOOPS(OP)                                                                           \
+  if (middle == 1) {                                                                               \
+    _Pragma("omp parallel for schedule(static)") for (int64_t p = 0; p < n; p++) out[p] =          \
+        swapped ? BINARY_OP(OP, small[p], big[p]) : BINARY_OP(OP, big[p], small[p]);               \
+  } else if (inner == 1 && middle == n) {                                                          \
+    const float s = small[0];                                                                      \
+    _Pragma("omp parallel for schedule(static)") for (int64_t p = 0; p < n; p++) out[p] =          \
+        swapped ? BINARY_OP(OP, s, big[p]) : BINARY_OP(OP, big[p], s);                             \
+  } else {                                                                                         \
+    const int64_t rows = n / inner;                                                                \
+    _Pragma("omp parallel for schedule(static)") for (int64_t r = 0; r < rows; r++) {              \
+      const float *x = big + r * inner, *y = small + (r / middle) * inner;                         \
+      float *o = out + r * inner;                                                                  \
+      for (int j = 0; j < inner; j++)                                                              \
+        o[j] = swapped ? BINARY_OP(OP, y[j], x[j]) : BINARY_OP(OP, x[j], y[j]);                    \
+    }                                                                                              \
+  }
+
+/*
+ * out[p] = big[p] op small[index(p)] (small op big when `swapped`), `big` of `n` elements viewed as
+ * [outer, middle, inner] and `small` as [outer, 1, inner]: same shape (middle 1), a scalar
+ * (inner 1, middle n), a per-channel vector or a Dropout3d mask (inner the channel run).
+ * 0 on success, 1 for an unknown op.
+ */
+int llmseg_binary(int op, int swapped, int64_t n, int middle, int inner, const float *big,
+                  const float *small, float *out) {
+  switch (op) {
+    case 0: BINARY_LOOPS(0) return 0;
+    case 1: BINARY_LOOPS(1) return 0;
+    case 2: BINARY_LOOPS(2) return 0;
+    case 3: BINARY_LOOPS(3) return 0;
+    default: return 1;
+  }
+}
+
+/*
+ * PyTorch SGD's update of one parameter (the engine's LlmsegSgdMomentum): g = grad + wd·w,
+ * buf = μ·buffer + g (buf = g without one: `has_buffer` 0), w − lr·buf; each product and sum
+ * rounded to float as the JS kernel rounds it.
+ */
+void llmseg_sgd(int64_t n, const float *w, const float *grad, const float *buffer, int has_buffer,
+                float lr, float momentum, float weight_decay, float *out_w, float *out_buffer) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    const float g = weight_decay == 0.0f ? grad[i] : grad[i] + w[i] * weight_decay;
+    const float b = has_buffer ? buffer[i] * momentum + g : g;
+    out_buffer[i] = b;
+    out_w[i] = w[i] - b * lr;
+  }
+}
+
+/*
+ * x viewed as [outer, middle, inner] summed over middle into out [outer, inner], times `scale`:
+ * each output summed in double, middle in order, as the JS kernel sums it (same bits for any
+ * thread count: the threads split the outputs, never one output's sum).
+ */
+void llmseg_reduce(int64_t outer, int64_t middle, int64_t inner, double scale, const float *x,
+                   float *out) {
+  if (outer == 1 && inner > 1) {
+#pragma omp parallel
+    {
+      const int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
+      const int64_t j0 = inner * t / count, j1 = inner * (t + 1) / count;
+      double *acc = calloc(j1 - j0 + 1, sizeof(double));
+      for (int64_t m = 0; m < middle; m++) {
+        const float *row = x + m * inner;
+        for (int64_t j = j0; j < j1; j++) acc[j - j0] += row[j];
+      }
+      for (int64_t j = j0; j < j1; j++) out[j] = (float)(acc[j - j0] * scale);
+      free(acc);
+    }
+    return;
+  }
+#pragma omp parallel
+  {
+    double *acc = calloc(inner, sizeof(double));
+#pragma omp for schedule(static)
+    for (int64_t o = 0; o < outer; o++) {
+      memset(acc, 0, inner * sizeof(double));
+      for (int64_t m = 0; m < middle; m++) {
+        const float *row = x + (o * middle + m) * inner;
+        for (int64_t j = 0; j < inner; j++) acc[j] += row[j];
+      }
+      for (int64_t j = 0; j < inner; j++) out[o * inner + j] = (float)(acc[j] * scale);
+    }
+    free(acc);
+  }
+}
+
+/* x of `shape` (rank <= 8) with its axes permuted by `perm` into out; output rows split by thread. */
+void llmseg_transpose(int rank, const int32_t *shape, const int32_t *perm, const float *x,
+                      float *out) {
+  int64_t in_strides[8], out_shape[8], strides[8], total = 1;
+  for (int d = rank - 1; d >= 0; d--) {
+    in_strides[d] = total;
+    total *= shape[d];
+  }
+  for (int d = 0; d < rank; d++) {
+    out_shape[d] = shape[perm[d]];
+    strides[d] = in_strides[perm[d]];
+  }
+  const int64_t row = out_shape[rank - 1], step = strides[rank - 1];
+  const int64_t rows = row == 0 ? 0 : total / row;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t rest = r, src = 0;
+    for (int d = rank - 2; d >= 0; d--) {
+      src += (rest % out_shape[d]) * strides[d];
+      rest /= out_shape[d];
+    }
+    float *o = out + r * row;
+    if (step == 1) {
+      memcpy(o, x + src, row * sizeof(float));
+    } else {
+      for (int64_t j = 0; j < row; j++) o[j] = x[src + j * step];
+    }
+  }
 }
