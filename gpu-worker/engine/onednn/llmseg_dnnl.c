@@ -6,9 +6,12 @@
  * filter alone may be, into the blocked layout oneDNN's AVX-512 kernels prefer (a few kB per call).
  * Primitives, their memory objects and those reorders are cached by shape: building a primitive
  * JIT-compiles its kernel (milliseconds), running it again only swaps the data pointers.
- * Single-threaded caller (the JS main thread); oneDNN's own OpenMP threads do the work.
+ * One caller thread at a time uses the cache and the stream (a mutex serialises them: several
+ * JS isolates of one process, e.g. `deno test --parallel`, share this library); oneDNN's own
+ * OpenMP threads do the work. The element-wise functions below hold no state and take no lock.
  */
 #include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +52,20 @@ typedef struct Entry {
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static Entry *cache;
+/* Guards engine, stream and cache: each exported function that touches them holds it. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Starts the engine with `threads` OpenMP threads; 0 on success. */
 int llmseg_dnnl_init(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
-  if (engine) return 0;
-  if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) return 1;
-  if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return 2;
-  return 0;
+  pthread_mutex_lock(&lock);
+  int status = 0;
+  if (!engine && dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) status = 1;
+  if (!status && !stream &&
+      dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success)
+    status = 2;
+  pthread_mutex_unlock(&lock);
+  return status;
 }
 
 /* Sets the threads later calls use (the engine stays). */
@@ -80,11 +89,13 @@ static void destroy_entry(Entry *e) {
 
 /* Frees every cached primitive (tests; the engine and its threads stay). */
 void llmseg_dnnl_clear_cache(void) {
+  pthread_mutex_lock(&lock);
   while (cache) {
     Entry *next = cache->next;
     destroy_entry(cache);
     cache = next;
   }
+  pthread_mutex_unlock(&lock);
 }
 
 /*
@@ -208,7 +219,7 @@ static Entry *find_conv(int kind, const int32_t *p) {
  * Runs convolution `kind` (CONV_*) with params `p` on the caller's arrays a, b → c (see Entry).
  * 0 on success; non-zero when oneDNN cannot run it (the caller falls back).
  */
-int llmseg_conv3d(int kind, const int32_t *p, float *a, float *b, float *c) {
+static int conv3d_locked(int kind, const int32_t *p, float *a, float *b, float *c) {
   if (!engine || kind < CONV_FORWARD || kind > CONV_BACKWARD_WEIGHTS) return 1;
   Entry *e = find_conv(kind, p);
   if (!e) return 2;
@@ -224,17 +235,29 @@ int llmseg_conv3d(int kind, const int32_t *p, float *a, float *b, float *c) {
   return dnnl_stream_wait(stream) != dnnl_success ? 5 : 0;
 }
 
+int llmseg_conv3d(int kind, const int32_t *p, float *a, float *b, float *c) {
+  pthread_mutex_lock(&lock);
+  int status = conv3d_locked(kind, p, a, b, c);
+  pthread_mutex_unlock(&lock);
+  return status;
+}
+
 /*
  * Writes the name of the oneDNN implementation that runs convolution `kind` with params `p`
  * (e.g. "jit:avx512_core") into `out` (NUL-terminated, at most `size` bytes); 0 on success.
  */
 int llmseg_conv3d_impl(int kind, const int32_t *p, char *out, int size) {
-  if (!engine || size < 1) return 1;
-  Entry *e = find_conv(kind, p);
-  if (!e) return 2;
-  strncpy(out, e->impl, size - 1);
-  out[size - 1] = 0;
-  return 0;
+  if (size < 1) return 1;
+  pthread_mutex_lock(&lock);
+  int status = engine ? 2 : 1;
+  Entry *e = engine ? find_conv(kind, p) : NULL;
+  if (e) {
+    strncpy(out, e->impl, size - 1);
+    out[size - 1] = 0;
+    status = 0;
+  }
+  pthread_mutex_unlock(&lock);
+  return status;
 }
 
 /* Row-major C[m,n] = op(A)·op(B), op transposing when `trans_a` / `trans_b` are non-zero. */
