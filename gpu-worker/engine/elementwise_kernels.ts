@@ -199,40 +199,6 @@ function reduceMiddle(
   return out;
 }
 
-/** A Sum/Mean over a contiguous run of axes: x viewed as [outer, middle, inner]. */
-export interface ReductionPlan {
-  outer: number;
-  middle: number;
-  inner: number;
-  /** 1 for Sum, 1 / middle for Mean. */
-  scale: number;
-  outShape: number[];
-}
-
-/** How the Sum or Mean kernel call `args` reduces, or undefined when the stock kernel must run. */
-export function reductionPlan(
-  name: string,
-  args: Parameters<tf.KernelFunc>[0],
-): ReductionPlan | undefined {
-  const { x } = args.inputs as { x: tf.TensorInfo };
-  const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
-  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-  const contiguous = axes.length > 0 && axes.every((v, i) => v === axes[0] + i);
-  if (x.dtype !== "float32" || !contiguous) return undefined;
-  const size = (dims: number[]) => tf.util.sizeFromShape(dims);
-  const first = axes[0], end = axes[axes.length - 1] + 1;
-  const middle = size(x.shape.slice(first, end));
-  return {
-    outer: size(x.shape.slice(0, first)),
-    middle,
-    inner: size(x.shape.slice(end)),
-    scale: name === tf.Mean ? 1 / middle : 1,
-    outShape: keepDims
-      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-      : x.shape.filter((_, i) => !axes.includes(i)),
-  };
-}
-
 function reductionConfig(
   name: typeof tf.Sum | typeof tf.Mean,
   stock: StockKernels,
@@ -241,13 +207,28 @@ function reductionConfig(
     kernelName: name,
     backendName: "cpu",
     kernelFunc: (args) => {
-      const plan = reductionPlan(name, args);
-      if (!plan) return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
       const { x } = args.inputs as { x: tf.TensorInfo };
+      const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
       const backend = args.backend as unknown as CpuBackend;
-      const { outer, middle, inner, scale, outShape } = plan;
-      const out = reduceMiddle(values(backend, x), outer, middle, inner, scale);
-      return backend.makeTensorInfo(outShape, "float32", out);
+      const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+      const contiguous = axes.length > 0 && axes.every((v, i) => v === axes[0] + i);
+      if (x.dtype !== "float32" || !contiguous) {
+        return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
+      }
+      const size = (dims: number[]) => tf.util.sizeFromShape(dims);
+      const first = axes[0], end = axes[axes.length - 1] + 1;
+      const middle = size(x.shape.slice(first, end));
+      const out = reduceMiddle(
+        values(backend, x),
+        size(x.shape.slice(0, first)),
+        middle,
+        size(x.shape.slice(end)),
+        name === tf.Mean ? 1 / middle : 1,
+      );
+      const shape = keepDims
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i));
+      return backend.makeTensorInfo(shape, "float32", out);
     },
   };
 }

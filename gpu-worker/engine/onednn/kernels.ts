@@ -1,20 +1,14 @@
 /**
  * tfjs cpu-backend kernels on oneDNN (issue #13): Conv3D, Conv3DBackpropInputV2,
  * Conv3DBackpropFilterV2 and the single-batch BatchMatMul of the V-Net's up-convolution; and, on
- * the shim's OpenMP threads, the large Add/Sub/Multiply/RealDiv, Sum/Mean, Transpose and the
- * fused SGD update. tfjs's
+ * the shim's OpenMP threads, the large Add/Sub/Multiply/RealDiv and the fused SGD update. tfjs's
  * arrays go to the shim by pointer and the result is written into a fresh array that becomes the
  * output tensor's store: no copies. Cases oneDNN does not take (dilation, NCDHW, non-float32, a
  * shape it has no kernel for) run the kernel they replace (the WebAssembly one).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Conv3DInfo, convParams, supported } from "../conv3d_kernels.ts";
-import {
-  broadcastOf,
-  reductionPlan,
-  SGD_MOMENTUM,
-  type SgdMomentumAttrs,
-} from "../elementwise_kernels.ts";
+import { broadcastOf, SGD_MOMENTUM, type SgdMomentumAttrs } from "../elementwise_kernels.ts";
 import { ConvKind, type OneDnn } from "./library.ts";
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
@@ -131,53 +125,6 @@ function sgdConfig(dnn: OneDnn, fallback: Map<string, tf.KernelConfig>): tf.Kern
   };
 }
 
-/** Large Sum/Mean over a contiguous run of axes on the shim's threads, else `fallback`'s. */
-function reductionConfig(
-  dnn: OneDnn,
-  name: string,
-  fallback: Map<string, tf.KernelConfig>,
-): tf.KernelConfig {
-  return {
-    kernelName: name,
-    backendName: "cpu",
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const plan = tf.util.sizeFromShape(x.shape) >= THREADED_MIN
-        ? reductionPlan(name, args)
-        : undefined;
-      if (!plan) return fallback.get(name)!.kernelFunc(args) as tf.TensorInfo;
-      const { outer, middle, inner, scale, outShape } = plan;
-      const out = new Float32Array(outer * inner);
-      dnn.reduce(outer, middle, inner, scale, values(args, x), out);
-      const backend = args.backend as unknown as CpuBackend;
-      return backend.makeTensorInfo(outShape, "float32", out);
-    },
-  };
-}
-
-/** Large float32 Transposes (rank 2-8, not the identity) on the shim's threads, else `fallback`'s. */
-function transposeConfig(dnn: OneDnn, fallback: Map<string, tf.KernelConfig>): tf.KernelConfig {
-  return {
-    kernelName: tf.Transpose,
-    backendName: "cpu",
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { perm } = args.attrs as unknown as tf.TransposeAttrs;
-      const rank = x.shape.length;
-      if (
-        x.dtype !== "float32" || rank < 2 || rank > 8 || perm.every((p, i) => p === i) ||
-        tf.util.sizeFromShape(x.shape) < THREADED_MIN
-      ) {
-        return fallback.get(tf.Transpose)!.kernelFunc(args) as tf.TensorInfo;
-      }
-      const out = new Float32Array(tf.util.sizeFromShape(x.shape));
-      dnn.transpose(x.shape, perm, values(args, x), out);
-      const backend = args.backend as unknown as CpuBackend;
-      return backend.makeTensorInfo(perm.map((p) => x.shape[p]), "float32", out);
-    },
-  };
-}
-
 /** The oneDNN kernels, each falling back to `fallback`'s kernel of its name. */
 export function oneDnnKernelConfigs(
   dnn: OneDnn,
@@ -188,9 +135,6 @@ export function oneDnnKernelConfigs(
   return [
     ...BINARY_OPS.map((name) => binaryConfig(dnn, name, fallback)),
     sgdConfig(dnn, fallback),
-    reductionConfig(dnn, tf.Sum, fallback),
-    reductionConfig(dnn, tf.Mean, fallback),
-    transposeConfig(dnn, fallback),
     {
       kernelName: tf.Conv3D,
       backendName: "cpu",

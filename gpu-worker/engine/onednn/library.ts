@@ -31,14 +31,6 @@ const SYMBOLS = {
     ],
     result: "void",
   },
-  llmseg_reduce: {
-    parameters: ["i64", "i64", "i64", "f64", "buffer", "buffer"],
-    result: "void",
-  },
-  llmseg_transpose: {
-    parameters: ["i32", "buffer", "buffer", "buffer", "buffer"],
-    result: "void",
-  },
   llmseg_sgemm: {
     parameters: ["i32", "i32", "i32", "i32", "i32", "buffer", "buffer", "buffer"],
     result: "i32",
@@ -102,20 +94,6 @@ export interface OneDnn {
     outW: Float32Array,
     outBuffer: Float32Array,
   ): void;
-  /**
-   * x viewed as [outer, middle, inner] summed over middle (in order, in float64) times `scale`,
-   * into out [outer, inner], on OpenMP's threads (elementwise_kernels.ts's bits).
-   */
-  reduce(
-    outer: number,
-    middle: number,
-    inner: number,
-    scale: number,
-    x: Float32Array,
-    out: Float32Array,
-  ): void;
-  /** x of `shape` (rank ≤ 8) permuted by `perm` into out, on OpenMP's threads. */
-  transpose(shape: number[], perm: number[], x: Float32Array, out: Float32Array): void;
   /** Sets the threads oneDNN's OpenMP runs on. */
   setThreads(threads: number): void;
   /** Frees the cached primitives. */
@@ -192,10 +170,6 @@ export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadRe
         outW,
         outBuffer,
       ),
-    reduce: (outer, middle, inner, scale, x, out) =>
-      s.llmseg_reduce(BigInt(outer), BigInt(middle), BigInt(inner), scale, x, out),
-    transpose: (shape, perm, x, out) =>
-      s.llmseg_transpose(shape.length, Int32Array.from(shape), Int32Array.from(perm), x, out),
     setThreads: (t) => s.llmseg_dnnl_set_threads(t),
     clearCache: () => s.llmseg_dnnl_clear_cache(),
   };

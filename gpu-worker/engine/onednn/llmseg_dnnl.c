@@ -17,8 +17,6 @@
 #include <string.h>
 
 void omp_set_num_threads(int threads);
-int omp_get_thread_num(void);
-int omp_get_num_threads(void);
 
 /* Which computation a cached entry runs; the JS side passes these numbers. */
 enum { CONV_FORWARD = 0, CONV_BACKWARD_DATA = 1, CONV_BACKWARD_WEIGHTS = 2 };
@@ -326,73 +324,5 @@ void llmseg_sgd(int64_t n, const float *w, const float *grad, const float *buffe
     const float b = has_buffer ? buffer[i] * momentum + g : g;
     out_buffer[i] = b;
     out_w[i] = w[i] - b * lr;
-  }
-}
-
-/*
- * x viewed as [outer, middle, inner] summed over middle into out [outer, inner], times `scale`:
- * each output summed in double, middle in order, as the JS kernel sums it (same bits for any
- * thread count: the threads split the outputs, never one output's sum).
- */
-void llmseg_reduce(int64_t outer, int64_t middle, int64_t inner, double scale, const float *x,
-                   float *out) {
-  if (outer == 1 && inner > 1) {
-#pragma omp parallel
-    {
-      const int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
-      const int64_t j0 = inner * t / count, j1 = inner * (t + 1) / count;
-      double *acc = calloc(j1 - j0 + 1, sizeof(double));
-      for (int64_t m = 0; m < middle; m++) {
-        const float *row = x + m * inner;
-        for (int64_t j = j0; j < j1; j++) acc[j - j0] += row[j];
-      }
-      for (int64_t j = j0; j < j1; j++) out[j] = (float)(acc[j - j0] * scale);
-      free(acc);
-    }
-    return;
-  }
-#pragma omp parallel
-  {
-    double *acc = calloc(inner, sizeof(double));
-#pragma omp for schedule(static)
-    for (int64_t o = 0; o < outer; o++) {
-      memset(acc, 0, inner * sizeof(double));
-      for (int64_t m = 0; m < middle; m++) {
-        const float *row = x + (o * middle + m) * inner;
-        for (int64_t j = 0; j < inner; j++) acc[j] += row[j];
-      }
-      for (int64_t j = 0; j < inner; j++) out[o * inner + j] = (float)(acc[j] * scale);
-    }
-    free(acc);
-  }
-}
-
-/* x of `shape` (rank <= 8) with its axes permuted by `perm` into out; output rows split by thread. */
-void llmseg_transpose(int rank, const int32_t *shape, const int32_t *perm, const float *x,
-                      float *out) {
-  int64_t in_strides[8], out_shape[8], strides[8], total = 1;
-  for (int d = rank - 1; d >= 0; d--) {
-    in_strides[d] = total;
-    total *= shape[d];
-  }
-  for (int d = 0; d < rank; d++) {
-    out_shape[d] = shape[perm[d]];
-    strides[d] = in_strides[perm[d]];
-  }
-  const int64_t row = out_shape[rank - 1], step = strides[rank - 1];
-  const int64_t rows = row == 0 ? 0 : total / row;
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t rest = r, src = 0;
-    for (int d = rank - 2; d >= 0; d--) {
-      src += (rest % out_shape[d]) * strides[d];
-      rest /= out_shape[d];
-    }
-    float *o = out + r * row;
-    if (step == 1) {
-      memcpy(o, x + src, row * sizeof(float));
-    } else {
-      for (int64_t j = 0; j < row; j++) o[j] = x[src + j * step];
-    }
   }
 }
