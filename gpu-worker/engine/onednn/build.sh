@@ -11,4 +11,4 @@ if ! command -v "$cc" >/dev/null || [ ! -f /usr/include/oneapi/dnnl/dnnl.h ]; th
 fi
 mkdir -p "$here/build"
 "$cc" -O2 -Wall -Werror -shared -fPIC -o "$here/build/libllmseg_dnnl.so" \
-  -fopenmp -pthread -ffp-contract=off "$here/llmseg_dnnl.c" -ldnnl -lgomp
+  -pthread "$here/llmseg_dnnl.c" -ldnnl -lgomp

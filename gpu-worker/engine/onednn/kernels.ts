@@ -1,14 +1,12 @@
 /**
  * tfjs cpu-backend kernels on oneDNN (issue #13): Conv3D, Conv3DBackpropInputV2,
- * Conv3DBackpropFilterV2 and the single-batch BatchMatMul of the V-Net's up-convolution; and, on
- * the shim's OpenMP threads, the large Add/Sub/Multiply/RealDiv and the fused SGD update. tfjs's
+ * Conv3DBackpropFilterV2 and the single-batch BatchMatMul of the V-Net's up-convolution. tfjs's
  * arrays go to the shim by pointer and the result is written into a fresh array that becomes the
  * output tensor's store: no copies. Cases oneDNN does not take (dilation, NCDHW, non-float32, a
  * shape it has no kernel for) run the kernel they replace (the WebAssembly one).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Conv3DInfo, convParams, supported } from "../conv3d_kernels.ts";
-import { broadcastOf, SGD_MOMENTUM, type SgdMomentumAttrs } from "../elementwise_kernels.ts";
 import { ConvKind, type OneDnn } from "./library.ts";
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
@@ -64,67 +62,6 @@ function matMulShape(
   return { m, n, k, outShape: [...lead, m, n] };
 }
 
-/** Below this many elements the JS loops win (waking OpenMP's threads costs microseconds). */
-const THREADED_MIN = 32768;
-const BINARY_OPS = [tf.Add, tf.Sub, tf.Multiply, tf.RealDiv];
-
-/**
- * Add/Sub/Multiply/RealDiv of two float32 operands on the shim's threads, when large and laid out
- * as the shim takes them (same shape, a scalar, a broadcast run of at least 8 floats); else
- * `fallback`'s kernel (the JS loops: the same bits).
- */
-function binaryConfig(
-  dnn: OneDnn,
-  name: string,
-  fallback: Map<string, tf.KernelConfig>,
-): tf.KernelConfig {
-  const op = BINARY_OPS.indexOf(name);
-  return {
-    kernelName: name,
-    backendName: "cpu",
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const size = (t: tf.TensorInfo) => tf.util.sizeFromShape(t.shape);
-      const swapped = b.shape.length > a.shape.length || size(b) > size(a);
-      const [big, small] = swapped ? [b, a] : [a, b];
-      const n = size(big);
-      const broadcast = a.dtype === "float32" && b.dtype === "float32" && n >= THREADED_MIN
-        ? broadcastOf(big.shape, small.shape)
-        : undefined;
-      const taken = broadcast &&
-        (broadcast.layout === "same" || broadcast.layout === "scalar" || broadcast.inner >= 8);
-      if (!taken) return fallback.get(name)!.kernelFunc(args) as tf.TensorInfo;
-      const out = new Float32Array(n);
-      const { middle, inner } = broadcast;
-      dnn.binary(op, swapped, middle, inner, values(args, big), values(args, small), out);
-      const backend = args.backend as unknown as CpuBackend;
-      return backend.makeTensorInfo(big.shape, "float32", out);
-    },
-  };
-}
-
-/** The fused SGD update on the shim's threads for large parameters, else `fallback`'s. */
-function sgdConfig(dnn: OneDnn, fallback: Map<string, tf.KernelConfig>): tf.KernelConfig {
-  return {
-    kernelName: SGD_MOMENTUM,
-    backendName: "cpu",
-    kernelFunc: (args) => {
-      const { variable, grad, buffer } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-      const n = tf.util.sizeFromShape(variable!.shape);
-      if (n < THREADED_MIN) return fallback.get(SGD_MOMENTUM)!.kernelFunc(args);
-      const nextW = new Float32Array(n), nextBuffer = new Float32Array(n);
-      const hyper = args.attrs as unknown as SgdMomentumAttrs;
-      const previous = buffer && values(args, buffer);
-      dnn.sgd(values(args, variable!), values(args, grad!), previous, hyper, nextW, nextBuffer);
-      const backend = args.backend as unknown as CpuBackend;
-      return [
-        backend.makeTensorInfo(variable!.shape, "float32", nextW),
-        backend.makeTensorInfo(variable!.shape, "float32", nextBuffer),
-      ];
-    },
-  };
-}
-
 /** The oneDNN kernels, each falling back to `fallback`'s kernel of its name. */
 export function oneDnnKernelConfigs(
   dnn: OneDnn,
@@ -133,8 +70,6 @@ export function oneDnnKernelConfigs(
   const orElse = (name: string, args: KernelArgs, result: tf.TensorInfo | undefined) =>
     result ?? (fallback.get(name)!.kernelFunc(args) as tf.TensorInfo);
   return [
-    ...BINARY_OPS.map((name) => binaryConfig(dnn, name, fallback)),
-    sgdConfig(dnn, fallback),
     {
       kernelName: tf.Conv3D,
       backendName: "cpu",

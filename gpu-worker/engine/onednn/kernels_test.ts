@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { initEngine, shutdownEngine } from "../mod.ts";
 import { ConvKind, loadOneDnn } from "./library.ts";
 import { convParams } from "../conv3d_kernels.ts";
-import { SGD_MOMENTUM, type SgdMomentumAttrs } from "../elementwise_kernels.ts";
 
 type Shape5 = [number, number, number, number, number];
 interface Case {
@@ -142,64 +141,6 @@ Deno.test({
         // The reference implementations are correct but slow: the V-Net's convolutions must not get them.
         if (c === vnet) assert.doesNotMatch(impl, /^ref/, `${c.name} kind ${kind}: ${impl}`);
       }
-    }
-  },
-});
-
-/** Large element-wise ops in each layout the shim takes (and two it leaves to JS), and SGD steps. */
-function elementwise(): Record<string, Float32Array> {
-  return tf.tidy(() => {
-    const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
-    const big = rand([2, 12, 16, 11, 16], 71), other = rand([2, 12, 16, 11, 16], 72);
-    const variable = tf.variable(rand([40000], 73));
-    const grad = rand([40000], 74);
-    const attrs: SgdMomentumAttrs = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
-    const [w1, b1] = tf.engine().runKernel(SGD_MOMENTUM, { variable, grad }, { ...attrs }) as [
-      tf.Tensor,
-      tf.Tensor,
-    ];
-    const [w2, b2] = tf.engine().runKernel(
-      SGD_MOMENTUM,
-      { variable: w1, grad: tf.mul(grad, 0.5), buffer: b1 },
-      { ...attrs },
-    ) as [tf.Tensor, tf.Tensor];
-    variable.dispose();
-    return Object.fromEntries(
-      Object.entries({
-        add: tf.add(big, other),
-        sub: tf.sub(big, other),
-        mulScalar: tf.mul(big, tf.scalar(1.3)),
-        scalarDiv: tf.div(tf.scalar(2), tf.abs(big)),
-        subChannel: tf.sub(big, rand([16], 75)),
-        channelSub: tf.sub(rand([16], 76), big),
-        dropoutMask: tf.mul(big, rand([2, 1, 1, 1, 16], 77)),
-        divRows: tf.div(big, tf.abs(rand([2, 12, 16, 11, 1], 78))),
-        small: tf.add(rand([5, 7], 79), rand([5, 7], 80)),
-        w2,
-        b2,
-      }).map(([k, t]) => [k, t.dataSync() as Float32Array]),
-    );
-  });
-}
-
-Deno.test({
-  name: `threaded element-wise ops and SGD give the JS kernels' bits${skip}`,
-  ignore: skip !== "",
-  fn: async () => {
-    try {
-      await initEngine({ backend: "cpu", threads: 2, cpuEngine: "wasm" });
-      const js = elementwise();
-      const info = await initEngine({ backend: "cpu", threads: 2, cpuEngine: "onednn" });
-      assert.equal(info.cpuEngine, "onednn");
-      const native = elementwise();
-      for (const [key, expected] of Object.entries(js)) {
-        const actual = native[key];
-        assert.equal(actual.length, expected.length, `${key}: length`);
-        const at = expected.findIndex((v, i) => !Object.is(v, actual[i]));
-        assert.equal(at, -1, `${key}[${at}]: ${actual[at]}, JS ${expected[at]}`);
-      }
-    } finally {
-      shutdownEngine();
     }
   },
 });

@@ -12,25 +12,6 @@ const SYMBOLS = {
   llmseg_dnnl_clear_cache: { parameters: [], result: "void" },
   llmseg_conv3d: { parameters: ["i32", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
   llmseg_conv3d_impl: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
-  llmseg_binary: {
-    parameters: ["i32", "i32", "i64", "i32", "i32", "buffer", "buffer", "buffer"],
-    result: "i32",
-  },
-  llmseg_sgd: {
-    parameters: [
-      "i64",
-      "buffer",
-      "buffer",
-      "buffer",
-      "i32",
-      "f32",
-      "f32",
-      "f32",
-      "buffer",
-      "buffer",
-    ],
-    result: "void",
-  },
   llmseg_sgemm: {
     parameters: ["i32", "i32", "i32", "i32", "i32", "buffer", "buffer", "buffer"],
     result: "i32",
@@ -70,30 +51,6 @@ export interface OneDnn {
     b: Float32Array,
     out: Float32Array,
   ): boolean;
-  /**
-   * out = big op small (small op big when `swapped`) on OpenMP's threads, op 0-3 = Add, Sub,
-   * Multiply, RealDiv; `big` viewed as [outer, middle, inner], `small` as [outer, 1, inner] with
-   * middle 1 (same shape), inner 1 and middle its size (a scalar) or inner the broadcast's inner
-   * run.
-   */
-  binary(
-    op: number,
-    swapped: boolean,
-    middle: number,
-    inner: number,
-    big: Float32Array,
-    small: Float32Array,
-    out: Float32Array,
-  ): void;
-  /** The fused SGD-with-momentum update on OpenMP's threads (elementwise_kernels.ts's bits). */
-  sgd(
-    w: Float32Array,
-    grad: Float32Array,
-    buffer: Float32Array | undefined,
-    hyper: { lr: number; momentum: number; weightDecay: number },
-    outW: Float32Array,
-    outBuffer: Float32Array,
-  ): void;
   /** Sets the threads oneDNN's OpenMP runs on. */
   setThreads(threads: number): void;
   /** Frees the cached primitives. */
@@ -150,26 +107,6 @@ export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadRe
     },
     sgemm: (ta, tb, m, n, k, a, b, out) =>
       s.llmseg_sgemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, a, b, out) === 0,
-    binary: (op, swapped, middle, inner, big, small, out) => {
-      if (
-        s.llmseg_binary(op, swapped ? 1 : 0, BigInt(out.length), middle, inner, big, small, out)
-      ) {
-        throw new RangeError(`llmseg_binary: unknown op ${op}`);
-      }
-    },
-    sgd: (w, grad, buffer, { lr, momentum, weightDecay }, outW, outBuffer) =>
-      s.llmseg_sgd(
-        BigInt(w.length),
-        w,
-        grad,
-        buffer ?? grad,
-        buffer ? 1 : 0,
-        lr,
-        momentum,
-        weightDecay,
-        outW,
-        outBuffer,
-      ),
     setThreads: (t) => s.llmseg_dnnl_set_threads(t),
     clearCache: () => s.llmseg_dnnl_clear_cache(),
   };
