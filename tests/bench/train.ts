@@ -22,9 +22,8 @@ import { initEngine } from "../../gpu-worker/engine/mod.ts";
 import { createNetwork, NetworkConfigSchema } from "../../gpu-worker/networks/network.ts";
 import { slidingWindow } from "../../gpu-worker/inferers/sliding_window.ts";
 import { presets } from "../../gpu-worker/training/presets.ts";
-import { Sgd } from "../../gpu-worker/training/sgd.ts";
-import { cotrainStep, type Member, supervisedStep } from "../../gpu-worker/training/step.ts";
-import { cutMixMask, drawCutMix } from "../../gpu-worker/transforms/mod.ts";
+import { cotrainStep, supervisedStep } from "../../gpu-worker/training/step.ts";
+import { cotrainBatch, presetMember } from "../../gpu-worker/training/testing/preset_workload.ts";
 import { timeRuns, type Timing } from "./lib/timing.ts";
 
 const ROWS = ["supervised", "cotrain", "sliding"] as const;
@@ -49,61 +48,19 @@ const reps = Number(opts.reps);
 const threads = Number(opts.threads);
 const config = presets.hippocampus;
 
-function member(seed: number, knowledge: Float32Array): Member {
-  const network = createNetwork(
-    NetworkConfigSchema.parse({
-      arch: config.arch,
-      width: config.nFilters,
-      dropout: config.dropout,
-      beta: config.beta,
-    }),
-    seed,
-    knowledge,
-  );
-  const trainable = new Map([...network.namedState()].filter(([, v]) => v.trainable));
-  const optimizer = new Sgd(trainable, {
-    momentum: config.momentum,
-    weightDecay: config.weightDecay,
-  });
-  return { network, optimizer };
-}
-
 /** Returns the workload to time. */
 function setup(row: RowName): { run: () => unknown; warm: boolean; runs: number } {
   const rng = new Rng(1);
   const knowledge = Float32Array.from({ length: 768 }, () => rng.normal() * 0.5);
-  const [X, Y, Z] = config.patch;
-  const voxels = X * Y * Z;
-  const inputs = tf.tensor5d(Float32Array.from({ length: 4 * voxels }, () => rng.normal()), [
-    4,
-    X,
-    Y,
-    Z,
-    1,
-  ]);
-  // A labelled box in the middle of each labelled patch.
-  const label = new Int32Array(2 * voxels).map((_, i) => {
-    const [x, y, z] = [Math.floor(i / (Y * Z)) % X, Math.floor(i / Z) % Y, i % Z];
-    return x >= X / 4 && x < (3 * X) / 4 && y >= Y / 4 && y < (3 * Y) / 4 && z >= Z / 4 &&
-        z < (3 * Z) / 4
-      ? 1
-      : 0;
-  });
-  const labels = tf.tensor4d(label, [2, X, Y, Z], "int32");
+  const batch = cotrainBatch(config, rng);
   const settings = { config, lr: 0.01, unsupWeight: config.unsupMaxWeight, rng };
   if (row === "supervised") {
-    const a = member(1, knowledge);
-    const batch = { inputs: inputs.slice([0], [2]) as tf.Tensor5D, labels };
-    return { run: () => supervisedStep(a, batch, settings), warm: true, runs: reps };
+    const a = presetMember(config, 1, knowledge);
+    const labelled = { inputs: batch.inputs.slice([0], [2]) as tf.Tensor5D, labels: batch.labels };
+    return { run: () => supervisedStep(a, labelled, settings), warm: true, runs: reps };
   }
   if (row === "cotrain") {
-    const a = member(1, knowledge), b = member(2, knowledge);
-    const boxes = drawCutMix(2, config.patch, rng);
-    const batch = {
-      inputs,
-      labels,
-      cutmix: { mask: cutMixMask(boxes, config.patch), partner: boxes.partner },
-    };
+    const a = presetMember(config, 1, knowledge), b = presetMember(config, 2, knowledge);
     return { run: () => cotrainStep(a, b, batch, settings), warm: true, runs: reps };
   }
   const net = createNetwork(NetworkConfigSchema.parse({ arch: "vnet", dropout: false }), 1);
