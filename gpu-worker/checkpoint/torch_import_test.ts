@@ -125,7 +125,7 @@ async function assertImportedGradientsMatch(arch: "vnet" | "unet3d"): Promise<vo
   net.dispose();
 }
 
-Deno.test("V-Net gradients in train mode match PyTorch (BN from moments, matMul up-conv)", () =>
+Deno.test("V-Net gradients in train mode match PyTorch (BN from moments, transposed-conv up-conv)", () =>
   assertImportedGradientsMatch("vnet"));
 
 Deno.test("3D U-Net gradients match PyTorch (instance norm, trilinear up-sampling, concat)", () =>

@@ -1,9 +1,9 @@
 /**
  * Building blocks shared by the V-Net and the 3D U-Net, in NDHWC layout `[N, X, Y, Z, C]`.
  *
- * Two tfjs-core defects shape this file (COMPUTE.md 1): `conv3dTranspose` has no gradient, so the
- * k2 s2 up-convolution is a matMul + depth-to-space; `batchNorm` has a broken gradient on 5-D
- * input, so batch norm is written from `tf.moments`.
+ * Two tfjs-core defects shape this file (COMPUTE.md 1): `conv3dTranspose` has no gradient (one is
+ * registered in conv3d_transpose_grad.ts); `batchNorm` has a broken gradient on 5-D input, so
+ * batch norm is written from `tf.moments`.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "@llmseg/shared";
@@ -14,6 +14,7 @@ import {
   inverseStd,
 } from "../engine/batch_norm_relu.ts";
 import { fastKernelsRegistered } from "../engine/register.ts";
+import "./conv3d_transpose_grad.ts";
 
 /** Named variables of one network, in creation order (PyTorch state-dict names). */
 export class ParameterStore {
@@ -123,9 +124,9 @@ export class Conv3d {
 }
 
 /**
- * ConvTranspose3d k2 s2 as matMul + depth-to-space (tfjs has no conv3dTranspose gradient).
- * Weight `[2, 2, 2, Cout, Cin]` (tfjs's conv3dTranspose filter layout); PyTorch default init with
- * fan_in from weight dim 1 (= Cout·8, docs/METHOD.md 2.5).
+ * ConvTranspose3d k2 s2 (`tf.conv3dTranspose`; its missing gradient is registered by
+ * conv3d_transpose_grad.ts). Weight `[2, 2, 2, Cout, Cin]` (tfjs's conv3dTranspose filter layout);
+ * PyTorch default init with fan_in from weight dim 1 (= Cout·8, docs/METHOD.md 2.5).
  */
 export class UpConv3d {
   readonly weight: tf.Variable;
@@ -144,23 +145,16 @@ export class UpConv3d {
 
   /** `[N, X, Y, Z, Cin]` → `[N, 2X, 2Y, 2Z, Cout]`; `addBias` as {@link Conv3d.apply}'s. */
   apply(x: tf.Tensor5D, addBias = true): tf.Tensor5D {
-    const [n, sx, sy, sz, cin] = x.shape;
+    const [n, sx, sy, sz] = x.shape;
     const cout = this.bias.shape[0] as number;
-    // [2,2,2,Cout,Cin] → [Cin, (a, b, c, Cout)]: one matMul gives all 8 sub-voxels.
-    const w = tf.reshape(tf.transpose(this.weight, [4, 0, 1, 2, 3]), [cin, 8 * cout]);
-    const y = tf.matMul(tf.reshape(x, [n * sx * sy * sz, cin]), w);
-    // Depth-to-space: output voxel (2i+a, 2j+b, 2k+c) takes sub-voxel (a, b, c) of input (i, j, k).
-    // Two 4-D transposes (WebGPU/WebGL transpose stops at rank 6): [N·X, Y·Z, a, (b, c, Cout)] →
-    // [N·X, a, Y·Z, …], then [N·X·2·Y, Z, b, (c, Cout)] → [N·X·2·Y, b, Z, …].
-    const aFirst = tf.transpose(tf.reshape(y, [n * sx, sy * sz, 2, 4 * cout]), [0, 2, 1, 3]);
-    const bFirst = tf.transpose(tf.reshape(aFirst, [n * sx * 2 * sy, sz, 2, 2 * cout]), [
-      0,
+    const y = tf.conv3dTranspose(
+      x,
+      this.weight as tf.Tensor5D,
+      [n, 2 * sx, 2 * sy, 2 * sz, cout],
       2,
-      1,
-      3,
-    ]);
-    const spread = tf.reshape(bFirst, [n, 2 * sx, 2 * sy, 2 * sz, cout]) as tf.Tensor5D;
-    return addBias ? tf.add(spread, this.bias) : spread;
+      "valid",
+    );
+    return addBias ? tf.add(y, this.bias) : y;
   }
 }
 
