@@ -1,7 +1,8 @@
 /**
  * `deno task experiment <name> --data <shared-data> [--out <dir>] [--docs <dir>] [--fold k]
  * [--seed n] [--iterations n]`: runs one experiment row or every row of a task (issue #8).
- * `deno task experiment list` lists them; `deno task experiment report` only regenerates the note.
+ * `deno task experiment list` lists them; `deno task experiment report` only regenerates the note;
+ * `deno task experiment seeds <model-dir>...` summarises one row's seeds (seed_summary.ts).
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,11 +14,14 @@ import { EXPERIMENTS, selectExperiments } from "./definitions.ts";
 import { writeReport } from "./report.ts";
 import { readResults } from "./results.ts";
 import { runExperiment } from "./runner.ts";
+import { formatSeedRuns, readSeedRun } from "./seed_summary.ts";
 import { timeIterations } from "./timing.ts";
 
 const usage = `usage: deno task experiment <name> [--data <dir>] [--out <dir>] [--docs <dir>]
                                 [--fold k] [--seed n] [--iterations n] [--time n]
        deno task experiment list | report [--docs <dir>]
+       deno task experiment seeds <model-dir>...   (final and best held-out Dice of finished
+                                                    llmseg train runs, mean ± sd over them)
 
   <name>           an experiment (see list) or a task (smoke, hippocampus, la: all its rows)
   --data <dir>     the shared data folder holding hippocampus/ and la2018/ (not for smoke)
@@ -67,6 +71,14 @@ export async function main(args: string[]): Promise<number> {
   }
   if (name === "list") {
     for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(24)} ${e.label}`);
+    return 0;
+  }
+  if (name === "seeds") {
+    const dirs = positionals.slice(1);
+    if (dirs.length === 0) {
+      throw new UserError("bad_option", `seeds needs model folders\n\n${usage}`);
+    }
+    console.log(formatSeedRuns(await Promise.all(dirs.map(readSeedRun))));
     return 0;
   }
   if (name === "report") {
