@@ -12,11 +12,9 @@ import { parseArgs } from "node:util";
 import process from "node:process";
 import { Rng } from "@llmseg/shared";
 import { initEngine } from "../../gpu-worker/engine/mod.ts";
-import { createNetwork, NetworkConfigSchema } from "../../gpu-worker/networks/network.ts";
 import { presets } from "../../gpu-worker/training/presets.ts";
-import { Sgd } from "../../gpu-worker/training/sgd.ts";
 import { cotrainStep, type Member } from "../../gpu-worker/training/step.ts";
-import { cutMixMask, drawCutMix } from "../../gpu-worker/transforms/mod.ts";
+import { cotrainBatch, presetMember } from "../../gpu-worker/training/testing/preset_workload.ts";
 import { peakRssMb } from "./lib/timing.ts";
 
 const args = Deno.args[0] === "profile_train" ? Deno.args.slice(1) : Deno.args;
@@ -105,17 +103,9 @@ function wrapKernels(): void {
   }
 }
 
+/** The preset's member (as `deno task bench train` builds it), its forward and SGD phase-marked. */
 function member(seed: number, knowledge: Float32Array, label: "A" | "B"): Member {
-  const network = createNetwork(
-    NetworkConfigSchema.parse({
-      arch: config.arch,
-      width: config.nFilters,
-      dropout: config.dropout,
-      beta: config.beta,
-    }),
-    seed,
-    knowledge,
-  );
+  const { network, optimizer } = presetMember(config, seed, knowledge);
   const apply = network.apply.bind(network);
   network.apply = (x, options) => {
     enter(label === "A" ? "forward A" : "forward B");
@@ -123,11 +113,6 @@ function member(seed: number, knowledge: Float32Array, label: "A" | "B"): Member
     enter("losses");
     return out;
   };
-  const trainable = new Map([...network.namedState()].filter(([, v]) => v.trainable));
-  const optimizer = new Sgd(trainable, {
-    momentum: config.momentum,
-    weightDecay: config.weightDecay,
-  });
   const step = optimizer.step.bind(optimizer);
   optimizer.step = (grads, lr) => {
     if (profile.phase !== "SGD") enter("SGD");
@@ -140,18 +125,8 @@ const info = await initEngine({ threads: Number(opts.threads) });
 wrapKernels();
 const rng = new Rng(1);
 const knowledge = Float32Array.from({ length: 768 }, () => rng.normal() * 0.5);
-const [X, Y, Z] = config.patch;
-const inputs = tf.randomNormal([4, X, Y, Z, 1], 0, 1, "float32", 1) as tf.Tensor5D;
-const labels = tf.tidy(() =>
-  tf.greater(tf.randomUniform([2, X, Y, Z], 0, 1, "float32", 2), 0.7).toInt()
-) as tf.Tensor4D;
 const a = member(1, knowledge, "A"), b = member(2, knowledge, "B");
-const boxes = drawCutMix(2, config.patch, rng);
-const batch = {
-  inputs,
-  labels,
-  cutmix: { mask: cutMixMask(boxes, config.patch), partner: boxes.partner },
-};
+const batch = cotrainBatch(config, rng);
 const settings = { config, lr: 0.01, unsupWeight: config.unsupMaxWeight, rng };
 const step = async (): Promise<void> => {
   enter("CutMix inputs");
