@@ -3,49 +3,25 @@ import assert from "node:assert/strict";
 import { Rng, UserError } from "@llmseg/shared";
 import { createNetwork, NetworkConfigSchema } from "../networks/network.ts";
 import { loadModelFolder, saveModelFolder } from "./model_folder.ts";
-import { type KnowledgeFile, knowledgeReference, type ModelManifest } from "./model_manifest.ts";
+import type { KnowledgeFile } from "./model_manifest.ts";
+import {
+  testKnowledge as knowledge,
+  testManifest as manifest,
+  testNetworkConfig as config,
+  trainedTestPair,
+} from "./testing.ts";
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from "./training_checkpoint.ts";
 import { loadState } from "./state.ts";
 import { writeSafetensors } from "./safetensors.ts";
 
 await tf.setBackend("cpu");
 
-const knowledge: KnowledgeFile = {
-  schema: "llmseg.knowledge/v1",
-  descriptorSetId: "la",
-  descriptorSetHash: "sha256:" + "ab".repeat(32),
-  encoder: "test vector",
-  source: "stand-in",
-  hash: "sha256:" + "cd".repeat(32),
-  vector: Array.from({ length: 768 }, (_, i) => Math.fround(Math.cos(i))),
-};
-const config = NetworkConfigSchema.parse({
-  arch: "vnet",
-  width: 2,
-  beta: 0.1,
-  textHidden: 4,
-});
-const manifest: ModelManifest = {
-  schema: "llmseg.model/v1",
-  network: config,
-  members: ["a", "b"],
-  patch: [16, 16, 16],
-  stride: [8, 8, 8],
-  preprocessing: { normalization: { clipPercentiles: [0, 99.9], zscore: "nonzero" } },
-  knowledge: knowledgeReference(knowledge),
-  origin: { kind: "trained", iteration: 3 },
-  createdAt: new Date(0).toISOString(),
-};
-
 Deno.test("a model folder round-trips both networks and the knowledge vector exactly", async () => {
   const dir = await Deno.makeTempDir();
-  const vector = Float32Array.from(knowledge.vector);
-  const a = createNetwork(config, 1, vector);
-  const b = createNetwork(config, 2, vector);
+  const pair = trainedTestPair();
   const x = tf.randomNormal([1, 16, 16, 16, 1], 0, 1, "float32", 1) as tf.Tensor5D;
   try {
-    a.apply(x, { training: true, rng: new Rng(1) }).dispose(); // move BN running stats off 0/1
-    await saveModelFolder(dir, manifest, new Map([["a", a], ["b", b]]), knowledge);
+    await saveModelFolder(dir, manifest, pair, knowledge);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
       "knowledge.json",
       "model.json",
@@ -54,7 +30,7 @@ Deno.test("a model folder round-trips both networks and the knowledge vector exa
     const loaded = await loadModelFolder(dir, { expectArch: "vnet" });
     assert.deepEqual(loaded.manifest, manifest);
     assert.deepEqual(loaded.knowledge, knowledge);
-    for (const [member, original] of [["a", a], ["b", b]] as const) {
+    for (const [member, original] of pair) {
       const out = loaded.networks.get(member)!.apply(x, { training: false });
       const expected = original.apply(x, { training: false });
       assert.deepEqual(out.dataSync(), expected.dataSync());
@@ -67,8 +43,7 @@ Deno.test("a model folder round-trips both networks and the knowledge vector exa
     );
   } finally {
     tf.dispose([x]);
-    a.dispose();
-    b.dispose();
+    pair.forEach((network) => network.dispose());
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -12,11 +12,14 @@ import { JobStore } from "../../shared/queue/jobs.ts";
 import {
   api,
   createTenant,
+  type JobSubmission,
+  pendingEntries,
   spawnWorker,
   startService,
+  submitJob,
   tinyNifti,
-  tinyTraining,
-  upload,
+  tinyTrain,
+  uploadScan,
   waitFor,
   type WorkerProcess,
 } from "../service/harness.ts";
@@ -116,20 +119,13 @@ export async function runWorkerKills(scenario: KillScenario): Promise<KillReport
     );
     // Large enough for inference to take a while (many sliding windows of the smoke preset's 16³
     // patch), so a kill can land in the middle of it.
-    const scan = await json<{ id: string }>(
-      await upload(service, key, "a.nii.gz", tinyNifti([48, 48, 40])),
-    );
-    const submit = (body: unknown): Promise<JobRecord> =>
-      api(service, key, "/v1/jobs", { method: "POST", json: body }).then(json<JobRecord>);
-    const training = {
-      kind: "train",
-      preset: "smoke",
-      overrides: { ...tinyTraining, maxIterations: scenario.iterations },
-    };
+    const scan = await uploadScan(service, key, "a.nii.gz", tinyNifti([48, 48, 40]));
+    const submit = (request: JobSubmission): Promise<JobRecord> => submitJob(service, key, request);
+    const training = tinyTrain(scenario.iterations);
 
     let worker = startWorker();
     // The model the inference jobs use, trained before the kills start.
-    const base = await submit({ ...training, overrides: { ...tinyTraining, maxIterations: 2 } });
+    const base = await submit(tinyTrain(2));
     const store = new JobStore(service.redis);
     const baseDone = await waitFor("the base model", async () => {
       const job = await store.get(tenant.id, base.id);
@@ -140,7 +136,7 @@ export async function runWorkerKills(scenario: KillScenario): Promise<KillReport
     for (let i = 0; i < Math.max(scenario.trainJobs, scenario.inferJobs); i++) {
       if (i < scenario.trainJobs) ids.push((await submit(training)).id);
       if (i < scenario.inferJobs) {
-        ids.push((await submit({ kind: "infer", scanId: scan.id, modelId: baseDone.modelId })).id);
+        ids.push((await submit({ kind: "infer", scanId: scan.id, modelId: baseDone.modelId! })).id);
       }
     }
     const jobs = (): Promise<JobRecord[]> =>
@@ -176,15 +172,15 @@ export async function runWorkerKills(scenario: KillScenario): Promise<KillReport
     // A job can be final while its entry is still pending: its worker died after marking it
     // final but before announcing it and acking. The next reclaim announces it and acks; wait for
     // that (bounded), so the deliveries below are the settled ones.
-    const pendingEntries = async (): Promise<number> => {
+    const pendingOnBothStreams = async (): Promise<number> => {
       const pending = await Promise.all(
-        ["q:train", "q:infer"].map((s) => service.redis.send("XPENDING", s, "workers")),
-      ) as unknown[][];
-      return pending.reduce((n, p) => n + Number(p[0]), 0);
+        ["q:train", "q:infer"].map((stream) => pendingEntries(service, stream)),
+      );
+      return pending.reduce((sum, n) => sum + n, 0);
     };
     await waitFor(
       "every entry acked",
-      async () => await pendingEntries() === 0 || undefined,
+      async () => await pendingOnBothStreams() === 0 || undefined,
       30_000,
     )
       .catch(() => {});
@@ -220,7 +216,7 @@ export async function runWorkerKills(scenario: KillScenario): Promise<KillReport
       receivedIds,
       receivedPosts: received.length,
       deadLetters: Number(await service.redis.send("XLEN", "q:dead")),
-      pendingEntries: await pendingEntries(),
+      pendingEntries: await pendingOnBothStreams(),
       seconds: (performance.now() - started) / 1000,
       logs: workers.map((w) => w.log()),
     };

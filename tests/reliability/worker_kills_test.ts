@@ -1,13 +1,23 @@
 import assert from "node:assert/strict";
 import { coreRunners } from "../../gpu-worker/worker/runners.ts";
-import { QueueWorker } from "../../gpu-worker/worker/worker.ts";
-import type { ResultName } from "../../shared/contracts/jobs.ts";
+import type { JobRecord, ResultName } from "../../shared/contracts/jobs.ts";
 import type { WebhookDelivery } from "../../shared/contracts/webhooks.ts";
 import { JobStore } from "../../shared/queue/jobs.ts";
-import { connectTcp } from "../../shared/queue/tcp.ts";
 import { WorkStreams } from "../../shared/queue/work_stream.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/dispatcher.ts";
-import { api, createTenant, startService, tinyTraining, waitFor } from "../service/harness.ts";
+import {
+  api,
+  createTenant,
+  type InProcessWorker,
+  pendingEntries,
+  type Service,
+  startQueueWorker,
+  startService,
+  submitJob,
+  tinyTrain,
+  waitFor,
+  waitForAcked,
+} from "../service/harness.ts";
 import { killProblems, runWorkerKills } from "./worker_kills.ts";
 
 Deno.test({
@@ -35,141 +45,127 @@ Deno.test({
   },
 });
 
+/** A fresh service with a tenant, on which a test stages what a dead worker left behind. */
+interface DeadWorkerScene {
+  service: Service;
+  tenantId: string;
+  key: string;
+  store: JobStore;
+  /**
+   * Stages what a worker SIGKILLed during a tiny training leaves: the entry pending on its
+   * consumer ("dead-worker") and the job running. Resolves to the job.
+   */
+  orphanTraining(): Promise<JobRecord>;
+  /** Starts the worker that comes after the dead one; it reclaims entries idle for 50 ms. */
+  startSuccessor(): Promise<void>;
+}
+
+/** Runs `body` on a {@link DeadWorkerScene}, then stops the successor (if started) and the service. */
+async function withDeadWorkerScene(body: (scene: DeadWorkerScene) => Promise<void>): Promise<void> {
+  const service = await startService();
+  let successor: InProcessWorker | undefined;
+  try {
+    const { tenant, key } = await createTenant(service);
+    const store = new JobStore(service.redis);
+    await body({
+      service,
+      tenantId: tenant.id,
+      key,
+      store,
+      async orphanTraining() {
+        const job = await submitJob(service, key, tinyTrain(2));
+        const streams = new WorkStreams(service.redis);
+        await streams.ensureGroups();
+        assert.equal((await streams.read("dead-worker", 10)).length, 1);
+        assert.ok(await store.transition(tenant.id, job.id, ["queued"], "running"));
+        return job;
+      },
+      async startSuccessor() {
+        successor = await startQueueWorker(service, {
+          consumer: "successor",
+          runners: coreRunners,
+          reclaimIdleMs: 50,
+        });
+      },
+    });
+  } finally {
+    await successor?.stop();
+    await service.close();
+  }
+}
+
 Deno.test({
   name: "a worker killed after marking its job completed: the successor announces it, once",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const service = await startService();
-    const workerRedis = await connectTcp(service.redisServer.url);
-    const workRoot = await Deno.makeTempDir();
-    const stop = new AbortController();
-    let running: Promise<void> | undefined;
-    try {
-      const { tenant, key } = await createTenant(service);
-      const endpoint = await (await api(service, key, "/v1/webhooks", {
-        method: "POST",
-        json: { url: "http://127.0.0.1:9/unused" },
-      })).json();
-      const job = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: { kind: "train", preset: "smoke", overrides: { ...tinyTraining, maxIterations: 2 } },
-      })).json();
+  fn: () =>
+    withDeadWorkerScene(
+      async ({ service, tenantId, key, store, orphanTraining, startSuccessor }) => {
+        const endpoint = await (await api(service, key, "/v1/webhooks", {
+          method: "POST",
+          json: { url: "http://127.0.0.1:9/unused" },
+        })).json();
+        // What a worker leaves when SIGKILLed between `job.completed` and the rest of finishing:
+        // entry pending on its consumer, job completed with a model, `job.started` and
+        // `job.completed` announced, `model.version.created` not, nothing acked.
+        const job = await orphanTraining();
+        await store.markAttempt(tenantId, job.id);
+        const outcome = { results: ["metrics", "model"] as ResultName[], modelId: "model_x" };
+        assert.ok(await store.transition(tenantId, job.id, ["running"], "completed", outcome));
+        for (const type of ["job.started", "job.completed"] as const) {
+          await emitWebhookEvent(
+            service.redis,
+            tenantId,
+            type,
+            { jobId: job.id },
+            `${job.id}/${type}`,
+          );
+        }
 
-      // What a worker leaves when SIGKILLed between `job.completed` and the rest of finishing:
-      // entry pending on its consumer, job completed with a model, `job.started` and
-      // `job.completed` announced, `model.version.created` not, nothing acked.
-      const streams = new WorkStreams(service.redis);
-      await streams.ensureGroups();
-      assert.equal((await streams.read("dead-worker", 10)).length, 1);
-      const store = new JobStore(service.redis);
-      assert.ok(await store.transition(tenant.id, job.id, ["queued"], "running"));
-      await store.markAttempt(tenant.id, job.id);
-      const outcome = { results: ["metrics", "model"] as ResultName[], modelId: "model_x" };
-      assert.ok(
-        await store.transition(tenant.id, job.id, ["running"], "completed", outcome),
-      );
-      for (const type of ["job.started", "job.completed"] as const) {
-        await emitWebhookEvent(
-          service.redis,
-          tenant.id,
-          type,
-          { jobId: job.id },
-          `${job.id}/${type}`,
+        await startSuccessor();
+        await waitForAcked(
+          service,
+          "q:train",
+          "the orphaned entry to be reclaimed and acked",
+          10_000,
         );
-      }
 
-      const worker = new QueueWorker({
-        redis: workerRedis,
-        blob: service.blob,
-        consumer: "successor",
-        runners: coreRunners,
-        workRoot,
-        heartbeatMs: 50,
-        reclaimIdleMs: 50,
-        blockMs: 50,
-        log: () => {},
-      });
-      running = worker.run(stop.signal);
-      await waitFor("the orphaned entry to be reclaimed and acked", async () => {
-        const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
-        return Number(pending[0]) === 0 || undefined;
-      }, 10_000);
-
-      const { deliveries } = await (await api(
-        service,
-        key,
-        `/v1/webhooks/${endpoint.id}/deliveries`,
-      )).json() as { deliveries: WebhookDelivery[] };
-      const types = deliveries.map((d) => d.payload.type).sort();
-      assert.deepEqual(types, [
-        "job.completed",
-        "job.queued",
-        "job.started",
-        "model.version.created",
-      ]);
-      const final = await store.get(tenant.id, job.id);
-      assert.equal(final?.status, "completed");
-      assert.equal(final?.attempt, 1, "not run again");
-    } finally {
-      stop.abort();
-      await running;
-      await workerRedis.close();
-      await Deno.remove(workRoot, { recursive: true });
-      await service.close();
-    }
-  },
+        const { deliveries } = await (await api(
+          service,
+          key,
+          `/v1/webhooks/${endpoint.id}/deliveries`,
+        )).json() as { deliveries: WebhookDelivery[] };
+        const types = deliveries.map((d) => d.payload.type).sort();
+        assert.deepEqual(types, [
+          "job.completed",
+          "job.queued",
+          "job.started",
+          "model.version.created",
+        ]);
+        const final = await store.get(tenantId, job.id);
+        assert.equal(final?.status, "completed");
+        assert.equal(final?.attempt, 1, "not run again");
+      },
+    ),
 });
 
 Deno.test({
   name: "a job whose pending entry was trimmed away fails with the reason, not left running",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const service = await startService();
-    const workerRedis = await connectTcp(service.redisServer.url);
-    const workRoot = await Deno.makeTempDir();
-    const stop = new AbortController();
-    let running: Promise<void> | undefined;
-    try {
-      const { tenant, key } = await createTenant(service);
-      const job = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: { kind: "train", preset: "smoke", overrides: { ...tinyTraining, maxIterations: 2 } },
-      })).json();
+  fn: () =>
+    withDeadWorkerScene(async ({ service, tenantId, store, orphanTraining, startSuccessor }) => {
       // Its worker took it and died; then the stream was trimmed past the pending entry.
-      const streams = new WorkStreams(service.redis);
-      await streams.ensureGroups();
-      assert.equal((await streams.read("dead-worker", 10)).length, 1);
-      const store = new JobStore(service.redis);
-      assert.ok(await store.transition(tenant.id, job.id, ["queued"], "running"));
+      const job = await orphanTraining();
       await service.redis.send("XTRIM", "q:train", "MAXLEN", 0);
 
-      running = new QueueWorker({
-        redis: workerRedis,
-        blob: service.blob,
-        consumer: "successor",
-        runners: coreRunners,
-        workRoot,
-        heartbeatMs: 50,
-        reclaimIdleMs: 50,
-        blockMs: 50,
-        log: () => {},
-      }).run(stop.signal);
+      await startSuccessor();
       const failed = await waitFor("the orphan to fail", async () => {
-        const current = await store.get(tenant.id, job.id);
+        const current = await store.get(tenantId, job.id);
         return current?.status === "failed" ? current : undefined;
       }, 10_000);
       assert.match(failed.error!, /queue entry was trimmed away .* submit it again/);
-      const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
-      assert.equal(Number(pending[0]), 0);
-      assert.equal(Number(await service.redis.send("SCARD", `t:${tenant.id}:active`)), 0);
-    } finally {
-      stop.abort();
-      await running;
-      await workerRedis.close();
-      await Deno.remove(workRoot, { recursive: true });
-      await service.close();
-    }
-  },
+      assert.equal(await pendingEntries(service, "q:train"), 0);
+      assert.equal(Number(await service.redis.send("SCARD", `t:${tenantId}:active`)), 0);
+    }),
 });

@@ -4,7 +4,14 @@
  * only the per-iteration check can stop it in time).
  */
 import assert from "node:assert/strict";
-import { api, createTenant, readEvents, spawnWorker, startService, waitFor } from "./harness.ts";
+import {
+  api,
+  createTenant,
+  readEvents,
+  submitJob,
+  waitFor,
+  withServiceAndWorker,
+} from "./harness.ts";
 
 /** The millisecond part of a Redis stream id ("1733480000000-0"): when the worker wrote it. */
 const writtenAt = (id: string | undefined): number => Number(id?.split("-")[0]);
@@ -13,23 +20,14 @@ Deno.test({
   name: "a running training stops within one iteration of its cancel",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const service = await startService();
-    const worker = spawnWorker(service, {
-      LLMSEG_HEARTBEAT_MS: "60000",
-      LLMSEG_RECLAIM_IDLE_MS: "600000",
-    });
-    try {
+  fn: () =>
+    withServiceAndWorker(async (service) => {
       const { key } = await createTenant(service);
-      const job = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: {
-          kind: "train",
-          preset: "smoke",
-          overrides: { mode: "supervised", maxIterations: 20_000, validateEvery: 0 },
-        },
-      })).json();
-      assert.ok(job.id, `submit refused: ${JSON.stringify(job)}`);
+      const job = await submitJob(service, key, {
+        kind: "train",
+        preset: "smoke",
+        overrides: { mode: "supervised", maxIterations: 20_000, validateEvery: 0 },
+      });
       const iterations: { id?: string; iteration: number }[] = [];
       const events = readEvents(service, key, job.id, undefined, (event) => {
         const data = JSON.parse(event.data);
@@ -50,9 +48,5 @@ Deno.test({
       const after = iterations.filter((e) => writtenAt(e.id) > answered);
       assert.ok(after.length <= 1, `${after.length} iterations reported after the cancel`);
       assert.ok(iterations.length < 1000, `${iterations.length} iterations ran`);
-    } finally {
-      await worker.stop();
-      await service.close();
-    }
-  },
+    }, { LLMSEG_HEARTBEAT_MS: "60000", LLMSEG_RECLAIM_IDLE_MS: "600000" }),
 });

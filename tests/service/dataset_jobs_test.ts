@@ -2,29 +2,28 @@ import assert from "node:assert/strict";
 import {
   api,
   createTenant,
+  finalStatus,
+  getJob,
   readEvents,
-  spawnWorker,
-  startService,
+  submitJob,
   tinyNifti,
-  tinyTraining,
-  upload,
+  tinyTrain,
+  uploadScan,
+  withServiceAndWorker,
 } from "./harness.ts";
 
 Deno.test({
   name: "train on an uploaded dataset, then evaluate the model on its test pairs",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const service = await startService();
-    const worker = spawnWorker(service);
-    try {
+  fn: () =>
+    withServiceAndWorker(async (service, worker) => {
       const { key } = await createTenant(service);
       const shape: [number, number, number] = [20, 20, 20];
       // Each image differs (a file uploaded twice into two places is refused as a leak).
       let phase = 0;
-      const scan = async (name: string, label: boolean) =>
-        (await (await upload(service, key, name, tinyNifti(shape, label, phase++))).json())
-          .id as string;
+      const scan = async (name: string, label: boolean): Promise<string> =>
+        (await uploadScan(service, key, name, tinyNifti(shape, label, phase++))).id;
       const pair = async (i: number) => ({
         image: await scan(`img${i}.nii.gz`, false),
         label: await scan(`lbl${i}.nii.gz`, true),
@@ -40,28 +39,21 @@ Deno.test({
       })).json();
       assert.ok(dataset.id, JSON.stringify(dataset));
 
-      const train = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: {
-          kind: "train",
-          preset: "smoke",
-          datasetId: dataset.id,
-          overrides: { ...tinyTraining, maxIterations: 2 },
-        },
-      })).json();
+      const train = await submitJob(service, key, tinyTrain(2, { datasetId: dataset.id }));
       const trained = await readEvents(service, key, train.id);
-      assert.equal(JSON.parse(trained.at(-1)!.data).status, "completed", worker.log());
-      const { modelId } = await (await api(service, key, `/v1/jobs/${train.id}`)).json();
+      assert.equal(finalStatus(trained), "completed", worker.log());
+      const { modelId } = await getJob(service, key, train.id);
       const model = await (await api(service, key, `/v1/models/${modelId}`)).json();
       assert.equal(model.lineage.datasetId, dataset.id);
       assert.equal(model.version, 1);
 
-      const evaluate = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: { kind: "evaluate", modelId, datasetId: dataset.id },
-      })).json();
+      const evaluate = await submitJob(service, key, {
+        kind: "evaluate",
+        modelId: modelId!,
+        datasetId: dataset.id,
+      });
       const evaluated = await readEvents(service, key, evaluate.id);
-      assert.equal(JSON.parse(evaluated.at(-1)!.data).status, "completed", worker.log());
+      assert.equal(finalStatus(evaluated), "completed", worker.log());
       const report = await (await api(service, key, `/v1/jobs/${evaluate.id}/results/metrics`))
         .json();
       assert.equal(report.cases.length, 1);
@@ -70,12 +62,5 @@ Deno.test({
         assert.ok(Number.isFinite(value) && value >= 0);
       }
       assert.ok(dice <= 1 && jaccard <= dice + 1e-12);
-    } catch (error) {
-      console.error(`worker log:\n${worker.log()}`);
-      throw error;
-    } finally {
-      await worker.stop();
-      await service.close();
-    }
-  },
+    }),
 });

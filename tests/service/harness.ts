@@ -2,11 +2,22 @@
  * Test harness of the service tests: a real redis-server on a free port, a filesystem blob store
  * in a temp folder, the edge served over real HTTP on loopback, and helpers to call it.
  */
+import type { z } from "zod";
 import { createApp } from "../../edge/app.ts";
 import { type EdgeConfig, edgeConfig } from "../../edge/config.ts";
+import { QueueWorker, type WorkerOptions } from "../../gpu-worker/worker/worker.ts";
 import { fsBlobStore } from "../../shared/blob/fs.ts";
 import type { BlobStore } from "../../shared/blob/store.ts";
+import type {
+  JobRecord,
+  JobRequest,
+  JobStatus,
+  TrainRequest,
+} from "../../shared/contracts/jobs.ts";
+import { JobEvent } from "../../shared/contracts/events.ts";
+import type { PublicScan } from "../../shared/contracts/scans.ts";
 import type { ApiKeyCreated, Tenant, TenantLimits } from "../../shared/contracts/tenants.ts";
+import { workerGroup } from "../../shared/queue/keys.ts";
 import type { RedisClient } from "../../shared/queue/redis.ts";
 import { connectTcp } from "../../shared/queue/tcp.ts";
 import { startRedisServer, type TestRedisServer } from "../../shared/queue/testing.ts";
@@ -149,6 +160,72 @@ export function upload(
   });
 }
 
+/** Uploads a scan that must be accepted (201); resolves to its record, else throws with the answer. */
+export async function uploadScan(
+  service: Service,
+  key: string,
+  name: string,
+  bytes: Uint8Array,
+): Promise<PublicScan> {
+  const res = await upload(service, key, name, bytes);
+  if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
+  return await res.json() as PublicScan;
+}
+
+/** Body of `POST /v1/jobs` as a client writes it (fields with defaults may be left out). */
+export type JobSubmission = z.input<typeof JobRequest>;
+
+/**
+ * Submits a job that must be accepted (202); resolves to its record, else throws with the edge's
+ * answer. (Tests of refused submissions call {@link api} and read the answer themselves.)
+ */
+export async function submitJob(
+  service: Service,
+  key: string,
+  request: JobSubmission,
+  headers: Record<string, string> = {},
+): Promise<JobRecord> {
+  const res = await api(service, key, "/v1/jobs", { method: "POST", json: request, headers });
+  if (res.status !== 202) {
+    throw new Error(`submit ${request.kind}: ${res.status} ${await res.text()}`);
+  }
+  return await res.json() as JobRecord;
+}
+
+/** A smoke-preset training with {@link tinyTraining}'s overrides, `maxIterations` long. */
+export function tinyTrain(
+  maxIterations: number,
+  more: Pick<z.input<typeof TrainRequest>, "datasetId" | "descriptorSetId"> = {},
+): JobSubmission {
+  return {
+    kind: "train",
+    preset: "smoke",
+    overrides: { ...tinyTraining, maxIterations },
+    ...more,
+  };
+}
+
+/** A job's record as the edge shows it (`GET /v1/jobs/{id}`). */
+export async function getJob(service: Service, key: string, jobId: string): Promise<JobRecord> {
+  const res = await api(service, key, `/v1/jobs/${jobId}`);
+  if (res.status !== 200) throw new Error(`job ${jobId}: ${res.status} ${await res.text()}`);
+  return await res.json() as JobRecord;
+}
+
+/** Polls the job through the edge until it has `status`; resolves to that record. */
+export function waitForJobStatus(
+  service: Service,
+  key: string,
+  jobId: string,
+  status: JobStatus,
+  timeoutMs?: number,
+): Promise<JobRecord> {
+  return waitFor(`job ${jobId} to be ${status}`, async () => {
+    const job = await getJob(service, key, jobId);
+    return job.status === status ? job : undefined;
+  }, timeoutMs);
+}
+
 /** Every file under `dir`, recursively (to prove a bad upload left nothing behind). */
 export async function filesUnder(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -203,6 +280,83 @@ export function spawnWorker(service: Service, env: Record<string, string> = {}):
   return { child, log: () => text, kill: () => end("SIGKILL"), stop: () => end("SIGTERM") };
 }
 
+/**
+ * Runs `body` against a fresh service and one spawned worker, then stops both; on a failure the
+ * worker's log is printed first (a job's final status alone rarely says why it failed).
+ */
+export async function withServiceAndWorker(
+  body: (service: Service, worker: WorkerProcess) => Promise<void>,
+  workerEnv: Record<string, string> = {},
+): Promise<void> {
+  const service = await startService();
+  const worker = spawnWorker(service, workerEnv);
+  try {
+    await body(service, worker);
+  } catch (error) {
+    console.error(`worker log:\n${worker.log()}`);
+    throw error;
+  } finally {
+    await worker.stop();
+    await service.close();
+  }
+}
+
+/** A {@link QueueWorker} running in the test's own process, with its Redis client and work folder. */
+export interface InProcessWorker {
+  /** Aborts its loop, waits for it, and frees the client and the folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a QueueWorker in this process against the service's Redis and blob store, polling fast
+ * (heartbeat and blocking read 50 ms) and silent; for tests that stage Redis by hand around it.
+ */
+export async function startQueueWorker(
+  service: Service,
+  options: Pick<WorkerOptions, "consumer" | "runners" | "reclaimIdleMs" | "maxDeliveries">,
+): Promise<InProcessWorker> {
+  const redis = await connectTcp(service.redisServer.url);
+  const workRoot = await Deno.makeTempDir({ prefix: "llmseg-work-" });
+  const abort = new AbortController();
+  const running = new QueueWorker({
+    redis,
+    blob: service.blob,
+    workRoot,
+    heartbeatMs: 50,
+    blockMs: 50,
+    log: () => {},
+    ...options,
+  }).run(abort.signal);
+  return {
+    async stop() {
+      abort.abort();
+      await running;
+      await redis.close();
+      await Deno.remove(workRoot, { recursive: true });
+    },
+  };
+}
+
+/** How many entries of a work stream the workers' group holds delivered but unacknowledged. */
+export async function pendingEntries(service: Service, stream: string): Promise<number> {
+  const summary = await service.redis.send("XPENDING", stream, workerGroup) as unknown[];
+  return Number(summary[0]);
+}
+
+/** Waits until no entry of the work stream is pending (its job finished and was acked). */
+export async function waitForAcked(
+  service: Service,
+  stream: string,
+  what: string,
+  timeoutMs?: number,
+): Promise<void> {
+  await waitFor(
+    what,
+    async () => await pendingEntries(service, stream) === 0 || undefined,
+    timeoutMs,
+  );
+}
+
 /** One Server-Sent Event as received. */
 export interface ReceivedEvent {
   id?: string;
@@ -248,6 +402,16 @@ export async function readEvents(
     }
   }
   return events;
+}
+
+/**
+ * The status the job's stream ended on (once {@link readEvents} returned: its final status);
+ * undefined when the last event is not a status event.
+ */
+export function finalStatus(events: ReceivedEvent[]): JobStatus | undefined {
+  const last = events.at(-1);
+  const event = last && JobEvent.parse(JSON.parse(last.data));
+  return event?.type === "status" ? event.status : undefined;
 }
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs`. */

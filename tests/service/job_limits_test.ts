@@ -2,16 +2,20 @@ import assert from "node:assert/strict";
 import {
   api,
   createTenant,
+  finalStatus,
+  getJob,
   readEvents,
-  spawnWorker,
+  type Service,
   startService,
-  tinyTraining,
-  waitFor,
+  submitJob,
+  tinyTrain,
+  waitForJobStatus,
+  withServiceAndWorker,
 } from "./harness.ts";
 
 /** Submits a training job; resolves to the status and the answer's body. */
 async function submitTrain(
-  service: Awaited<ReturnType<typeof startService>>,
+  service: Service,
   key: string,
   body: Record<string, unknown>,
 ): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
@@ -85,36 +89,16 @@ Deno.test({
     "worker: a job past the tenant's wall-time limit fails with the reason and frees the worker",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const service = await startService();
-    const worker = spawnWorker(service);
-    try {
+  fn: () =>
+    withServiceAndWorker(async (service, worker) => {
       const { key } = await createTenant(service, { limits: { maxWallSeconds: 2 } });
-      const long = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: {
-          kind: "train",
-          preset: "smoke",
-          overrides: { ...tinyTraining, maxIterations: 20_000 },
-        },
-      })).json();
+      const long = await submitJob(service, key, tinyTrain(20_000));
       const events = await readEvents(service, key, long.id, undefined, undefined, 60_000);
-      const final = JSON.parse(events.at(-1)!.data);
-      assert.equal(final.status, "failed", worker.log());
-      const job = await (await api(service, key, `/v1/jobs/${long.id}`)).json();
-      assert.match(job.error, /2 s limit/);
+      assert.equal(finalStatus(events), "failed", worker.log());
+      const job = await getJob(service, key, long.id);
+      assert.match(job.error!, /2 s limit/);
       // The worker is free again: a small job after it completes.
-      const next = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: { kind: "train", preset: "smoke", overrides: { ...tinyTraining, maxIterations: 2 } },
-      })).json();
-      await waitFor("the next job", async () => {
-        const status = (await (await api(service, key, `/v1/jobs/${next.id}`)).json()).status;
-        return status === "completed" ? status : undefined;
-      }, 60_000);
-    } finally {
-      await worker.stop();
-      await service.close();
-    }
-  },
+      const next = await submitJob(service, key, tinyTrain(2));
+      await waitForJobStatus(service, key, next.id, "completed", 60_000);
+    }),
 });

@@ -1,20 +1,25 @@
 import assert from "node:assert/strict";
 import { ModelRegistry } from "../../shared/queue/models.ts";
-import { connectTcp } from "../../shared/queue/tcp.ts";
 import { WorkStreams } from "../../shared/queue/work_stream.ts";
 import { coreRunners } from "../../gpu-worker/worker/runners.ts";
-import { QueueWorker } from "../../gpu-worker/worker/worker.ts";
 import {
   api,
   createTenant,
+  finalStatus,
+  getJob,
+  pendingEntries,
   readEvents,
   type ReceivedEvent,
   spawnWorker,
+  startQueueWorker,
   startService,
+  submitJob,
   tinyNifti,
-  tinyTraining,
-  upload,
-  waitFor,
+  tinyTrain,
+  uploadScan,
+  waitForAcked,
+  waitForJobStatus,
+  withServiceAndWorker,
 } from "./harness.ts";
 
 Deno.test({
@@ -27,10 +32,7 @@ Deno.test({
     let second: ReturnType<typeof spawnWorker> | undefined;
     try {
       const { key } = await createTenant(service);
-      const submitted = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: { kind: "train", preset: "smoke", overrides: { ...tinyTraining, maxIterations: 16 } },
-      })).json();
+      const submitted = await submitJob(service, key, tinyTrain(16));
 
       // Kill the first worker (SIGKILL: no ack, no cleanup) once a checkpoint is in the blob store.
       const events: ReceivedEvent[] = [];
@@ -67,14 +69,13 @@ Deno.test({
       const iterations = parsed.filter((e) => e.phase === "train").map((e) => e.iteration);
       assert.equal(Math.max(...iterations), 16);
 
-      const job = await (await api(service, key, `/v1/jobs/${submitted.id}`)).json();
+      const job = await getJob(service, key, submitted.id);
       assert.equal(job.attempt, 2);
       assert.ok(job.modelId);
       const model = await (await api(service, key, `/v1/models/${job.modelId}`)).json();
       assert.equal(model.lineage.metrics.iterations, 16);
       assert.equal(Number(await service.redis.send("XLEN", "q:dead")), 0);
-      const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
-      assert.equal(Number(pending[0]), 0, "nothing left unacknowledged");
+      assert.equal(await pendingEntries(service, "q:train"), 0, "nothing left unacknowledged");
     } catch (error) {
       console.error(`first worker:\n${first.log()}\nsecond worker:\n${second?.log()}`);
       throw error;
@@ -92,24 +93,14 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const service = await startService();
-    const workerRedis = await connectTcp(service.redisServer.url);
-    const workRoot = await Deno.makeTempDir();
-    const stop = new AbortController();
-    const worker = new QueueWorker({
-      redis: workerRedis,
-      blob: service.blob,
+    const worker = await startQueueWorker(service, {
       consumer: "test-worker",
       runners: coreRunners,
-      workRoot,
-      heartbeatMs: 50,
-      blockMs: 50,
       maxDeliveries: 2,
-      log: () => {},
     });
-    const running = worker.run(stop.signal);
     try {
       const { tenant, key } = await createTenant(service);
-      const scan = await (await upload(service, key, "a.nii.gz", tinyNifti())).json();
+      const scan = await uploadScan(service, key, "a.nii.gz", tinyNifti());
       // A model version whose files were lost from the blob store: every attempt fails.
       const lost = await new ModelRegistry(service.redis).create(
         tenant.id,
@@ -117,18 +108,16 @@ Deno.test({
         { jobId: "job_x", config: {}, metrics: {} },
         `tenants/${tenant.id}/models/model_lost`,
       );
-      const job = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: { kind: "infer", scanId: scan.id, modelId: lost.id },
-      })).json();
+      const job = await submitJob(service, key, {
+        kind: "infer",
+        scanId: scan.id,
+        modelId: lost.id,
+      });
       await service.redis.send("XADD", "q:infer", "*", "garbage", "1");
 
-      const failed = await waitFor("the poison job to fail", async () => {
-        const current = await (await api(service, key, `/v1/jobs/${job.id}`)).json();
-        return current.status === "failed" ? current : undefined;
-      }, 20_000);
+      const failed = await waitForJobStatus(service, key, job.id, "failed", 20_000);
       assert.match(
-        failed.error,
+        failed.error!,
         /gave up after 2 attempts; last error: model model_lost: no files/,
       );
       assert.equal(failed.attempt, 2);
@@ -137,13 +126,9 @@ Deno.test({
       assert.match(letters.find((l) => l.fields.garbage)!.reason, /malformed work message/);
       const poison = letters.find((l) => l.fields.jobId === job.id)!;
       assert.equal(poison.deliveries, 3);
-      const pending = await service.redis.send("XPENDING", "q:infer", "workers") as unknown[];
-      assert.equal(Number(pending[0]), 0);
+      assert.equal(await pendingEntries(service, "q:infer"), 0);
     } finally {
-      stop.abort();
-      await running;
-      await workerRedis.close();
-      await Deno.remove(workRoot, { recursive: true });
+      await worker.stop();
       await service.close();
     }
   },
@@ -153,19 +138,10 @@ Deno.test({
   name: "cancelling a running training stops it at the worker's next check; the entry is acked",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const service = await startService();
-    const worker = spawnWorker(service);
-    try {
+  fn: () =>
+    withServiceAndWorker(async (service, worker) => {
       const { key } = await createTenant(service);
-      const job = await (await api(service, key, "/v1/jobs", {
-        method: "POST",
-        json: {
-          kind: "train",
-          preset: "smoke",
-          overrides: { ...tinyTraining, maxIterations: 200 },
-        },
-      })).json();
+      const job = await submitJob(service, key, tinyTrain(200));
       let cancelled: Promise<Response> | undefined;
       const events = await readEvents(service, key, job.id, undefined, (event) => {
         if (!cancelled && JSON.parse(event.data).phase === "train") {
@@ -173,25 +149,14 @@ Deno.test({
         }
       });
       assert.equal((await (await cancelled!).json()).cancelRequested, true);
-      const last = JSON.parse(events.at(-1)!.data);
-      assert.equal(last.status, "cancelled", worker.log());
+      assert.equal(finalStatus(events), "cancelled", worker.log());
       const iterations = events.map((e) => JSON.parse(e.data)).filter((e) => e.phase === "train");
       assert.ok(iterations.length < 200, "stopped early");
-      const record = await (await api(service, key, `/v1/jobs/${job.id}`)).json();
+      const record = await getJob(service, key, job.id);
       assert.equal(record.status, "cancelled");
       assert.deepEqual(record.results, []);
       // The ack follows the final status (the job is final before its entry is released), so
       // a loaded machine may show it a moment later.
-      await waitFor("the cancelled entry to be acked", async () => {
-        const pending = await service.redis.send("XPENDING", "q:train", "workers") as unknown[];
-        return Number(pending[0]) === 0 || undefined;
-      }, 10_000);
-    } catch (error) {
-      console.error(`worker log:\n${worker.log()}`);
-      throw error;
-    } finally {
-      await worker.stop();
-      await service.close();
-    }
-  },
+      await waitForAcked(service, "q:train", "the cancelled entry to be acked", 10_000);
+    }),
 });

@@ -41,9 +41,11 @@ export function Viewer(props: ViewerProps): JSX.Element {
   const [ready, setReady] = useState(false);
   const [error, setError] = useState<string>();
   const [maskOpacity, setMaskOpacity] = useState(0.6);
-  const [uncertaintyOpacity, setUncertaintyOpacity] = useState(0.5);
-  const [showUncertainty, setShowUncertainty] = useState(false);
-  const [showLabel, setShowLabel] = useState(false);
+  const [uncertaintyView, setUncertaintyView] = useState<OverlayView>({
+    shown: false,
+    opacity: 0.5,
+  });
+  const [labelView, setLabelView] = useState<OverlayView>({ shown: false, opacity: 0.35 });
   const [position, setPosition] = useState<number[]>([0.5, 0.5, 0.5]);
   const layers = [props.scan, props.uncertainty, props.mask, props.label];
   const index = (layer?: ViewerLayer): number =>
@@ -65,39 +67,23 @@ export function Viewer(props: ViewerProps): JSX.Element {
     });
     niivue.current = nv;
     nv.onLocationChange = () => setPosition([...nv.scene.crosshairPos]);
+    /** An overlay's load options: values `calMin`..1 painted in `colormap`, below left clear. */
+    const overlay = (layer: ViewerLayer, colormap: string, opacity: number, calMin = 0) => ({
+      ...layer,
+      headers: props.headers,
+      colormap,
+      opacity,
+      cal_min: calMin,
+      cal_max: 1,
+    });
     (async () => {
       await nv.attachToCanvas(canvas.current!);
       await nv.loadVolumes([
         { ...props.scan, headers: props.headers, colormap: "gray" },
-        ...(props.uncertainty
-          ? [{
-            ...props.uncertainty,
-            headers: props.headers,
-            colormap: "winter",
-            opacity: 0,
-            // Below 0.1 the two networks agree: left clear, not a tint over the whole scan.
-            cal_min: 0.1,
-            cal_max: 1,
-          }]
-          : []),
-        {
-          ...props.mask,
-          headers: props.headers,
-          colormap: "red",
-          opacity: maskOpacity,
-          cal_min: 0,
-          cal_max: 1,
-        },
-        ...(props.label
-          ? [{
-            ...props.label,
-            headers: props.headers,
-            colormap: "green",
-            opacity: 0,
-            cal_min: 0,
-            cal_max: 1,
-          }]
-          : []),
+        // Below 0.1 the two networks agree: left clear, not a tint over the whole scan.
+        ...(props.uncertainty ? [overlay(props.uncertainty, "winter", 0, 0.1)] : []),
+        overlay(props.mask, "red", maskOpacity),
+        ...(props.label ? [overlay(props.label, "green", 0)] : []),
       ]);
       nv.setSliceType(nv.sliceTypeMultiplanar);
       centreOnMask(nv, nv.volumes[index(props.mask)]);
@@ -114,6 +100,15 @@ export function Viewer(props: ViewerProps): JSX.Element {
 
   const setOpacity = (layer: ViewerLayer | undefined, value: number): void => {
     if (layer && niivue.current && ready) niivue.current.setOpacity(index(layer), value);
+  };
+  /** Applies a hidden-at-first overlay's new view: its switch and slider state, and NiiVue's layer. */
+  const viewOverlay = (
+    layer: ViewerLayer | undefined,
+    view: OverlayView,
+    setView: (view: OverlayView) => void,
+  ): void => {
+    setView(view);
+    setOpacity(layer, view.shown ? view.opacity : 0);
   };
   const moveTo = (axis: number, frac: number): void => {
     const nv = niivue.current;
@@ -148,47 +143,21 @@ export function Viewer(props: ViewerProps): JSX.Element {
           }}
         />
         {props.uncertainty && (
-          <span class="field">
-            <label class="check">
-              <input
-                id="show-uncertainty"
-                type="checkbox"
-                checked={showUncertainty}
-                onChange={(e) => {
-                  const show = e.currentTarget.checked;
-                  setShowUncertainty(show);
-                  setOpacity(props.uncertainty, show ? uncertaintyOpacity : 0);
-                }}
-              />
-              Show the uncertainty map
-            </label>
-            {showUncertainty && (
-              <OpacitySlider
-                id="uncertainty-opacity"
-                label="Uncertainty opacity"
-                value={uncertaintyOpacity}
-                onChange={(value) => {
-                  setUncertaintyOpacity(value);
-                  setOpacity(props.uncertainty, value);
-                }}
-              />
-            )}
-          </span>
+          <OverlaySwitch
+            id="uncertainty"
+            text="Show the uncertainty map"
+            sliderLabel="Uncertainty opacity"
+            view={uncertaintyView}
+            onChange={(view) => viewOverlay(props.uncertainty, view, setUncertaintyView)}
+          />
         )}
         {props.label && (
-          <label class="check">
-            <input
-              id="show-label"
-              type="checkbox"
-              checked={showLabel}
-              onChange={(e) => {
-                const show = e.currentTarget.checked;
-                setShowLabel(show);
-                setOpacity(props.label, show ? 0.35 : 0);
-              }}
-            />
-            Show the label
-          </label>
+          <OverlaySwitch
+            id="label"
+            text="Show the label"
+            view={labelView}
+            onChange={(view) => viewOverlay(props.label, view, setLabelView)}
+          />
         )}
         {planes.map((plane) => (
           <span class="field" key={plane.axis}>
@@ -209,18 +178,59 @@ export function Viewer(props: ViewerProps): JSX.Element {
       </div>
       <p class="legend small">
         <span class="swatch mask" /> predicted mask
-        {showUncertainty && (
+        {uncertaintyView.shown && (
           <>
             <span class="swatch uncertainty" /> uncertainty |p<sub>A</sub> − p<sub>B</sub>|
           </>
         )}
-        {showLabel && (
+        {labelView.shown && (
           <>
             <span class="swatch label" /> label
           </>
         )}
       </p>
     </div>
+  );
+}
+
+/** Whether an overlay that starts hidden is shown, and at what opacity when it is. */
+interface OverlayView {
+  shown: boolean;
+  opacity: number;
+}
+
+/**
+ * The switch (`#show-{id}`) of an overlay that starts hidden, and while it is shown its opacity
+ * slider (`#{id}-opacity`) where the overlay has one (`sliderLabel`); a fixed opacity otherwise.
+ */
+function OverlaySwitch(props: {
+  id: string;
+  text: string;
+  sliderLabel?: string;
+  view: OverlayView;
+  onChange(view: OverlayView): void;
+}): JSX.Element {
+  const { view, onChange } = props;
+  return (
+    <span class="field">
+      <label class="check">
+        <input
+          id={`show-${props.id}`}
+          type="checkbox"
+          checked={view.shown}
+          onChange={(e) => onChange({ ...view, shown: e.currentTarget.checked })}
+        />
+        {props.text}
+      </label>
+      {view.shown && props.sliderLabel && (
+        <OpacitySlider
+          id={`${props.id}-opacity`}
+          label={props.sliderLabel}
+          value={view.opacity}
+          onChange={(opacity) => onChange({ ...view, opacity })}
+        />
+      )}
+    </span>
   );
 }
 

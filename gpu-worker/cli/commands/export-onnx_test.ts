@@ -1,60 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { Rng } from "@llmseg/shared";
-import { loadModelFolder, saveModelFolder } from "../../checkpoint/model_folder.ts";
-import {
-  type KnowledgeFile,
-  knowledgeReference,
-  type ModelManifest,
-} from "../../checkpoint/model_manifest.ts";
-import { createNetwork, NetworkConfigSchema } from "../../networks/mod.ts";
+import { loadModelFolder } from "../../checkpoint/model_folder.ts";
+import { testManifest, writeTestModelFolder } from "../../checkpoint/testing.ts";
 import { llmseg } from "../testing.ts";
 
 await tf.setBackend("cpu");
 
-const knowledge: KnowledgeFile = {
-  schema: "llmseg.knowledge/v1",
-  descriptorSetId: "la",
-  descriptorSetHash: "sha256:" + "ab".repeat(32),
-  encoder: "test vector",
-  source: "stand-in",
-  hash: "sha256:" + "cd".repeat(32),
-  vector: Array.from({ length: 768 }, (_, i) => Math.fround(Math.sin(i))),
-};
-const config = NetworkConfigSchema.parse({ arch: "vnet", width: 2, beta: 0.5, textHidden: 4 });
-const manifest: ModelManifest = {
-  schema: "llmseg.model/v1",
-  network: config,
-  members: ["a", "b"],
-  patch: [16, 16, 16],
-  stride: [8, 8, 8],
-  preprocessing: { normalization: { zscore: "nonzero" } },
-  knowledge: knowledgeReference(knowledge),
-  origin: { kind: "trained", iteration: 2 },
-  createdAt: new Date(0).toISOString(),
-};
-
-/** A model folder whose pair's BN statistics were moved by two training-mode forwards. */
-async function writeModelFolder(dir: string): Promise<void> {
-  const vector = Float32Array.from(knowledge.vector);
-  const pair = new Map([
-    ["a", createNetwork(config, 1, vector)] as const,
-    ["b", createNetwork(config, 2, vector)] as const,
-  ]);
-  const x = tf.randomNormal([1, 16, 16, 16, 1], 3, 2, "float32", 4) as tf.Tensor5D;
-  for (const [i, network] of [...pair.values()].entries()) {
-    network.apply(x, { training: true, rng: new Rng(i) }).dispose();
-  }
-  x.dispose();
-  await saveModelFolder(dir, manifest, pair, knowledge);
-  pair.forEach((n) => n.dispose());
-}
-
 Deno.test("export-onnx writes the pair's average, which onnxruntime runs as the loaded model", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await writeModelFolder(`${dir}/model`);
+    await writeTestModelFolder(`${dir}/model`);
     const out = `${dir}/model.onnx`;
     const result = await llmseg(
       "export-onnx",
@@ -68,7 +24,8 @@ Deno.test("export-onnx writes the pair's average, which onnxruntime runs as the 
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /exported vnet network average/);
     const bytes = await Deno.readFile(out);
-    assert.ok(new TextDecoder("latin1").decode(bytes).includes('{"zscore":"nonzero"}'));
+    const normalization = JSON.stringify(testManifest.preprocessing.normalization);
+    assert.ok(new TextDecoder("latin1").decode(bytes).includes(normalization), normalization);
 
     const model = await loadModelFolder(`${dir}/model`);
     const x = tf.randomNormal([1, 16, 16, 32, 1], 0, 1, "float32", 9) as tf.Tensor5D;
@@ -99,7 +56,7 @@ Deno.test("export-onnx refuses a missing model, a wrong name, and B of a one-net
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /none\/model\.json: cannot read \(missing\)/);
 
-    await writeModelFolder(`${dir}/model`);
+    await writeTestModelFolder(`${dir}/model`);
     const name = await llmseg("export-onnx", "--model", `${dir}/model`, "--out", `${dir}/m.bin`);
     assert.equal(name.code, 2);
     assert.match(name.stderr, /must end in \.onnx/);
