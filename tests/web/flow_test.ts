@@ -493,6 +493,12 @@ async function inferViewDownload({ page, ids }: Flow): Promise<void> {
   await page.check("#show-uncertainty");
   await page.locator("#uncertainty-opacity").waitFor();
   assert.match(await page.locator(".legend").innerText(), /uncertainty/);
+  // The label overlay has a legend entry but a fixed opacity (no slider), and goes away again.
+  await page.check("#show-label");
+  await page.locator(".legend", { hasText: "label" }).waitFor();
+  assert.equal(await page.locator("#label-opacity").count(), 0);
+  await page.uncheck("#show-label");
+  await page.locator(".legend", { hasText: "label" }).waitFor({ state: "detached" });
 
   const metrics = await page.locator("[data-testid=metrics]").innerText();
   const dice = Number(metrics.match(/Dice\s+([\d.]+)/)?.[1]);
