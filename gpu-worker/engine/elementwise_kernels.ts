@@ -8,9 +8,12 @@
  * Sum/Mean over any contiguous run of axes; Neg, Log, Exp, Relu, Step, and Softmax over the last
  * axis.
  * Everything else goes to the stock kernel. Plain JS: these ops are memory-bound, and working on
- * the backend's arrays in place avoids copying into the wasm memory and back.
+ * the backend's arrays in place avoids copying into the wasm memory and back. Where the oneDNN shim
+ * is loaded, large binary ops, sums and SGD updates run its threaded loops instead
+ * (elementwise_native.c, same bits; {@link threadedLoops} decides).
  */
 import * as tf from "@tensorflow/tfjs";
+import { BinaryOp, type OneDnn, threadedLoops } from "./onednn/library.ts";
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
 interface CpuBackend {
@@ -130,7 +133,11 @@ export function broadcastOf(big: number[], small: number[]): Broadcast | undefin
 
 type StockKernels = Map<string, tf.KernelConfig>;
 
-function binaryConfig(name: keyof typeof BINARY_OPS, stock: StockKernels): tf.KernelConfig {
+function binaryConfig(
+  name: keyof typeof BINARY_OPS,
+  stock: StockKernels,
+  native: OneDnn | undefined,
+): tf.KernelConfig {
   const loops = Object.fromEntries(
     (Object.keys(LOOPS) as Layout[]).map((
       layout,
@@ -149,14 +156,11 @@ function binaryConfig(name: keyof typeof BINARY_OPS, stock: StockKernels): tf.Ke
         const broadcast = broadcastOf(big.shape, small.shape);
         if (broadcast) {
           const out = new Float32Array(tf.util.sizeFromShape(big.shape));
-          loops[broadcast.layout](
-            out,
-            values(backend, big),
-            values(backend, small),
-            broadcast.middle,
-            broadcast.inner,
-            swapped,
-          );
+          const [x, y] = [values(backend, big), values(backend, small)];
+          const { layout, middle, inner } = broadcast;
+          const threaded = threadedLoops(native, out.length, [x, y]);
+          if (threaded) threaded.binary(BinaryOp[name], swapped, middle, inner, x, y, out);
+          else loops[layout](out, x, y, middle, inner, swapped);
           return backend.makeTensorInfo(big.shape, "float32", out);
         }
       }
@@ -176,8 +180,14 @@ function reduceMiddle(
   middle: number,
   inner: number,
   scale: number,
+  native: OneDnn | undefined,
 ): Float32Array {
   const out = new Float32Array(outer * inner);
+  const threaded = threadedLoops(native, x.length, [x]);
+  if (threaded) {
+    threaded.reduceMiddle(outer, middle, inner, scale, x, out);
+    return out;
+  }
   if (inner === 1) {
     // Reduction over the last axes (e.g. the class axis): one float64 running sum per output.
     for (let o = 0, p = 0; o < outer; o++) {
@@ -202,6 +212,7 @@ function reduceMiddle(
 function reductionConfig(
   name: typeof tf.Sum | typeof tf.Mean,
   stock: StockKernels,
+  native: OneDnn | undefined,
 ): tf.KernelConfig {
   return {
     kernelName: name,
@@ -224,6 +235,7 @@ function reductionConfig(
         middle,
         size(x.shape.slice(end)),
         name === tf.Mean ? 1 / middle : 1,
+        native,
       );
       const shape = keepDims
         ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
@@ -318,30 +330,47 @@ export interface SgdMomentumAttrs {
 
 /**
  * PyTorch SGD's update for one parameter in one pass (issue #13: op by op it was 6 passes and 5
- * new arrays per parameter): inputs `variable`, `grad` and, after the first step, `buffer`;
- * outputs `[variable − lr·buf, buf]` with `g = grad + wd·variable` and `buf = μ·buffer + g`
- * (`buf = g` without a buffer). Every product and sum is rounded to float32 as the op-by-op
- * update rounds it (scalars as float32 tensors), so the two give the same bits.
+ * new arrays per parameter): `g = grad + wd·w`, `buf = μ·buffer + g` (`buf = g` without a
+ * buffer), `w − lr·buf` into nextW, nextBuffer. Every product and sum is rounded to float32 as the
+ * op-by-op update rounds it (scalars as float32 tensors), so the two give the same bits.
  */
-function sgdConfig(): tf.KernelConfig {
+function sgdLoop(
+  w: Float32Array,
+  g: Float32Array,
+  previous: Float32Array | undefined,
+  { lr, momentum, weightDecay }: SgdMomentumAttrs,
+  nextW: Float32Array,
+  nextBuffer: Float32Array,
+): void {
+  const f = Math.fround;
+  const [rate, mu, decay] = [f(lr), f(momentum), f(weightDecay)];
+  for (let i = 0; i < w.length; i++) {
+    const gi = decay === 0 ? g[i] : f(g[i] + f(w[i] * decay));
+    const bi = previous ? f(f(previous[i] * mu) + gi) : gi;
+    nextBuffer[i] = bi;
+    nextW[i] = w[i] - f(bi * rate);
+  }
+}
+
+/**
+ * The fused SGD-with-momentum kernel ({@link sgdLoop}, or the shim's threaded copy of it for large
+ * parameters): inputs `variable`, `grad` and, after the first step, `buffer`; outputs
+ * `[next variable, next buffer]`.
+ */
+function sgdConfig(native: OneDnn | undefined): tf.KernelConfig {
   return {
     kernelName: SGD_MOMENTUM,
     backendName: "cpu",
     kernelFunc: (args) => {
       const { variable, grad, buffer } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-      const { lr, momentum, weightDecay } = args.attrs as unknown as SgdMomentumAttrs;
+      const hyper = args.attrs as unknown as SgdMomentumAttrs;
       const backend = args.backend as unknown as CpuBackend;
-      const f = Math.fround;
       const w = values(backend, variable!), g = values(backend, grad!);
       const previous = buffer && values(backend, buffer);
-      const [rate, mu, decay] = [f(lr), f(momentum), f(weightDecay)];
       const nextW = new Float32Array(w.length), nextBuffer = new Float32Array(w.length);
-      for (let i = 0; i < w.length; i++) {
-        const gi = decay === 0 ? g[i] : f(g[i] + f(w[i] * decay));
-        const bi = previous ? f(f(previous[i] * mu) + gi) : gi;
-        nextBuffer[i] = bi;
-        nextW[i] = w[i] - f(bi * rate);
-      }
+      const threaded = threadedLoops(native, w.length, previous ? [w, g, previous] : [w, g]);
+      if (threaded) threaded.sgd(w, g, previous, hyper, nextW, nextBuffer);
+      else sgdLoop(w, g, previous, hyper, nextW, nextBuffer);
       return [
         backend.makeTensorInfo(variable!.shape, "float32", nextW),
         backend.makeTensorInfo(variable!.shape, "float32", nextBuffer),
@@ -352,17 +381,20 @@ function sgdConfig(): tf.KernelConfig {
 
 /**
  * The element-wise and reduction kernel configs and the fused SGD update; `stock` holds the
- * kernels they replace.
+ * kernels they replace; `native`, when loaded, runs the large ones on its threads.
  */
-export function elementwiseKernelConfigs(stock: StockKernels): tf.KernelConfig[] {
+export function elementwiseKernelConfigs(
+  stock: StockKernels,
+  native?: OneDnn,
+): tf.KernelConfig[] {
   return [
     ...(Object.keys(BINARY_OPS) as Array<keyof typeof BINARY_OPS>).map((n) =>
-      binaryConfig(n, stock)
+      binaryConfig(n, stock, native)
     ),
-    reductionConfig(tf.Sum, stock),
-    reductionConfig(tf.Mean, stock),
+    reductionConfig(tf.Sum, stock, native),
+    reductionConfig(tf.Mean, stock, native),
     ...unaryConfigs(stock),
     softmaxConfig(stock),
-    sgdConfig(),
+    sgdConfig(native),
   ];
 }

@@ -17,16 +17,17 @@ let active: CpuEngine | undefined;
 
 /**
  * Replaces the cpu backend's kernels by the engine's, the convolutions and matMul by oneDNN's when
- * `native` is loaded (issue #13; they fall back to the wasm ones); returns their names.
+ * `native` is loaded (issue #13; they fall back to the wasm ones), which also runs the large
+ * element-wise ops, sums, SGD updates and transposes on its threads; returns their names.
  */
 export function registerFastKernels(engine: CpuEngine, native?: OneDnn): string[] {
   unregisterFastKernels();
   const wasm = [
     ...conv3dKernelConfigs(engine, stock),
     matMulKernelConfig(engine, stock),
-    ...elementwiseKernelConfigs(stock),
+    ...elementwiseKernelConfigs(stock, native),
     ...gatherKernelConfigs(stock),
-    transposeKernelConfig(stock),
+    transposeKernelConfig(stock, native),
   ];
   const configs = native ? withOneDnnKernels(native, wasm) : wasm;
   for (const config of configs) {

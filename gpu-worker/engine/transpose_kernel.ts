@@ -4,9 +4,11 @@
  * the stock kernel). Where the last axis stays in place (the V-Net up-conv's depth-to-space swaps
  * two middle axes, COMPUTE.md 1) each output row is a contiguous copy; where it moves (the up-conv
  * weight `[2, 2, 2, Cout, Cin]` → `[Cin, …]`) a strided gather. The identity permutation (the
- * gather gradient's) shares the input's data. Other dtypes go to the stock kernel.
+ * gather gradient's) shares the input's data. Other dtypes go to the stock kernel. Where the oneDNN
+ * shim is loaded, large transposes run its threaded copy (elementwise_native.c, the same loop).
  */
 import * as tf from "@tensorflow/tfjs";
+import { type OneDnn, threadedLoops } from "./onednn/library.ts";
 
 interface CpuBackend {
   data: { get(dataId: object): { values: unknown } };
@@ -43,8 +45,14 @@ function permute(x: Float32Array, shape: number[], perm: number[]): Float32Array
   return out;
 }
 
-/** The Transpose kernel config; `stock` holds the kernel it replaces. */
-export function transposeKernelConfig(stock: Map<string, tf.KernelConfig>): tf.KernelConfig {
+/**
+ * The Transpose kernel config; `stock` holds the kernel it replaces; `native`, when loaded, runs
+ * the large ones on its threads.
+ */
+export function transposeKernelConfig(
+  stock: Map<string, tf.KernelConfig>,
+  native?: OneDnn,
+): tf.KernelConfig {
   return {
     kernelName: tf.Transpose,
     backendName: "cpu",
@@ -60,7 +68,12 @@ export function transposeKernelConfig(stock: Map<string, tf.KernelConfig>): tf.K
         return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
       }
       const values = backend.data.get(x.dataId).values as Float32Array;
-      const out = permute(values, x.shape, perm);
+      const threaded = threadedLoops(native, values.length, [values]);
+      let out: Float32Array;
+      if (threaded) {
+        out = new Float32Array(values.length);
+        threaded.transpose(Int32Array.from(x.shape), Int32Array.from(perm), values, out);
+      } else out = permute(values, x.shape, perm);
       return backend.makeTensorInfo(perm.map((p) => x.shape[p]), "float32", out);
     },
   };

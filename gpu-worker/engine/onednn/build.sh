@@ -2,6 +2,8 @@
 # Builds the oneDNN shim (issue #13) into build/libllmseg_dnnl.so, next to this script, when
 # oneDNN's headers (Debian libdnnl-dev) and a C compiler are present; without them it says so and
 # exits 0: the engine then runs on the WebAssembly kernels alone.
+# -fopenmp: elementwise_native.c's loops run on OpenMP's threads (oneDNN's own); -ffp-contract=off:
+# no fused multiply-add, so they round as the JS kernels they replace.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cc="${CC:-cc}"
@@ -11,4 +13,5 @@ if ! command -v "$cc" >/dev/null || [ ! -f /usr/include/oneapi/dnnl/dnnl.h ]; th
 fi
 mkdir -p "$here/build"
 "$cc" -O2 -Wall -Werror -shared -fPIC -o "$here/build/libllmseg_dnnl.so" \
-  -pthread "$here/llmseg_dnnl.c" -ldnnl -lgomp
+  -pthread -fopenmp -ffp-contract=off "$here/llmseg_dnnl.c" "$here/elementwise_native.c" \
+  -ldnnl -lgomp

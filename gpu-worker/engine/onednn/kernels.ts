@@ -3,11 +3,12 @@
  * Conv3DBackpropFilterV2 and the single-batch BatchMatMul of the V-Net's up-convolution. tfjs's
  * arrays go to the shim by pointer and the result is written into a fresh array that becomes the
  * output tensor's store: no copies. Cases oneDNN does not take (dilation, NCDHW, non-float32, a
- * shape it has no kernel for) run the kernel they replace (the WebAssembly one).
+ * shape it has no kernel for, a store that is not a Float32Array) run the kernel they replace (the
+ * WebAssembly one).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Conv3DInfo, convParams, supported } from "../conv3d_kernels.ts";
-import { ConvKind, type OneDnn } from "./library.ts";
+import { allFloat32, ConvKind, type OneDnn } from "./library.ts";
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
 interface CpuBackend {
@@ -18,8 +19,9 @@ interface CpuBackend {
 type Shape5 = [number, number, number, number, number];
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-function values(args: KernelArgs, info: tf.TensorInfo): Float32Array {
-  return (args.backend as unknown as CpuBackend).data.get(info.dataId).values as Float32Array;
+/** A tensor's store: a Float32Array, or for a float32 cast from bool or int32 not (see allFloat32). */
+function values(args: KernelArgs, info: tf.TensorInfo): unknown {
+  return (args.backend as unknown as CpuBackend).data.get(info.dataId).values;
 }
 
 /**
@@ -34,10 +36,11 @@ function runConv(
   [a, b]: [tf.TensorInfo, tf.TensorInfo],
   outShape: number[],
 ): tf.TensorInfo | undefined {
-  if (!supported(c, [a.dtype, b.dtype])) return undefined;
+  const inputs = [values(args, a), values(args, b)];
+  if (!supported(c, [a.dtype, b.dtype]) || !allFloat32(inputs)) return undefined;
   const out = new Float32Array(tf.util.sizeFromShape(outShape));
   const params = Int32Array.from(convParams(c));
-  if (!dnn.conv3d(kind, params, values(args, a), values(args, b), out)) return undefined;
+  if (!dnn.conv3d(kind, params, inputs[0], inputs[1], out)) return undefined;
   return (args.backend as unknown as CpuBackend).makeTensorInfo(outShape, "float32", out);
 }
 
@@ -134,19 +137,12 @@ export function oneDnnKernelConfigs(
         const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
         const attrs = args.attrs as unknown as tf.BatchMatMulAttrs;
         const shape = matMulShape(a, b, attrs);
-        if (!shape) return orElse(tf.BatchMatMul, args, undefined);
+        const inputs = [values(args, a), values(args, b)];
+        if (!shape || !allFloat32(inputs)) return orElse(tf.BatchMatMul, args, undefined);
         const { m, n, k, outShape } = shape;
         const out = new Float32Array(m * n);
-        const ok = dnn.sgemm(
-          attrs.transposeA,
-          attrs.transposeB,
-          m,
-          n,
-          k,
-          values(args, a),
-          values(args, b),
-          out,
-        );
+        const [x, y] = inputs;
+        const ok = dnn.sgemm(attrs.transposeA, attrs.transposeB, m, n, k, x, y, out);
         const backend = args.backend as unknown as CpuBackend;
         return orElse(
           tf.BatchMatMul,

@@ -5,6 +5,7 @@
  * is returned instead, and the engine stays on the WebAssembly kernels.
  */
 import { fileURLToPath } from "node:url";
+import type { SgdMomentumAttrs } from "../elementwise_kernels.ts";
 
 const SYMBOLS = {
   llmseg_dnnl_init: { parameters: ["i32"], result: "i32" },
@@ -16,7 +17,36 @@ const SYMBOLS = {
     parameters: ["i32", "i32", "i32", "i32", "i32", "buffer", "buffer", "buffer"],
     result: "i32",
   },
+  // elementwise_native.c: the memory-bound kernels on OpenMP's threads.
+  llmseg_transpose: { parameters: ["i32", "buffer", "buffer", "buffer", "buffer"], result: "void" },
+  llmseg_reduce_middle: {
+    parameters: ["i64", "i64", "i64", "f64", "buffer", "buffer"],
+    result: "void",
+  },
+  llmseg_binary: {
+    parameters: ["i32", "i32", "i64", "i64", "i64", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  llmseg_sgd: {
+    parameters: [
+      "i64",
+      "buffer",
+      "buffer",
+      "buffer",
+      "i32",
+      "f32",
+      "f32",
+      "f32",
+      "buffer",
+      "buffer",
+    ],
+    result: "void",
+  },
 } as const;
+
+/** The binary ops {@link OneDnn.binary} runs, numbered as the shim's OP_* constants. */
+export const BinaryOp = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+export type BinaryOp = typeof BinaryOp[keyof typeof BinaryOp];
 
 /** Which convolution {@link OneDnn.conv3d} runs; the numbers are the shim's CONV_* constants. */
 export const ConvKind = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
@@ -51,6 +81,43 @@ export interface OneDnn {
     b: Float32Array,
     out: Float32Array,
   ): boolean;
+  /**
+   * The threaded loops of elementwise_native.c, each with the bits of the JS kernel it replaces
+   * (see {@link threadedLoops} for when the kernels use them). `transpose`: out = x of `shape`
+   * with its axes permuted by `perm`.
+   */
+  transpose(shape: Int32Array, perm: Int32Array, x: Float32Array, out: Float32Array): void;
+  /** out[o, j] = scale · Σ_m x[o, m, j], x viewed as [outer, middle, inner], in float64. */
+  reduceMiddle(
+    outer: number,
+    middle: number,
+    inner: number,
+    scale: number,
+    x: Float32Array,
+    out: Float32Array,
+  ): void;
+  /**
+   * out = big op small (small op big when `swapped`), `big` viewed as [outer, middle, inner] and
+   * `small` as [outer, 1, inner] (elementwise_kernels.ts's broadcastOf).
+   */
+  binary(
+    op: BinaryOp,
+    swapped: boolean,
+    middle: number,
+    inner: number,
+    big: Float32Array,
+    small: Float32Array,
+    out: Float32Array,
+  ): void;
+  /** The fused SGD-with-momentum update (elementwise_kernels.ts's LlmsegSgdMomentum). */
+  sgd(
+    w: Float32Array,
+    grad: Float32Array,
+    buffer: Float32Array | undefined,
+    hyper: SgdMomentumAttrs,
+    outW: Float32Array,
+    outBuffer: Float32Array,
+  ): void;
   /** Sets the threads oneDNN's OpenMP runs on. */
   setThreads(threads: number): void;
   /** Frees the cached primitives. */
@@ -107,8 +174,58 @@ export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadRe
     },
     sgemm: (ta, tb, m, n, k, a, b, out) =>
       s.llmseg_sgemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, a, b, out) === 0,
+    transpose: (shape, perm, x, out) => s.llmseg_transpose(shape.length, shape, perm, x, out),
+    reduceMiddle: (outer, middle, inner, scale, x, out) =>
+      s.llmseg_reduce_middle(BigInt(outer), BigInt(middle), BigInt(inner), scale, x, out),
+    binary: (op, swapped, middle, inner, big, small, out) => {
+      const n = BigInt(out.length);
+      if (s.llmseg_binary(op, swapped ? 1 : 0, n, BigInt(middle), BigInt(inner), big, small, out)) {
+        throw new RangeError(`llmseg_binary: unknown op ${op}`);
+      }
+    },
+    sgd: (w, grad, buffer, { lr, momentum, weightDecay }, outW, outBuffer) =>
+      s.llmseg_sgd(
+        BigInt(w.length),
+        w,
+        grad,
+        buffer ?? grad,
+        buffer ? 1 : 0,
+        lr,
+        momentum,
+        weightDecay,
+        outW,
+        outBuffer,
+      ),
     setThreads: (t) => s.llmseg_dnnl_set_threads(t),
     clearCache: () => s.llmseg_dnnl_clear_cache(),
   };
   return { library: loaded };
+}
+
+/**
+ * Below this many elements the JS loops win: waking OpenMP's sleeping threads (OMP_WAIT_POLICY
+ * passive) costs microseconds.
+ */
+export const THREADED_MIN_ELEMENTS = 32768;
+
+/**
+ * Whether every array is a real Float32Array, as the shim reads it. A float32 tensor's store need
+ * not be one: tfjs's Cast from bool or int32 keeps the input's Uint8Array or Int32Array (no
+ * encoding loss), which JS indexing reads as numbers but C reads as floats (the NaN of the
+ * reverted 8914c3a: `1 - mask` on a cast boolean mask in the unsupervised loss).
+ */
+export function allFloat32(arrays: unknown[]): arrays is Float32Array[] {
+  return arrays.every((a) => a instanceof Float32Array);
+}
+
+/**
+ * `native` when a kernel should run its threaded loop on `arrays` of `elements` elements: large,
+ * and every array a real Float32Array.
+ */
+export function threadedLoops(
+  native: OneDnn | undefined,
+  elements: number,
+  arrays: unknown[],
+): OneDnn | undefined {
+  return native && elements >= THREADED_MIN_ELEMENTS && allFloat32(arrays) ? native : undefined;
 }
