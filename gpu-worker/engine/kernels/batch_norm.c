@@ -1,8 +1,15 @@
 // Fused batch norm (+ ReLU) over NDHWC float32 data viewed as [voxels, channels], the hot loops of
 // batch_norm_relu.ts on the thread pool. Same arithmetic as its JS fallback, operation for
 // operation (float32 values, float64 sums and gradient, -ffp-contract=off): the same bits.
-// Entry points take (params, t, T); results do not depend on T.
+// Entry points take (params, t, T); results do not depend on T. One source, two builds: WebAssembly
+// for the thread pool (build.ts: SIMD128, exported by name) and native into the oneDNN shim
+// (onednn/batch_norm_native.c: scalar loops, the same float operations in the same order).
+#ifdef __wasm_simd128__
 #include <wasm_simd128.h>
+#define KERNEL(name) __attribute__((export_name(name)))
+#else
+#define KERNEL(name) static
+#endif
 
 typedef struct {
   int voxels, channels, relu;
@@ -62,7 +69,7 @@ static void channel_mean(const BatchNorm* p, const float* center, int c0, int c1
 
 // Batch statistics (batch_norm_relu.ts channelMoments): mean, then the mean of the squared
 // deviations. Threads split the channels, each a sequential sum as in the JS.
-__attribute__((export_name("bn_moments"))) void bn_moments(const BatchNorm* p, int t, int T) {
+KERNEL("bn_moments") void bn_moments(const BatchNorm* p, int t, int T) {
   const int c0 = share_of(p->channels, t, T), c1 = share_of(p->channels, t + 1, T);
   channel_mean(p, 0, c0, c1, p->mean);
   channel_mean(p, p->mean, c0, c1, p->variance);
@@ -71,20 +78,23 @@ __attribute__((export_name("bn_moments"))) void bn_moments(const BatchNorm* p, i
 // y = ((x - mean) * inv_std) * gamma + beta, then max(0, y) (y < 0 ? 0 : y, as the JS) when relu.
 // "+ beta" is written "- (-beta)" (the same IEEE result): build.ts fuses f32x4 mul-then-add
 // pairs into relaxed_madd for the convolutions, and a fused rounding here would change results.
-__attribute__((export_name("bn_forward"))) void bn_forward(const BatchNorm* p, int t, int T) {
-  const int C = p->channels, C4 = C & ~3;
-  const v128_t zero = wasm_f32x4_splat(0.0f);
+KERNEL("bn_forward") void bn_forward(const BatchNorm* p, int t, int T) {
+  const int C = p->channels;
   const int end = share_of(p->voxels, t + 1, T);
   for (int v = share_of(p->voxels, t, T); v < end; v++) {
     float* x = p->x + (long)v * C;
     int c = 0;
-    for (; c < C4; c += 4) {
+#ifdef __wasm_simd128__
+    // pmax(a, 0) is a < 0 ? 0 : a, the scalar loop's select below.
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    for (; c < (C & ~3); c += 4) {
       v128_t a = wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(p->mean + c));
       a = wasm_f32x4_mul(a, wasm_v128_load(p->inv_std + c));
       a = wasm_f32x4_mul(a, wasm_v128_load(p->gamma + c));
       a = wasm_f32x4_sub(a, wasm_v128_load(p->neg_beta + c));
       wasm_v128_store(x + c, p->relu ? wasm_f32x4_pmax(a, zero) : a);
     }
+#endif
     for (; c < C; c++) {
       const float a = normalized(p, x[c], c);
       x[c] = p->relu && a < 0 ? 0 : a;
@@ -95,7 +105,7 @@ __attribute__((export_name("bn_forward"))) void bn_forward(const BatchNorm* p, i
 // x += bias (per channel, in place on the arena's copy of x), before any other pass: the op's input
 // is the conv output without its bias, so the bias-added tensor exists only here, never as a tfjs
 // tensor on the tape. One float32 add, as tfjs's Add kernel: the same bits.
-__attribute__((export_name("bn_add_bias"))) void bn_add_bias(const BatchNorm* p, int t, int T) {
+KERNEL("bn_add_bias") void bn_add_bias(const BatchNorm* p, int t, int T) {
   const int C = p->channels;
   const float* __restrict bias = p->bias;
   float* __restrict x = p->x;
@@ -108,7 +118,7 @@ __attribute__((export_name("bn_add_bias"))) void bn_add_bias(const BatchNorm* p,
 // Gradient pass 1: per channel, sum_g and sum_gxhat over the voxels in order. Threads split the
 // channels (each sum stays one sequential float64 sum, as in the JS). Fields are read into
 // restrict locals: stores to the sums could otherwise alias them and force reloads.
-__attribute__((export_name("bn_grad_sums"))) void bn_grad_sums(const BatchNorm* p, int t, int T) {
+KERNEL("bn_grad_sums") void bn_grad_sums(const BatchNorm* p, int t, int T) {
   const int C = p->channels, c0 = share_of(C, t, T), c1 = share_of(C, t + 1, T);
   const float* __restrict x = p->x;
   const float* __restrict dy = p->dy;
@@ -128,7 +138,7 @@ __attribute__((export_name("bn_grad_sums"))) void bn_grad_sums(const BatchNorm* 
 }
 
 // Gradient pass 2: dx = scale * (g - mean_g - xhat * mean_gxhat), over dy in place.
-__attribute__((export_name("bn_grad_dx"))) void bn_grad_dx(const BatchNorm* p, int t, int T) {
+KERNEL("bn_grad_dx") void bn_grad_dx(const BatchNorm* p, int t, int T) {
   const int C = p->channels;
   const float* __restrict x = p->x;
   float* __restrict dy = p->dy;

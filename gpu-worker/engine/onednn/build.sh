@@ -10,5 +10,7 @@ if ! command -v "$cc" >/dev/null || [ ! -f /usr/include/oneapi/dnnl/dnnl.h ]; th
   exit 0
 fi
 mkdir -p "$here/build"
-"$cc" -O2 -Wall -Werror -shared -fPIC -o "$here/build/libllmseg_dnnl.so" \
-  -pthread "$here/llmseg_dnnl.c" -ldnnl -lgomp
+# -fopenmp: batch_norm_native.c's parallel loops; -ffp-contract=off: they match the JS bit for bit.
+"$cc" -O2 -Wall -Werror -shared -fPIC -fopenmp -ffp-contract=off \
+  -o "$here/build/libllmseg_dnnl.so" -pthread "$here/llmseg_dnnl.c" "$here/batch_norm_native.c" \
+  -ldnnl -lgomp

@@ -16,6 +16,20 @@ const SYMBOLS = {
     parameters: ["i32", "i32", "i32", "i32", "i32", "buffer", "buffer", "buffer"],
     result: "i32",
   },
+  llmseg_bn: {
+    parameters: [
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
 } as const;
 
 /** Which convolution {@link OneDnn.conv3d} runs; the numbers are the shim's CONV_* constants. */
@@ -50,6 +64,23 @@ export interface OneDnn {
     a: Float32Array,
     b: Float32Array,
     out: Float32Array,
+  ): boolean;
+  /**
+   * Runs one of the fused batch norm's loops (`loop`: batch_norm_native.c's BN_* number) on the
+   * caller's arrays in place, on OpenMP's threads; `header`: voxels, channels, relu, divide, rows of
+   * `stats`. The arrays are batch_norm.c's struct fields (see batch_norm_kernel.ts); null where the
+   * loop does not read them. False on an unknown loop.
+   */
+  batchNorm(
+    loop: number,
+    header: Int32Array,
+    x: Float32Array,
+    dy: Float32Array | null,
+    stats: Float32Array,
+    variance: Float32Array | null,
+    bias: Float32Array | null,
+    sums: Float64Array | null,
+    coefficients: Float64Array | null,
   ): boolean;
   /** Sets the threads oneDNN's OpenMP runs on. */
   setThreads(threads: number): void;
@@ -107,6 +138,8 @@ export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadRe
     },
     sgemm: (ta, tb, m, n, k, a, b, out) =>
       s.llmseg_sgemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, a, b, out) === 0,
+    batchNorm: (loop, header, x, dy, stats, variance, bias, sums, coefficients) =>
+      s.llmseg_bn(loop, header, x, dy, stats, variance, bias, sums, coefficients) === 0,
     setThreads: (t) => s.llmseg_dnnl_set_threads(t),
     clearCache: () => s.llmseg_dnnl_clear_cache(),
   };
