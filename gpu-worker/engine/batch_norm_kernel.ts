@@ -4,8 +4,8 @@
  * (issue #13) its native build runs on the tensors' own arrays: a forward copies x once (its output)
  * and a backward dy once (dx), nothing else. Otherwise the WebAssembly build runs on the thread
  * pool: each call copies its tensors into the arena once, works in place there, and copies the
- * result out once. With a `bias` (the preceding conv's, not yet added), x's working copy gets it
- * first (bn_add_bias).
+ * result out once. With a `bias` (the preceding conv's, not yet added), every loop adds it to x as
+ * it reads it (the bits of tfjs's Add): x + bias is never stored.
  */
 import type { CpuEngine } from "./cpu_engine.ts";
 import type { OneDnn } from "./onednn/library.ts";
@@ -24,12 +24,12 @@ export function activeBatchNormLoops(): BatchNormLoops | undefined {
 }
 
 /** batch_norm.c's loops; the index is batch_norm_native.c's BN_* number. */
-const LOOPS = ["bn_moments", "bn_add_bias", "bn_forward", "bn_grad_sums", "bn_grad_dx"] as const;
+const LOOPS = ["bn_moments", "bn_forward", "bn_grad_sums", "bn_grad_dx"] as const;
 type Loop = typeof LOOPS[number];
 
 /** The arrays of the C `BatchNorm` struct (batch_norm.c) one call uses. */
 interface Arrays {
-  /** Forward: normalised in place; otherwise read (bn_add_bias adds the bias in place). */
+  /** Forward: normalised in place; otherwise read. */
   x: Float32Array;
   /** Backward: the incoming gradient, overwritten by dx. */
   dy?: Float32Array;
@@ -37,7 +37,7 @@ interface Arrays {
   stats: Float32Array;
   /** bn_moments: the variance out. */
   variance?: Float32Array;
-  /** The preceding conv's bias, `channels` floats. */
+  /** The preceding conv's bias, `channels` floats: the loops read x + bias. */
   bias?: Float32Array;
   /** sum_g, sum_gxhat: `channels` doubles each (bn_moments' scratch). */
   sums?: Float64Array;
@@ -148,9 +148,8 @@ function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays): Workspace
 }
 
 /**
- * Runs `body` with `given` where `loops` run on it, after adding the bias to x when there is one.
- * `written`: the caller's arrays the loops overwrite (x with a bias too); the native loops get
- * copies of those, the wasm ones copies of everything.
+ * Runs `body` with `given` where `loops` run on it. `written`: the caller's arrays the loops
+ * overwrite; the native loops get copies of those, the wasm ones copies of everything.
  */
 function withWorkspace<R>(
   loops: BatchNormLoops,
@@ -159,16 +158,9 @@ function withWorkspace<R>(
   written: Array<"x" | "dy">,
   body: (w: Workspace) => R,
 ): R {
-  const prepared = (w: Workspace) => {
-    if (given.bias) w.run("bn_add_bias");
-    return body(w);
-  };
-  if ("native" in loops) {
-    const changed = given.bias && !written.includes("x") ? [...written, "x" as const] : written;
-    return prepared(nativeWorkspace(loops.native, s, given, changed));
-  }
+  if ("native" in loops) return body(nativeWorkspace(loops.native, s, given, written));
   const { engine } = loops;
-  return engine.arena.scope(() => prepared(wasmWorkspace(engine, s, given)));
+  return engine.arena.scope(() => body(wasmWorkspace(engine, s, given)));
 }
 
 /** mean, invStd, gamma and -beta, one after another (bn_forward adds β as "- (-β)"). */

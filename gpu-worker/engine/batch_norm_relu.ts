@@ -11,7 +11,7 @@
  * The op can take the preceding conv's bias (`bias`) with the conv output before it: every pass then
  * works on `fround(x + bias[c])`, the bits tfjs's Add would give, but that tensor is never a tfjs
  * tensor, so the tape keeps no full-size pre-bias copy per conv (issue #4 memory), and the add runs
- * with the other loops (bn_add_bias) instead of the single-threaded JS Add kernel.
+ * in the loops, as they read x, instead of the single-threaded JS Add kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import {

@@ -26,8 +26,15 @@ typedef struct {
   const double* mean_gxhat;     // sum_gxhat / N (idem)
   float* variance;              // bn_moments out, with mean
   int divide;                   // bn_moments: divide each term by N before summing (stock Mean)
-  const float* bias;            // bn_add_bias: the preceding conv's bias, per channel
+  const float* bias;            // the preceding conv's bias, per channel, or 0: see input()
 } BatchNorm;
+
+// The op's input at x[i] (channel c): x + bias, one float32 add as tfjs's Add kernel (the same
+// bits), when the op has the preceding conv's bias. Every loop reads it so: the bias-added tensor
+// is never stored, neither as a tfjs tensor on the tape nor as a working copy here.
+static inline float input(const BatchNorm* p, const float* x, long i, int c) {
+  return p->bias ? x[i] + p->bias[c] : x[i];
+}
 
 // The forward's value before the ReLU: the same float32 operations as bn_forward's.
 static inline float normalized(const BatchNorm* p, float x, int c) {
@@ -36,11 +43,16 @@ static inline float normalized(const BatchNorm* p, float x, int c) {
 
 // g = dy where the forward's ReLU passed (output > 0, i.e. normalized > 0), else 0; dy without a
 // ReLU. The mask is recomputed from x (identical bits) rather than copying the output in: one
-// tensor less per call. Both values are computed so clang selects: the mask is random, and a
-// branch would mispredict half the time.
+// tensor less per call. The select is bitwise (dy's bits or +0.0f's, all zero): the mask is random,
+// a branch would mispredict half the time, and gcc branches on a float `?:` (clang selects).
 static inline double masked(const BatchNorm* p, float x, float dy, int c) {
   if (!p->relu) return dy;
-  return normalized(p, x, c) > 0 ? dy : 0.0f;
+  union {
+    float f;
+    unsigned int bits;
+  } g = {dy};
+  g.bits &= -(unsigned int)(normalized(p, x, c) > 0);
+  return g.f;
 }
 
 static inline int share_of(int total, int t, int T) { return (int)((long long)total * t / T); }
@@ -56,7 +68,7 @@ static void channel_mean(const BatchNorm* p, const float* center, int c0, int c1
   for (int c = c0; c < c1; c++) sum[c] = 0;
   for (long row = 0; row < (long)p->voxels * C; row += C) {
     for (int c = c0; c < c1; c++) {
-      float v = x[row + c];
+      float v = input(p, x, row + c, c);
       if (center) {
         const float d = v - center[c];
         v = d * d;
@@ -88,7 +100,9 @@ KERNEL("bn_forward") void bn_forward(const BatchNorm* p, int t, int T) {
     // pmax(a, 0) is a < 0 ? 0 : a, the scalar loop's select below.
     const v128_t zero = wasm_f32x4_splat(0.0f);
     for (; c < (C & ~3); c += 4) {
-      v128_t a = wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(p->mean + c));
+      v128_t a = wasm_v128_load(x + c);
+      if (p->bias) a = wasm_f32x4_add(a, wasm_v128_load(p->bias + c));
+      a = wasm_f32x4_sub(a, wasm_v128_load(p->mean + c));
       a = wasm_f32x4_mul(a, wasm_v128_load(p->inv_std + c));
       a = wasm_f32x4_mul(a, wasm_v128_load(p->gamma + c));
       a = wasm_f32x4_sub(a, wasm_v128_load(p->neg_beta + c));
@@ -96,22 +110,9 @@ KERNEL("bn_forward") void bn_forward(const BatchNorm* p, int t, int T) {
     }
 #endif
     for (; c < C; c++) {
-      const float a = normalized(p, x[c], c);
+      const float a = normalized(p, input(p, x, c, c), c);
       x[c] = p->relu && a < 0 ? 0 : a;
     }
-  }
-}
-
-// x += bias (per channel, in place on the arena's copy of x), before any other pass: the op's input
-// is the conv output without its bias, so the bias-added tensor exists only here, never as a tfjs
-// tensor on the tape. One float32 add, as tfjs's Add kernel: the same bits.
-KERNEL("bn_add_bias") void bn_add_bias(const BatchNorm* p, int t, int T) {
-  const int C = p->channels;
-  const float* __restrict bias = p->bias;
-  float* __restrict x = p->x;
-  const long end = (long)share_of(p->voxels, t + 1, T) * C;
-  for (long row = (long)share_of(p->voxels, t, T) * C; row < end; row += C) {
-    for (int c = 0; c < C; c++) x[row + c] += bias[c];
   }
 }
 
@@ -129,8 +130,9 @@ KERNEL("bn_grad_sums") void bn_grad_sums(const BatchNorm* p, int t, int T) {
   for (int c = c0; c < c1; c++) sum_g[c] = sum_gxhat[c] = 0;
   for (long row = 0; row < (long)p->voxels * C; row += C) {
     for (int c = c0; c < c1; c++) {
-      const double xhat = ((double)x[row + c] - mean[c]) * inv_std[c];
-      const double g = masked(p, x[row + c], dy[row + c], c);
+      const float xb = input(p, x, row + c, c);
+      const double xhat = ((double)xb - mean[c]) * inv_std[c];
+      const double g = masked(p, xb, dy[row + c], c);
       sum_g[c] += g;
       sum_gxhat[c] += g * xhat;
     }
@@ -150,8 +152,9 @@ KERNEL("bn_grad_dx") void bn_grad_dx(const BatchNorm* p, int t, int T) {
   const long end = (long)share_of(p->voxels, t + 1, T) * C;
   for (long row = (long)share_of(p->voxels, t, T) * C; row < end; row += C) {
     for (int c = 0; c < C; c++) {
-      const double xhat = ((double)x[row + c] - mean[c]) * inv_std[c];
-      const double g = masked(p, x[row + c], dy[row + c], c);
+      const float xb = input(p, x, row + c, c);
+      const double xhat = ((double)xb - mean[c]) * inv_std[c];
+      const double g = masked(p, xb, dy[row + c], c);
       dy[row + c] = (float)(scale[c] * (g - mean_g[c] - xhat * mean_gxhat[c]));
     }
   }
