@@ -1,8 +1,8 @@
 /**
  * The fused batch norm's loops (batch_norm_relu.ts) off the JS thread: kernels/batch_norm.c, with
  * the same arithmetic as the JS loops, so all give identical bits. Where the oneDNN shim is loaded
- * (issue #13) its native build runs on the tensors' own arrays: a forward copies x once (its output)
- * and a backward dy once (dx), nothing else. Otherwise the WebAssembly build runs on the thread
+ * (issue #13) its native build runs on the tensors' own arrays and writes a forward's output or
+ * a backward's dx into a fresh array: no copies. Otherwise the WebAssembly build runs on the thread
  * pool: each call copies its tensors into the arena once, works in place there, and copies the
  * result out once. With a `bias` (the preceding conv's, not yet added), every loop adds it to x as
  * it reads it (the bits of tfjs's Add): x + bias is never stored.
@@ -29,9 +29,9 @@ type Loop = typeof LOOPS[number];
 
 /** The arrays of the C `BatchNorm` struct (batch_norm.c) one call uses. */
 interface Arrays {
-  /** Forward: normalised in place; otherwise read. */
+  /** The op's input (before its bias). */
   x: Float32Array;
-  /** Backward: the incoming gradient, overwritten by dx. */
+  /** Backward: the incoming gradient. */
   dy?: Float32Array;
   /** mean[, inv_std, gamma, neg_beta]: `channels` floats each (bn_moments writes the mean). */
   stats: Float32Array;
@@ -43,7 +43,12 @@ interface Arrays {
   sums?: Float64Array;
   /** scale, mean_g, mean_gxhat: `channels` doubles each. */
   coefficients?: Float64Array;
+  /** bn_forward's output, bn_grad_dx's dx. */
+  out?: Float32Array;
 }
+
+/** Which input the output has the shape of (and, in the arena, replaces in place). */
+type OutputOf = "x" | "dy" | undefined;
 
 /** The struct's scalar fields. */
 interface Settings {
@@ -62,15 +67,9 @@ interface Workspace {
   keep<T extends Float32Array | Float64Array>(values: T): T;
 }
 
-/** The loops on the shim, on `arrays` themselves, but on copies of those in `written`. */
-function nativeWorkspace(
-  native: OneDnn,
-  s: Settings,
-  given: Arrays,
-  written: Array<"x" | "dy">,
-): Workspace {
-  const copied = (name: "x" | "dy") => written.includes(name) ? given[name]?.slice() : given[name];
-  const arrays: Arrays = { ...given, x: copied("x")!, dy: copied("dy") };
+/** The loops on the shim, on `given` itself, the output into a fresh array. */
+function nativeWorkspace(native: OneDnn, s: Settings, given: Arrays, output: OutputOf): Workspace {
+  const arrays: Arrays = { ...given, out: output && new Float32Array(given[output]!.length) };
   const header = Int32Array.of(
     arrays.x.length / s.channels,
     s.channels,
@@ -78,29 +77,32 @@ function nativeWorkspace(
     s.divide ? 1 : 0,
     arrays.stats.length / s.channels,
   );
-  const a = arrays;
   return {
     arrays,
     run: (loop) => {
       const ok = native.batchNorm(
         LOOPS.indexOf(loop),
         header,
-        a.x,
-        a.dy ?? null,
-        a.stats,
-        a.variance ?? null,
-        a.bias ?? null,
-        a.sums ?? null,
-        a.coefficients ?? null,
+        arrays.x,
+        arrays.dy ?? null,
+        arrays.stats,
+        arrays.variance ?? null,
+        arrays.bias ?? null,
+        arrays.sums ?? null,
+        arrays.coefficients ?? null,
+        arrays.out ?? null,
       );
-      if (!ok) throw new Error(`the oneDNN shim has no batch norm loop ${loop}`);
+      if (!ok) throw new Error(`the oneDNN shim could not run batch norm loop ${loop}`);
     },
     keep: (values) => values,
   };
 }
 
-/** The loops on the pool, on copies of `given` in the arena (valid inside `engine.arena.scope`). */
-function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays): Workspace {
+/**
+ * The loops on the pool, on copies of `given` in the arena (valid inside `engine.arena.scope`),
+ * the output in place of its input's copy.
+ */
+function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays, output: OutputOf): Workspace {
   const a = engine.arena;
   const regions = new Map<Float32Array | Float64Array, Region>();
   const place = <T extends Float32Array | Float64Array>(values: T | undefined) => {
@@ -120,6 +122,7 @@ function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays): Workspace
     sums: place(given.sums),
     coefficients: place(given.coefficients),
   };
+  arrays.out = output && arrays[output];
   const ptr = (values: Float32Array | Float64Array | undefined) =>
     values ? regions.get(values)!.ptr : 0;
   // Pointers to the rows of a per-channel block: row i of `values`, if it has one.
@@ -139,6 +142,7 @@ function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays): Workspace
     ptr(arrays.variance),
     s.divide ? 1 : 0,
     ptr(arrays.bias),
+    ptr(arrays.out),
   ]);
   return {
     arrays,
@@ -147,20 +151,17 @@ function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays): Workspace
   };
 }
 
-/**
- * Runs `body` with `given` where `loops` run on it. `written`: the caller's arrays the loops
- * overwrite; the native loops get copies of those, the wasm ones copies of everything.
- */
+/** Runs `body` with `given` where `loops` run on it, with an output shaped as `output`. */
 function withWorkspace<R>(
   loops: BatchNormLoops,
   s: Settings,
   given: Arrays,
-  written: Array<"x" | "dy">,
+  output: OutputOf,
   body: (w: Workspace) => R,
 ): R {
-  if ("native" in loops) return body(nativeWorkspace(loops.native, s, given, written));
+  if ("native" in loops) return body(nativeWorkspace(loops.native, s, given, output));
   const { engine } = loops;
-  return engine.arena.scope(() => body(wasmWorkspace(engine, s, given)));
+  return engine.arena.scope(() => body(wasmWorkspace(engine, s, given, output)));
 }
 
 /** mean, invStd, gamma and -beta, one after another (bn_forward adds β as "- (-β)"). */
@@ -193,7 +194,7 @@ export function momentsOnEngine(
     variance: new Float32Array(channels),
     sums: new Float64Array(2 * channels),
   };
-  return withWorkspace(loops, { channels, relu: false, divide }, given, [], (w) => {
+  return withWorkspace(loops, { channels, relu: false, divide }, given, undefined, (w) => {
     w.run("bn_moments");
     return { mean: w.keep(w.arrays.stats), variance: w.keep(w.arrays.variance!) };
   });
@@ -212,9 +213,9 @@ export function normalizeOnEngine(
 ): Float32Array {
   const given: Arrays = { x, bias, stats: forwardStats(mean, invStd, gamma, beta) };
   const settings = { channels: mean.length, relu, divide: false };
-  return withWorkspace(loops, settings, given, ["x"], (w) => {
+  return withWorkspace(loops, settings, given, "x", (w) => {
     w.run("bn_forward");
-    return w.keep(w.arrays.x);
+    return w.keep(w.arrays.out!);
   });
 }
 
@@ -251,7 +252,7 @@ export function normalizeGradOnEngine(
     sums: new Float64Array(2 * channels),
     coefficients: new Float64Array(3 * channels),
   };
-  return withWorkspace(loops, { channels, relu, divide: false }, given, ["dy"], (w) => {
+  return withWorkspace(loops, { channels, relu, divide: false }, given, "dy", (w) => {
     w.run("bn_grad_sums");
     const sums = w.arrays.sums!;
     const sumG = sums.slice(0, channels), sumGXhat = sums.slice(channels);
@@ -260,6 +261,6 @@ export function normalizeGradOnEngine(
       w.arrays.coefficients!.set(values, i * channels)
     );
     w.run("bn_grad_dx");
-    return { dx: w.keep(w.arrays.dy!), sumG, sumGXhat };
+    return { dx: w.keep(w.arrays.out!), sumG, sumGXhat };
   });
 }

@@ -3,7 +3,7 @@
 // operation (float32 values, float64 sums and gradient, -ffp-contract=off): the same bits.
 // Entry points take (params, t, T); results do not depend on T. One source, two builds: WebAssembly
 // for the thread pool (build.ts: SIMD128, exported by name) and native into the oneDNN shim
-// (onednn/batch_norm_native.c: scalar loops, the same float operations in the same order).
+// (onednn/batch_norm_native.c: plain C loops, the same float operations in the same order).
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 #define KERNEL(name) __attribute__((export_name(name)))
@@ -13,8 +13,8 @@
 
 typedef struct {
   int voxels, channels, relu;
-  float* x;                     // forward: normalised in place; backward: the op's input
-  float* dy;                    // backward: incoming gradient, overwritten by dx
+  const float* x;               // the op's input (before its bias: see input())
+  const float* dy;              // backward: incoming gradient
   float* mean;                  // per channel, as the next three (bn_moments writes it)
   const float* inv_std;
   const float* gamma;
@@ -27,6 +27,7 @@ typedef struct {
   float* variance;              // bn_moments out, with mean
   int divide;                   // bn_moments: divide each term by N before summing (stock Mean)
   const float* bias;            // the preceding conv's bias, per channel, or 0: see input()
+  float* out;                   // bn_forward: y; bn_grad_dx: dx (may be x resp. dy: in place)
 } BatchNorm;
 
 // The op's input at x[i] (channel c): x + bias, one float32 add as tfjs's Add kernel (the same
@@ -94,7 +95,8 @@ KERNEL("bn_forward") void bn_forward(const BatchNorm* p, int t, int T) {
   const int C = p->channels;
   const int end = share_of(p->voxels, t + 1, T);
   for (int v = share_of(p->voxels, t, T); v < end; v++) {
-    float* x = p->x + (long)v * C;
+    const float* x = p->x + (long)v * C;
+    float* y = p->out + (long)v * C;
     int c = 0;
 #ifdef __wasm_simd128__
     // pmax(a, 0) is a < 0 ? 0 : a, the scalar loop's select below.
@@ -106,12 +108,12 @@ KERNEL("bn_forward") void bn_forward(const BatchNorm* p, int t, int T) {
       a = wasm_f32x4_mul(a, wasm_v128_load(p->inv_std + c));
       a = wasm_f32x4_mul(a, wasm_v128_load(p->gamma + c));
       a = wasm_f32x4_sub(a, wasm_v128_load(p->neg_beta + c));
-      wasm_v128_store(x + c, p->relu ? wasm_f32x4_pmax(a, zero) : a);
+      wasm_v128_store(y + c, p->relu ? wasm_f32x4_pmax(a, zero) : a);
     }
 #endif
     for (; c < C; c++) {
       const float a = normalized(p, input(p, x, c, c), c);
-      x[c] = p->relu && a < 0 ? 0 : a;
+      y[c] = p->relu && a < 0 ? 0 : a;
     }
   }
 }
@@ -139,11 +141,13 @@ KERNEL("bn_grad_sums") void bn_grad_sums(const BatchNorm* p, int t, int T) {
   }
 }
 
-// Gradient pass 2: dx = scale * (g - mean_g - xhat * mean_gxhat), over dy in place.
+// Gradient pass 2: dx = scale * (g - mean_g - xhat * mean_gxhat) into out (dy and out are not
+// restrict: out may be dy, each element read before it is written).
 KERNEL("bn_grad_dx") void bn_grad_dx(const BatchNorm* p, int t, int T) {
   const int C = p->channels;
   const float* __restrict x = p->x;
-  float* __restrict dy = p->dy;
+  const float* dy = p->dy;
+  float* dx = p->out;
   const float* __restrict mean = p->mean;
   const float* __restrict inv_std = p->inv_std;
   const double* __restrict scale = p->scale;
@@ -155,7 +159,7 @@ KERNEL("bn_grad_dx") void bn_grad_dx(const BatchNorm* p, int t, int T) {
       const float xb = input(p, x, row + c, c);
       const double xhat = ((double)xb - mean[c]) * inv_std[c];
       const double g = masked(p, xb, dy[row + c], c);
-      dy[row + c] = (float)(scale[c] * (g - mean_g[c] - xhat * mean_gxhat[c]));
+      dx[row + c] = (float)(scale[c] * (g - mean_g[c] - xhat * mean_gxhat[c]));
     }
   }
 }

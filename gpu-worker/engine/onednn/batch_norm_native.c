@@ -20,11 +20,12 @@ enum { BN_MOMENTS = 0, BN_FORWARD = 1, BN_GRAD_SUMS = 2, BN_GRAD_DX = 3 };
  * channels, relu, divide, and the rows of `stats` (1 or 4). The arrays are laid out as the
  * WebAssembly path's arena regions: `stats` mean[, inv_std, gamma, neg_beta] (`channels` floats
  * each), `sums` sum_g, sum_gxhat and `coefficients` scale, mean_g, mean_gxhat (`channels` doubles
- * each); any may be NULL where the loop does not read it. 0 on success, 1 on an unknown `which`,
+ * each); `out` the forward's output or dx. Any may be NULL where the loop does not use it. 0 on success, 1 on an unknown `which`,
  * 2 when out of memory.
  */
-int llmseg_bn(int which, const int32_t *header, float *x, float *dy, float *stats, float *variance,
-              const float *bias, double *sums, const double *coefficients) {
+int llmseg_bn(int which, const int32_t *header, const float *x, const float *dy, float *stats,
+              float *variance, const float *bias, double *sums, const double *coefficients,
+              float *out) {
   void (*loop)(const BatchNorm *, int, int) = which == BN_MOMENTS     ? bn_moments
                                               : which == BN_FORWARD   ? bn_forward
                                               : which == BN_GRAD_SUMS ? bn_grad_sums
@@ -59,6 +60,7 @@ int llmseg_bn(int which, const int32_t *header, float *x, float *dy, float *stat
       .variance = variance,
       .divide = header[3],
       .bias = bias,
+      .out = out,
   };
 #pragma omp parallel
   loop(&p, omp_get_thread_num(), omp_get_num_threads());

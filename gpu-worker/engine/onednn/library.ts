@@ -27,6 +27,7 @@ const SYMBOLS = {
       "buffer",
       "buffer",
       "buffer",
+      "buffer",
     ],
     result: "i32",
   },
@@ -67,9 +68,9 @@ export interface OneDnn {
   ): boolean;
   /**
    * Runs one of the fused batch norm's loops (`loop`: batch_norm_native.c's BN_* number) on the
-   * caller's arrays in place, on OpenMP's threads; `header`: voxels, channels, relu, divide, rows of
+   * caller's arrays, on OpenMP's threads; `header`: voxels, channels, relu, divide, rows of
    * `stats`. The arrays are batch_norm.c's struct fields (see batch_norm_kernel.ts); null where the
-   * loop does not read them. False on an unknown loop.
+   * loop does not use them. False on an unknown loop or out of memory.
    */
   batchNorm(
     loop: number,
@@ -81,6 +82,7 @@ export interface OneDnn {
     bias: Float32Array | null,
     sums: Float64Array | null,
     coefficients: Float64Array | null,
+    out: Float32Array | null,
   ): boolean;
   /** Sets the threads oneDNN's OpenMP runs on. */
   setThreads(threads: number): void;
@@ -138,8 +140,8 @@ export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadRe
     },
     sgemm: (ta, tb, m, n, k, a, b, out) =>
       s.llmseg_sgemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, a, b, out) === 0,
-    batchNorm: (loop, header, x, dy, stats, variance, bias, sums, coefficients) =>
-      s.llmseg_bn(loop, header, x, dy, stats, variance, bias, sums, coefficients) === 0,
+    batchNorm: (loop, header, x, dy, stats, variance, bias, sums, coefficients, out) =>
+      s.llmseg_bn(loop, header, x, dy, stats, variance, bias, sums, coefficients, out) === 0,
     setThreads: (t) => s.llmseg_dnnl_set_threads(t),
     clearCache: () => s.llmseg_dnnl_clear_cache(),
   };
