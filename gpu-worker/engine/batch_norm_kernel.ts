@@ -3,8 +3,7 @@
  * the same arithmetic as the JS loops, so all give identical bits. Where the oneDNN shim is loaded
  * (issue #13) its native build runs on the tensors' own arrays and writes a forward's output or
  * a backward's dx into a fresh array: no copies. Otherwise the WebAssembly build runs on the thread
- * pool: each call copies its tensors into the arena once, works in place there, and copies the
- * result out once. With a `bias` (the preceding conv's, not yet added), every loop adds it to x as
+ * pool: each call copies its tensors into the arena once and the result out once. With a `bias` (the preceding conv's, not yet added), every loop adds it to x as
  * it reads it (the bits of tfjs's Add): x + bias is never stored.
  */
 import type { CpuEngine } from "./cpu_engine.ts";
@@ -37,8 +36,8 @@ interface Arrays {
   stats: Float32Array;
   /** bn_moments: the variance out. */
   variance?: Float32Array;
-  /** The preceding conv's bias, `channels` floats: the loops read x + bias. */
-  bias?: Float32Array;
+  /** The preceding conv's bias, `channels` floats (-0 without one: see batch_norm.c input()). */
+  bias: Float32Array;
   /** sum_g, sum_gxhat: `channels` doubles each (bn_moments' scratch). */
   sums?: Float64Array;
   /** scale, mean_g, mean_gxhat: `channels` doubles each. */
@@ -47,8 +46,13 @@ interface Arrays {
   out?: Float32Array;
 }
 
-/** Which input the output has the shape of (and, in the arena, replaces in place). */
+/** Which input the output has the shape of. */
 type OutputOf = "x" | "dy" | undefined;
+
+/** The bias of an op without one: x + -0 is x, bit for bit. */
+function biasOrNone(bias: Float32Array | undefined, channels: number): Float32Array {
+  return bias ?? new Float32Array(channels).fill(-0);
+}
 
 /** The struct's scalar fields. */
 interface Settings {
@@ -87,7 +91,7 @@ function nativeWorkspace(native: OneDnn, s: Settings, given: Arrays, output: Out
         arrays.dy ?? null,
         arrays.stats,
         arrays.variance ?? null,
-        arrays.bias ?? null,
+        arrays.bias,
         arrays.sums ?? null,
         arrays.coefficients ?? null,
         arrays.out ?? null,
@@ -100,7 +104,7 @@ function nativeWorkspace(native: OneDnn, s: Settings, given: Arrays, output: Out
 
 /**
  * The loops on the pool, on copies of `given` in the arena (valid inside `engine.arena.scope`),
- * the output in place of its input's copy.
+ * the output in a region of its own.
  */
 function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays, output: OutputOf): Workspace {
   const a = engine.arena;
@@ -118,11 +122,15 @@ function wasmWorkspace(engine: CpuEngine, s: Settings, given: Arrays, output: Ou
     dy: place(given.dy),
     stats: place(given.stats)!,
     variance: place(given.variance),
-    bias: place(given.bias),
+    bias: place(given.bias)!,
     sums: place(given.sums),
     coefficients: place(given.coefficients),
   };
-  arrays.out = output && arrays[output];
+  if (output) {
+    const region = a.alloc(given[output]!.length);
+    arrays.out = a.f32(region);
+    regions.set(arrays.out, region);
+  }
   const ptr = (values: Float32Array | Float64Array | undefined) =>
     values ? regions.get(values)!.ptr : 0;
   // Pointers to the rows of a per-channel block: row i of `values`, if it has one.
@@ -189,7 +197,7 @@ export function momentsOnEngine(
 ): { mean: Float32Array; variance: Float32Array } {
   const given: Arrays = {
     x,
-    bias,
+    bias: biasOrNone(bias, channels),
     stats: new Float32Array(channels),
     variance: new Float32Array(channels),
     sums: new Float64Array(2 * channels),
@@ -211,7 +219,11 @@ export function normalizeOnEngine(
   beta: Float32Array,
   relu: boolean,
 ): Float32Array {
-  const given: Arrays = { x, bias, stats: forwardStats(mean, invStd, gamma, beta) };
+  const given: Arrays = {
+    x,
+    bias: biasOrNone(bias, mean.length),
+    stats: forwardStats(mean, invStd, gamma, beta),
+  };
   const settings = { channels: mean.length, relu, divide: false };
   return withWorkspace(loops, settings, given, "x", (w) => {
     w.run("bn_forward");
@@ -247,7 +259,7 @@ export function normalizeGradOnEngine(
   const given: Arrays = {
     x,
     dy,
-    bias,
+    bias: biasOrNone(bias, channels),
     stats: forwardStats(mean, invStd, gamma, beta),
     sums: new Float64Array(2 * channels),
     coefficients: new Float64Array(3 * channels),

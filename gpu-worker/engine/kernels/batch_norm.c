@@ -26,15 +26,16 @@ typedef struct {
   const double* mean_gxhat;     // sum_gxhat / N (idem)
   float* variance;              // bn_moments out, with mean
   int divide;                   // bn_moments: divide each term by N before summing (stock Mean)
-  const float* bias;            // the preceding conv's bias, per channel, or 0: see input()
-  float* out;                   // bn_forward: y; bn_grad_dx: dx (may be x resp. dy: in place)
+  const float* bias;            // the preceding conv's bias, per channel: see input()
+  float* out;                   // bn_forward: y; bn_grad_dx: dx (its own array, no input's)
 } BatchNorm;
 
 // The op's input at x[i] (channel c): x + bias, one float32 add as tfjs's Add kernel (the same
-// bits), when the op has the preceding conv's bias. Every loop reads it so: the bias-added tensor
-// is never stored, neither as a tfjs tensor on the tape nor as a working copy here.
+// bits). Every loop reads it so: the bias-added tensor is never stored, neither as a tfjs tensor on
+// the tape nor as a working copy here. An op without a bias gets -0.0f per channel: x + -0 is x bit
+// for bit (+0 + -0 = +0), and the loops need no branch on whether there is one.
 static inline float input(const BatchNorm* p, const float* x, long i, int c) {
-  return p->bias ? x[i] + p->bias[c] : x[i];
+  return x[i] + p->bias[c];
 }
 
 // The forward's value before the ReLU: the same float32 operations as bn_forward's.
@@ -95,15 +96,14 @@ KERNEL("bn_forward") void bn_forward(const BatchNorm* p, int t, int T) {
   const int C = p->channels;
   const int end = share_of(p->voxels, t + 1, T);
   for (int v = share_of(p->voxels, t, T); v < end; v++) {
-    const float* x = p->x + (long)v * C;
-    float* y = p->out + (long)v * C;
+    const float* __restrict x = p->x + (long)v * C;
+    float* __restrict y = p->out + (long)v * C;
     int c = 0;
 #ifdef __wasm_simd128__
     // pmax(a, 0) is a < 0 ? 0 : a, the scalar loop's select below.
     const v128_t zero = wasm_f32x4_splat(0.0f);
     for (; c < (C & ~3); c += 4) {
-      v128_t a = wasm_v128_load(x + c);
-      if (p->bias) a = wasm_f32x4_add(a, wasm_v128_load(p->bias + c));
+      v128_t a = wasm_f32x4_add(wasm_v128_load(x + c), wasm_v128_load(p->bias + c));
       a = wasm_f32x4_sub(a, wasm_v128_load(p->mean + c));
       a = wasm_f32x4_mul(a, wasm_v128_load(p->inv_std + c));
       a = wasm_f32x4_mul(a, wasm_v128_load(p->gamma + c));
@@ -141,13 +141,12 @@ KERNEL("bn_grad_sums") void bn_grad_sums(const BatchNorm* p, int t, int T) {
   }
 }
 
-// Gradient pass 2: dx = scale * (g - mean_g - xhat * mean_gxhat) into out (dy and out are not
-// restrict: out may be dy, each element read before it is written).
+// Gradient pass 2: dx = scale * (g - mean_g - xhat * mean_gxhat) into out.
 KERNEL("bn_grad_dx") void bn_grad_dx(const BatchNorm* p, int t, int T) {
   const int C = p->channels;
   const float* __restrict x = p->x;
-  const float* dy = p->dy;
-  float* dx = p->out;
+  const float* __restrict dy = p->dy;
+  float* __restrict dx = p->out;
   const float* __restrict mean = p->mean;
   const float* __restrict inv_std = p->inv_std;
   const double* __restrict scale = p->scale;

@@ -20,7 +20,8 @@ enum { BN_MOMENTS = 0, BN_FORWARD = 1, BN_GRAD_SUMS = 2, BN_GRAD_DX = 3 };
  * channels, relu, divide, and the rows of `stats` (1 or 4). The arrays are laid out as the
  * WebAssembly path's arena regions: `stats` mean[, inv_std, gamma, neg_beta] (`channels` floats
  * each), `sums` sum_g, sum_gxhat and `coefficients` scale, mean_g, mean_gxhat (`channels` doubles
- * each); `out` the forward's output or dx. Any may be NULL where the loop does not use it. 0 on success, 1 on an unknown `which`,
+ * each); `bias` the conv's bias or -0.0f per channel (see input()); `out` the forward's output or
+ * dx, never one of the inputs. The others may be NULL where the loop does not use them. 0 on success, 1 on an unknown `which`,
  * 2 when out of memory.
  */
 int llmseg_bn(int which, const int32_t *header, const float *x, const float *dy, float *stats,

@@ -79,7 +79,7 @@ export interface OneDnn {
     dy: Float32Array | null,
     stats: Float32Array,
     variance: Float32Array | null,
-    bias: Float32Array | null,
+    bias: Float32Array,
     sums: Float64Array | null,
     coefficients: Float64Array | null,
     out: Float32Array | null,
