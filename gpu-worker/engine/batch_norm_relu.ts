@@ -4,23 +4,23 @@
  * Here the forward is two statistics passes (mean, then squared deviations: bit-identical to
  * `tf.moments`, see {@link channelMoments}) and one normalise+affine+ReLU pass over NDHWC data, and
  * the backward the closed-form BN gradient in two passes, saving only the input (docs/METHOD.md 2.1:
- * Conv → BN → ReLU blocks). The statistics are JS loops on the backend's arrays; the normalise and
- * gradient passes run on the engine's thread pool when one runs (batch_norm_kernel.ts, the same
- * arithmetic: identical bits), else as the JS loops here.
+ * Conv → BN → ReLU blocks). The statistics, normalise and gradient passes run natively in the
+ * oneDNN shim when it is loaded, else on the engine's thread pool when one runs
+ * (batch_norm_kernel.ts, the same arithmetic: identical bits), else as the JS loops here.
  *
  * The op can take the preceding conv's bias (`bias`) with the conv output before it: every pass then
  * works on `fround(x + bias[c])`, the bits tfjs's Add would give, but that tensor is never a tfjs
  * tensor, so the tape keeps no full-size pre-bias copy per conv (issue #4 memory), and the add runs
- * on the thread pool (bn_add_bias) instead of the single-threaded JS Add kernel.
+ * in the loops, as they read x, instead of the single-threaded JS Add kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import {
+  activeBatchNormLoops,
   type GradCoefficients,
   momentsOnEngine,
   normalizeGradOnEngine,
   normalizeOnEngine,
 } from "./batch_norm_kernel.ts";
-import { activeEngine } from "./register.ts";
 
 /** Per-channel statistics of `x` viewed as `[rows, channels]`: mean and biased variance. */
 export interface ChannelMoments {
@@ -88,8 +88,8 @@ export function channelMoments(
   channels: number,
   rounding: MeanRounding,
 ): ChannelMoments {
-  const engine = activeEngine();
-  if (engine) return momentsOnEngine(engine, x, bias, channels, rounding === "divide-then-sum");
+  const loops = activeBatchNormLoops();
+  if (loops) return momentsOnEngine(loops, x, bias, channels, rounding === "divide-then-sum");
   const xb = withBias(x, bias);
   const mean = channelMean(xb, undefined, channels, rounding);
   return { mean, variance: channelMean(xb, mean, channels, rounding) };
@@ -132,7 +132,7 @@ function normalizeAffine(
  * ReLU), `g = dy·[y>0]` (or `dy`), `x̂ = (x−mean)·invStd`, per channel: dβ = Σg, dγ = Σg·x̂, and
  * dx = γ·invStd·(g − (Σg + x̂·Σg·x̂)/N) with batch statistics (`batchStats`), or γ·invStd·g with
  * fixed (running) ones; x here is `x + bias` (dx is also the gradient of x before the bias).
- * Pass 1 gathers the sums, pass 2 writes dx; on the engine's thread pool when one runs
+ * Pass 1 gathers the sums, pass 2 writes dx; natively or on the engine's thread pool when they run
  * (batch_norm.c, the same float64 arithmetic), else here.
  */
 function normalizeAffineGrad(
@@ -161,10 +161,10 @@ function normalizeAffineGrad(
     }
     return { scale, meanG, meanGXhat };
   };
-  const engine = activeEngine();
-  const { dx, sumG, sumGXhat } = engine
+  const loops = activeBatchNormLoops();
+  const { dx, sumG, sumGXhat } = loops
     ? normalizeGradOnEngine(
-      engine,
+      loops,
       dy,
       x,
       bias,
@@ -245,10 +245,10 @@ export function fusedBatchNormRelu(
     const [xIn, gammaIn, betaIn, biasIn] = args.slice(0, inputs.length) as tf.Tensor[];
     const [xv, gv, bv] = [xIn, gammaIn, betaIn].map(cpuValues);
     const biasValues = biasIn && cpuValues(biasIn);
-    const engine = activeEngine();
+    const loops = activeBatchNormLoops();
     const value = tf.tensor(
-      engine
-        ? normalizeOnEngine(engine, xv, biasValues, stats.mean, stats.invStd, gv, bv, relu)
+      loops
+        ? normalizeOnEngine(loops, xv, biasValues, stats.mean, stats.invStd, gv, bv, relu)
         : normalizeAffine(withBias(xv, biasValues), stats.mean, stats.invStd, gv, bv, relu),
       x.shape,
       "float32",

@@ -24,7 +24,6 @@ export const KERNEL_EXPORTS = [
   "conv3d_forward",
   "conv3d_backprop_input",
   "conv3d_backprop_filter",
-  "bn_add_bias",
   "bn_moments",
   "bn_forward",
   "bn_grad_sums",

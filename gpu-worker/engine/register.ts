@@ -14,6 +14,8 @@ const stock = new Map<string, tf.KernelConfig>();
 const registered = new Set<string>();
 /** The engine whose kernels are registered, for ops that call it directly (fused batch norm). */
 let active: CpuEngine | undefined;
+/** The oneDNN shim the registered kernels use, if any (the fused batch norm runs its loops there). */
+let activeNative: OneDnn | undefined;
 
 /**
  * Replaces the cpu backend's kernels by the engine's, the convolutions and matMul by oneDNN's when
@@ -38,12 +40,18 @@ export function registerFastKernels(engine: CpuEngine, native?: OneDnn): string[
     registered.add(config.kernelName);
   }
   active = engine;
+  activeNative = native;
   return configs.map((c) => c.kernelName);
 }
 
 /** The engine whose kernels are registered now, if any. */
 export function activeEngine(): CpuEngine | undefined {
   return active;
+}
+
+/** The oneDNN shim of the registered kernels, if they run on it. */
+export function activeOneDnn(): OneDnn | undefined {
+  return activeNative;
 }
 
 /** Whether the engine's kernels (its sum-then-scale Mean among them) are registered now. */
@@ -61,4 +69,5 @@ export function unregisterFastKernels(): void {
   registered.clear();
   stock.clear();
   active = undefined;
+  activeNative = undefined;
 }

@@ -42,6 +42,21 @@ const SYMBOLS = {
     ],
     result: "void",
   },
+  llmseg_bn: {
+    parameters: [
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
 } as const;
 
 /** The binary ops {@link OneDnn.binary} runs, numbered as the shim's OP_* constants. */
@@ -118,6 +133,24 @@ export interface OneDnn {
     outW: Float32Array,
     outBuffer: Float32Array,
   ): void;
+  /**
+   * Runs one of the fused batch norm's loops (`loop`: batch_norm_native.c's BN_* number) on the
+   * caller's arrays, on OpenMP's threads; `header`: voxels, channels, relu, divide, rows of
+   * `stats`. The arrays are batch_norm.c's struct fields (see batch_norm_kernel.ts); null where the
+   * loop does not use them. False on an unknown loop or out of memory.
+   */
+  batchNorm(
+    loop: number,
+    header: Int32Array,
+    x: Float32Array,
+    dy: Float32Array | null,
+    stats: Float32Array,
+    variance: Float32Array | null,
+    bias: Float32Array,
+    sums: Float64Array | null,
+    coefficients: Float64Array | null,
+    out: Float32Array | null,
+  ): boolean;
   /** Sets the threads oneDNN's OpenMP runs on. */
   setThreads(threads: number): void;
   /** Frees the cached primitives. */
@@ -196,6 +229,8 @@ export function loadOneDnn(threads: number, path = defaultLibraryPath()): LoadRe
         outW,
         outBuffer,
       ),
+    batchNorm: (loop, header, x, dy, stats, variance, bias, sums, coefficients, out) =>
+      s.llmseg_bn(loop, header, x, dy, stats, variance, bias, sums, coefficients, out) === 0,
     setThreads: (t) => s.llmseg_dnnl_set_threads(t),
     clearCache: () => s.llmseg_dnnl_clear_cache(),
   };
