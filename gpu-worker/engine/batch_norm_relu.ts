@@ -14,6 +14,7 @@
  * in the loops, as they read x, instead of the single-threaded JS Add kernel.
  */
 import * as tf from "@tensorflow/tfjs";
+import { cpuStore, cpuTensor } from "./eager_release.ts";
 import {
   activeBatchNormLoops,
   type GradCoefficients,
@@ -220,9 +221,9 @@ export interface NormStatistics {
   fromBatch: boolean;
 }
 
-/** The backend's array of a cpu tensor (no copy: the cpu backend's readSync returns its store). */
+/** The backend's array of a cpu tensor (no copy, left releasable: eager_release.ts). */
 function cpuValues(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
+  return cpuStore(t) as Float32Array;
 }
 
 /**
@@ -246,12 +247,11 @@ export function fusedBatchNormRelu(
     const [xv, gv, bv] = [xIn, gammaIn, betaIn].map(cpuValues);
     const biasValues = biasIn && cpuValues(biasIn);
     const loops = activeBatchNormLoops();
-    const value = tf.tensor(
+    const value = cpuTensor(
       loops
         ? normalizeOnEngine(loops, xv, biasValues, stats.mean, stats.invStd, gv, bv, relu)
         : normalizeAffine(withBias(xv, biasValues), stats.mean, stats.invStd, gv, bv, relu),
       x.shape,
-      "float32",
     );
     // The output gives the ReLU mask, and the next conv keeps it anyway: saving it costs nothing.
     (args[inputs.length] as tf.GradSaveFunc)(relu ? [xIn, gammaIn, value] : [xIn, gammaIn]);
@@ -270,11 +270,11 @@ export function fusedBatchNormRelu(
           bv,
           stats.fromBatch,
         );
-        const dx = tf.tensor(grads.dx, x.shape, "float32");
+        const dx = cpuTensor(grads.dx, x.shape);
         const result = [
           dx,
-          tf.tensor(grads.dGamma, gamma.shape, "float32"),
-          tf.tensor(grads.dBeta, beta.shape, "float32"),
+          cpuTensor(grads.dGamma, gamma.shape),
+          cpuTensor(grads.dBeta, beta.shape),
         ];
         // d(x + b)/db reduces dx over the voxels: the same Sum tfjs's Add gradient would run.
         return bias ? [...result, tf.reshape(tf.sum(dx, [0, 1, 2, 3]), bias.shape)] : result;

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
+import { releaseDisposedArrays } from "./eager_release.ts";
 import { releaseTapeEarly } from "./tape_release.ts";
 import { type BackendName, probeGpuAdapter, tryTfjsNodeGpu, tryWebGpu } from "./backend.ts";
 import { type CpuEngine, startCpuEngine } from "./cpu_engine.ts";
@@ -135,6 +136,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   const native = pickNative(options.cpuEngine ?? cpuEngineFromEnvironment() ?? "auto", threads);
   cpuEngine = await startCpuEngine(threads, options.variant);
   const kernels = registerFastKernels(cpuEngine, typeof native === "string" ? undefined : native);
+  releaseDisposedArrays(tf.backend());
   return {
     ...base,
     backend: "cpu",

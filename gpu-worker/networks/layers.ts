@@ -13,6 +13,7 @@ import {
   fusedBatchNormRelu,
   inverseStd,
 } from "../engine/batch_norm_relu.ts";
+import { cpuStore } from "../engine/eager_release.ts";
 import { fastKernelsRegistered } from "../engine/register.ts";
 import "./conv3d_transpose_grad.ts";
 
@@ -227,9 +228,9 @@ export class BatchNorm3d {
     const channels = x.shape[4];
     // Batch statistics rounded as tf.moments on the registered kernels would round them.
     const rounding = fastKernelsRegistered() ? "sum-then-scale" : "divide-then-sum";
-    const biasValues = convBias?.dataSync() as Float32Array | undefined;
+    const biasValues = convBias && cpuStore(convBias) as Float32Array;
     const { mean, variance } = training
-      ? channelMoments(x.dataSync() as Float32Array, biasValues, channels, rounding)
+      ? channelMoments(cpuStore(x) as Float32Array, biasValues, channels, rounding)
       : {
         mean: (this.runningMean.dataSync() as Float32Array).slice(),
         variance: (this.runningVar.dataSync() as Float32Array).slice(),
