@@ -1,9 +1,8 @@
 /**
  * tfjs cpu-backend Transpose for float32: the output is written in order while the input is read
  * by strides (an odometer over the output's leading axes, no per-element index arithmetic as in
- * the stock kernel). Where the last axis stays in place (the V-Net up-conv's depth-to-space swaps
- * two middle axes, COMPUTE.md 1) each output row is a contiguous copy; where it moves (the up-conv
- * weight `[2, 2, 2, Cout, Cin]` → `[Cin, …]`) a strided gather. The identity permutation (the
+ * the stock kernel). Where the last axis stays in place each output row is a contiguous copy;
+ * where it moves, a strided gather. The identity permutation (the
  * gather gradient's) shares the input's data. Other dtypes go to the stock kernel. Where the oneDNN
  * shim is loaded, large transposes run its threaded copy (elementwise_native.c, the same loop).
  */
