@@ -10,6 +10,39 @@ import type { Region } from "./wasm_arena.ts";
 /** tfjs's description of a 3-D convolution. */
 export type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
 
+type Shape5 = [number, number, number, number, number];
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * The Conv3DInfo of each convolution kernel's call, from its inputs and attributes (the WebAssembly
+ * and the oneDNN kernels read them alike).
+ */
+export const conv3dInfoOf = {
+  [tf.Conv3D]: (args: KernelArgs): Conv3DInfo => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const { strides, pad, dilations, dataFormat } = args.attrs as unknown as tf.Conv3DAttrs;
+    return tf.backend_util.computeConv3DInfo(
+      x.shape as Shape5,
+      filter.shape as Shape5,
+      strides,
+      dilations,
+      pad,
+      undefined,
+      dataFormat === "NCDHW" ? "channelsFirst" : "channelsLast",
+    );
+  },
+  [tf.Conv3DBackpropInputV2]: (args: KernelArgs): Conv3DInfo => {
+    const { filter } = args.inputs as { filter: tf.TensorInfo };
+    const { strides, pad, inputShape } = args.attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
+    return tf.backend_util.computeConv3DInfo(inputShape, filter.shape as Shape5, strides, 1, pad);
+  },
+  [tf.Conv3DBackpropFilterV2]: (args: KernelArgs): Conv3DInfo => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { strides, pad, filterShape } = args.attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
+    return tf.backend_util.computeConv3DInfo(x.shape as Shape5, filterShape, strides, 1, pad);
+  },
+};
+
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
 interface CpuBackend {
   data: { get(dataId: object): { values: unknown } };
@@ -131,16 +164,7 @@ export function conv3dKernelConfigs(
       backendName: "cpu",
       kernelFunc: (args) => {
         const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-        const { strides, pad, dilations, dataFormat } = args.attrs as unknown as tf.Conv3DAttrs;
-        const c = tf.backend_util.computeConv3DInfo(
-          x.shape as [number, number, number, number, number],
-          filter.shape as [number, number, number, number, number],
-          strides,
-          dilations,
-          pad,
-          undefined,
-          dataFormat === "NCDHW" ? "channelsFirst" : "channelsLast",
-        );
+        const c = conv3dInfoOf[tf.Conv3D](args);
         if (!supported(c, [x.dtype, filter.dtype])) return fallback(tf.Conv3D, args);
         const backend = args.backend as unknown as CpuBackend;
         return engine.arena.scope(() => {
@@ -165,14 +189,7 @@ export function conv3dKernelConfigs(
       backendName: "cpu",
       kernelFunc: (args) => {
         const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-        const { strides, pad, inputShape } = args.attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
-        const c = tf.backend_util.computeConv3DInfo(
-          inputShape,
-          filter.shape as [number, number, number, number, number],
-          strides,
-          1,
-          pad,
-        );
+        const c = conv3dInfoOf[tf.Conv3DBackpropInputV2](args);
         if (!supported(c, [dy.dtype, filter.dtype])) {
           return fallback(tf.Conv3DBackpropInputV2, args);
         }
@@ -236,15 +253,8 @@ export function conv3dKernelConfigs(
       backendName: "cpu",
       kernelFunc: (args) => {
         const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-        const { strides, pad, filterShape } = args
-          .attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
-        const c = tf.backend_util.computeConv3DInfo(
-          x.shape as [number, number, number, number, number],
-          filterShape,
-          strides,
-          1,
-          pad,
-        );
+        const { filterShape } = args.attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
+        const c = conv3dInfoOf[tf.Conv3DBackpropFilterV2](args);
         if (!supported(c, [x.dtype, dy.dtype])) return fallback(tf.Conv3DBackpropFilterV2, args);
         const backend = args.backend as unknown as CpuBackend;
         return engine.arena.scope(() => {

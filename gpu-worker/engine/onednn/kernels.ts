@@ -7,7 +7,7 @@
  * WebAssembly one).
  */
 import * as tf from "@tensorflow/tfjs";
-import { type Conv3DInfo, convParams, supported } from "../conv3d_kernels.ts";
+import { type Conv3DInfo, conv3dInfoOf, convParams, supported } from "../conv3d_kernels.ts";
 import { allFloat32, ConvKind, type OneDnn } from "./library.ts";
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
@@ -16,7 +16,6 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
 }
 
-type Shape5 = [number, number, number, number, number];
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** A tensor's store: a Float32Array, or for a float32 cast from bool or int32 not (see allFloat32). */
@@ -78,16 +77,7 @@ export function oneDnnKernelConfigs(
       backendName: "cpu",
       kernelFunc: (args) => {
         const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-        const { strides, pad, dilations, dataFormat } = args.attrs as unknown as tf.Conv3DAttrs;
-        const c = tf.backend_util.computeConv3DInfo(
-          x.shape as Shape5,
-          filter.shape as Shape5,
-          strides,
-          dilations,
-          pad,
-          undefined,
-          dataFormat === "NCDHW" ? "channelsFirst" : "channelsLast",
-        );
+        const c = conv3dInfoOf[tf.Conv3D](args);
         return orElse(
           tf.Conv3D,
           args,
@@ -100,14 +90,7 @@ export function oneDnnKernelConfigs(
       backendName: "cpu",
       kernelFunc: (args) => {
         const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-        const { strides, pad, inputShape } = args.attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
-        const c = tf.backend_util.computeConv3DInfo(
-          inputShape,
-          filter.shape as Shape5,
-          strides,
-          1,
-          pad,
-        );
+        const c = conv3dInfoOf[tf.Conv3DBackpropInputV2](args);
         const dx = runConv(dnn, args, ConvKind.backwardData, c, [dy, filter], c.inShape);
         return orElse(tf.Conv3DBackpropInputV2, args, dx);
       },
@@ -117,15 +100,8 @@ export function oneDnnKernelConfigs(
       backendName: "cpu",
       kernelFunc: (args) => {
         const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-        const { strides, pad, filterShape } = args
-          .attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
-        const c = tf.backend_util.computeConv3DInfo(
-          x.shape as Shape5,
-          filterShape,
-          strides,
-          1,
-          pad,
-        );
+        const { filterShape } = args.attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
+        const c = conv3dInfoOf[tf.Conv3DBackpropFilterV2](args);
         const dw = runConv(dnn, args, ConvKind.backwardWeights, c, [x, dy], filterShape);
         return orElse(tf.Conv3DBackpropFilterV2, args, dw);
       },
