@@ -14,7 +14,7 @@
  * in the loops, as they read x, instead of the single-threaded JS Add kernel.
  */
 import * as tf from "@tensorflow/tfjs";
-import { cpuStore, cpuTensor } from "./eager_release.ts";
+import { cpuStore, cpuTensor } from "./cpu_backend.ts";
 import {
   activeBatchNormLoops,
   type GradCoefficients,

@@ -4,6 +4,7 @@
  * Cases the wasm kernels do not cover (dilation > 1, NCDHW, non-float32) go to the stock kernel.
  */
 import * as tf from "@tensorflow/tfjs";
+import { asCpu, float32Store } from "./cpu_backend.ts";
 import type { CpuEngine } from "./cpu_engine.ts";
 import type { Region } from "./wasm_arena.ts";
 
@@ -42,16 +43,6 @@ export const conv3dInfoOf = {
     return tf.backend_util.computeConv3DInfo(x.shape as Shape5, filterShape, strides, 1, pad);
   },
 };
-
-/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
-interface CpuBackend {
-  data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-}
-
-function values(backend: CpuBackend, info: tf.TensorInfo): Float32Array {
-  return backend.data.get(info.dataId).values as Float32Array;
-}
 
 /** Int32 parameter block, the C `Conv` struct: input dims, output dims, extent, stride, pad. */
 export function convParams(c: Conv3DInfo): number[] {
@@ -166,13 +157,13 @@ export function conv3dKernelConfigs(
         const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
         const c = conv3dInfoOf[tf.Conv3D](args);
         if (!supported(c, [x.dtype, filter.dtype])) return fallback(tf.Conv3D, args);
-        const backend = args.backend as unknown as CpuBackend;
+        const backend = asCpu(args.backend);
         return engine.arena.scope(() => {
           const a = engine.arena;
-          const xr = a.put(values(backend, x));
+          const xr = a.put(float32Store(backend, x));
           const { inChannels: cin, outChannels: cout } = c;
           const taps = c.filterDepth * c.filterHeight * c.filterWidth;
-          const yr = runForward(engine, convParams(c), xr, values(backend, filter), {
+          const yr = runForward(engine, convParams(c), xr, float32Store(backend, filter), {
             taps,
             cin,
             cout,
@@ -193,12 +184,12 @@ export function conv3dKernelConfigs(
         if (!supported(c, [dy.dtype, filter.dtype])) {
           return fallback(tf.Conv3DBackpropInputV2, args);
         }
-        const backend = args.backend as unknown as CpuBackend;
+        const backend = asCpu(args.backend);
         const unitStride = c.strideDepth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
         return engine.arena.scope(() => {
           const a = engine.arena;
-          const dyr = a.put(values(backend, dy));
-          const w = values(backend, filter);
+          const dyr = a.put(float32Store(backend, dy));
+          const w = float32Store(backend, filter);
           const length = tf.util.sizeFromShape(c.inShape);
           if (!unitStride) {
             const p = a.putInts(convParams(c));
@@ -256,12 +247,12 @@ export function conv3dKernelConfigs(
         const { filterShape } = args.attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
         const c = conv3dInfoOf[tf.Conv3DBackpropFilterV2](args);
         if (!supported(c, [x.dtype, dy.dtype])) return fallback(tf.Conv3DBackpropFilterV2, args);
-        const backend = args.backend as unknown as CpuBackend;
+        const backend = asCpu(args.backend);
         return engine.arena.scope(() => {
           const a = engine.arena;
           const p = a.putInts(convParams(c));
-          const xr = a.put(values(backend, x));
-          const dyr = a.put(values(backend, dy));
+          const xr = a.put(float32Store(backend, x));
+          const dyr = a.put(float32Store(backend, dy));
           const dwr = a.alloc(tf.util.sizeFromShape(filterShape));
           engine.run("conv3d_backprop_filter", [p.ptr, xr.ptr, dyr.ptr, dwr.ptr]);
           return backend.makeTensorInfo(filterShape, "float32", a.take(dwr));

@@ -11,27 +11,10 @@
  * can still hold them: not an array a caller handed to `tf.tensor` (the caller keeps it), not one
  * ever read out through `dataSync`/`data` (tfjs hands out the store itself), not one another data
  * entry still holds (a slice's view, an array two tensors share), and not a SharedArrayBuffer.
- * Code of ours that reads a store inside an op uses {@link cpuStore}, which marks nothing.
+ * Code of ours that reads a store inside an op uses `cpuStore` (cpu_backend.ts), which marks nothing.
  */
-import * as tf from "@tensorflow/tfjs";
-
-type Store = tf.backend_util.BackendValues;
-
-interface DataEntry {
-  values?: Store;
-}
-
-/** The parts of tfjs-backend-cpu's MathBackendCPU and its DataStorage that are watched. */
-interface CpuBackend {
-  data: {
-    get(dataId: object): DataEntry | undefined;
-    set(dataId: object, entry: DataEntry): void;
-    delete(dataId: object): boolean;
-  };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Store): tf.TensorInfo;
-  readSync(dataId: object): Store;
-  read(dataId: object): Promise<Store>;
-}
+import type * as tf from "@tensorflow/tfjs";
+import { asCpu, type CpuBackend, type Store } from "./cpu_backend.ts";
 
 /** ArrayBuffer.prototype.transfer (ES2024): detaches the buffer and frees its memory. */
 type Transferable = ArrayBuffer & { transfer(length: number): ArrayBuffer };
@@ -48,7 +31,7 @@ const watched = new WeakSet<CpuBackend>();
  * no ArrayBuffer.prototype.transfer (nothing is watched then).
  */
 export function releaseDisposedArrays(backend: tf.KernelBackend): boolean {
-  const cpu = backend as unknown as CpuBackend;
+  const cpu = asCpu(backend);
   if (typeof (ArrayBuffer.prototype as Partial<Transferable>).transfer !== "function") return false;
   if (watched.has(cpu)) return true;
   watched.add(cpu);
@@ -106,28 +89,4 @@ export function releaseDisposedArrays(backend: tf.KernelBackend): boolean {
     return read(dataId);
   };
   return true;
-}
-
-/**
- * The cpu backend's own array of `t`, without copying and without handing it out (unlike
- * `dataSync`, it leaves the array releasable): for reading inside an op, not for keeping.
- */
-export function cpuStore(t: tf.Tensor): Store {
-  const backend = tf.engine().findBackend("cpu") as unknown as CpuBackend;
-  const values = backend.data.get(t.dataId)?.values;
-  return values ?? t.dataSync();
-}
-
-/**
- * A float32 tensor over `values`, made the way a kernel makes its output (so, unlike `tf.tensor`,
- * its array is released as soon as the tensor is disposed): for ops that compute their arrays
- * outside the kernel registry (the fused batch norm's `tf.customGrad`).
- */
-export function cpuTensor<R extends tf.Rank>(values: Float32Array, shape: number[]): tf.Tensor<R> {
-  const backend = tf.engine().findBackend("cpu") as unknown as CpuBackend;
-  const info = backend.makeTensorInfo(shape, "float32", values);
-  return tf.engine().makeTensorFromTensorInfo(
-    info,
-    backend as unknown as tf.KernelBackend,
-  ) as tf.Tensor<R>;
 }

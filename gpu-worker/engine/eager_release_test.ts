@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { cpuStore, cpuTensor, releaseDisposedArrays } from "./eager_release.ts";
+import { cpuStore, cpuTensor } from "./cpu_backend.ts";
+import { releaseDisposedArrays } from "./eager_release.ts";
 
 await tf.setBackend("cpu");
 assert.ok(releaseDisposedArrays(tf.backend()));

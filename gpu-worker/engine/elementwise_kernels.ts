@@ -13,13 +13,8 @@
  * (elementwise_native.c, same bits; {@link threadedLoops} decides).
  */
 import * as tf from "@tensorflow/tfjs";
+import { asCpu, float32Store } from "./cpu_backend.ts";
 import { BinaryOp, type OneDnn, threadedLoops } from "./onednn/library.ts";
-
-/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
-interface CpuBackend {
-  data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-}
 
 /**
  * How the small operand is indexed against the big one, the big one viewed as
@@ -93,10 +88,6 @@ function compileLoop(expr: string, layout: Layout): BinaryLoop {
   ) as BinaryLoop;
 }
 
-function values(backend: CpuBackend, info: tf.TensorInfo): Float32Array {
-  return backend.data.get(info.dataId).values as Float32Array;
-}
-
 /**
  * How `small` broadcasts against `big` (numpy rules), or undefined when its size-1 axes are not
  * one run (or it does not broadcast): then the stock kernel runs.
@@ -148,7 +139,7 @@ function binaryConfig(
     backendName: "cpu",
     kernelFunc: (args) => {
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const backend = args.backend as unknown as CpuBackend;
+      const backend = asCpu(args.backend);
       if (a.dtype === "float32" && b.dtype === "float32") {
         const swapped = b.shape.length > a.shape.length ||
           tf.util.sizeFromShape(b.shape) > tf.util.sizeFromShape(a.shape);
@@ -156,7 +147,7 @@ function binaryConfig(
         const broadcast = broadcastOf(big.shape, small.shape);
         if (broadcast) {
           const out = new Float32Array(tf.util.sizeFromShape(big.shape));
-          const [x, y] = [values(backend, big), values(backend, small)];
+          const [x, y] = [float32Store(backend, big), float32Store(backend, small)];
           const { layout, middle, inner } = broadcast;
           const threaded = threadedLoops(native, out.length, [x, y]);
           if (threaded) threaded.binary(BinaryOp[name], swapped, middle, inner, x, y, out);
@@ -220,7 +211,7 @@ function reductionConfig(
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
-      const backend = args.backend as unknown as CpuBackend;
+      const backend = asCpu(args.backend);
       const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
       const contiguous = axes.length > 0 && axes.every((v, i) => v === axes[0] + i);
       if (x.dtype !== "float32" || !contiguous) {
@@ -230,7 +221,7 @@ function reductionConfig(
       const first = axes[0], end = axes[axes.length - 1] + 1;
       const middle = size(x.shape.slice(first, end));
       const out = reduceMiddle(
-        values(backend, x),
+        float32Store(backend, x),
         size(x.shape.slice(0, first)),
         middle,
         size(x.shape.slice(end)),
@@ -260,9 +251,9 @@ function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
       if (x.dtype !== "float32") return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
-      const backend = args.backend as unknown as CpuBackend;
+      const backend = asCpu(args.backend);
       const out = new Float32Array(tf.util.sizeFromShape(x.shape));
-      loop(values(backend, x), out, args.attrs ?? {});
+      loop(float32Store(backend, x), out, args.attrs ?? {});
       return backend.makeTensorInfo(x.shape, "float32", out);
     },
   });
@@ -302,8 +293,8 @@ function softmaxConfig(stock: StockKernels): tf.KernelConfig {
       if (logits.dtype !== "float32" || rank === 0 || (dim !== -1 && dim !== rank - 1)) {
         return stock.get(tf.Softmax)!.kernelFunc(args) as tf.TensorInfo;
       }
-      const backend = args.backend as unknown as CpuBackend;
-      const x = values(backend, logits);
+      const backend = asCpu(args.backend);
+      const x = float32Store(backend, logits);
       const k = logits.shape[rank - 1];
       const out = new Float32Array(x.length);
       for (let r = 0; r < x.length; r += k) {
@@ -364,9 +355,9 @@ function sgdConfig(native: OneDnn | undefined): tf.KernelConfig {
     kernelFunc: (args) => {
       const { variable, grad, buffer } = args.inputs as Record<string, tf.TensorInfo | undefined>;
       const hyper = args.attrs as unknown as SgdMomentumAttrs;
-      const backend = args.backend as unknown as CpuBackend;
-      const w = values(backend, variable!), g = values(backend, grad!);
-      const previous = buffer && values(backend, buffer);
+      const backend = asCpu(args.backend);
+      const w = float32Store(backend, variable!), g = float32Store(backend, grad!);
+      const previous = buffer && float32Store(backend, buffer);
       const nextW = new Float32Array(w.length), nextBuffer = new Float32Array(w.length);
       const threaded = threadedLoops(native, w.length, previous ? [w, g, previous] : [w, g]);
       if (threaded) threaded.sgd(w, g, previous, hyper, nextW, nextBuffer);

@@ -6,18 +6,14 @@
  * axis, batch dims, non-float32 values, an index out of range) go to the stock kernel.
  */
 import * as tf from "@tensorflow/tfjs";
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-}
+import { asCpu, type CpuBackend, float32Store, storeOf } from "./cpu_backend.ts";
 
 type StockKernels = Map<string, tf.KernelConfig>;
 
 /** The int32 indices of a rank-1 tensor, or undefined for any other. */
 function rowIndices(backend: CpuBackend, info: tf.TensorInfo): Int32Array | undefined {
   if (info.dtype !== "int32" || info.shape.length !== 1) return undefined;
-  return backend.data.get(info.dataId).values as Int32Array;
+  return storeOf(backend, info) as Int32Array;
 }
 
 function gatherConfig(stock: StockKernels): tf.KernelConfig {
@@ -27,7 +23,7 @@ function gatherConfig(stock: StockKernels): tf.KernelConfig {
     kernelFunc: (args) => {
       const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
       const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
-      const backend = args.backend as unknown as CpuBackend;
+      const backend = asCpu(args.backend);
       const rows = rowIndices(backend, indices);
       const count = x.shape[0];
       const leading = x.shape.length > 0 &&
@@ -37,7 +33,7 @@ function gatherConfig(stock: StockKernels): tf.KernelConfig {
       ) {
         return stock.get(tf.GatherV2)!.kernelFunc(args) as tf.TensorInfo;
       }
-      const values = backend.data.get(x.dataId).values as Float32Array;
+      const values = float32Store(backend, x);
       const row = values.length / count;
       const out = new Float32Array(rows.length * row);
       rows.forEach((r, i) => out.set(values.subarray(r * row, (r + 1) * row), i * row));
@@ -57,12 +53,12 @@ function segmentSumConfig(stock: StockKernels): tf.KernelConfig {
     kernelFunc: (args) => {
       const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
       const { numSegments } = args.attrs as unknown as tf.UnsortedSegmentSumAttrs;
-      const backend = args.backend as unknown as CpuBackend;
+      const backend = asCpu(args.backend);
       const ids = rowIndices(backend, segmentIds);
       if (x.dtype !== "float32" || !ids || ids.length !== x.shape[0]) {
         return stock.get(tf.UnsortedSegmentSum)!.kernelFunc(args) as tf.TensorInfo;
       }
-      const values = backend.data.get(x.dataId).values as Float32Array;
+      const values = float32Store(backend, x);
       const row = ids.length === 0 ? 0 : values.length / ids.length;
       const sums = new Float64Array(numSegments * row);
       ids.forEach((segment, i) => {

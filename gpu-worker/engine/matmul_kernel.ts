@@ -6,13 +6,9 @@
  * (conv3d_backprop_filter). Batched or doubly-transposed products go to the stock kernel.
  */
 import * as tf from "@tensorflow/tfjs";
+import { asCpu, float32Store } from "./cpu_backend.ts";
 import type { CpuEngine } from "./cpu_engine.ts";
 import { runForward } from "./conv3d_kernels.ts";
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-}
 
 /**
  * Splits M voxels into rows × columns (columns ≤ 64 dividing M): the filter-gradient kernel sums
@@ -48,7 +44,7 @@ export function matMulKernelConfig(
       ) {
         return stock.get(tf.BatchMatMul)!.kernelFunc(args) as tf.TensorInfo;
       }
-      const backend = args.backend as unknown as CpuBackend;
+      const backend = asCpu(args.backend);
       const [ar, ac] = a.shape.slice(-2);
       const [br, bc] = b.shape.slice(-2);
       const m = transposeA ? ac : ar, k = transposeA ? ar : ac;
@@ -60,8 +56,8 @@ export function matMulKernelConfig(
       ];
       const arena = engine.arena;
       return arena.scope(() => {
-        const av = backend.data.get(a.dataId).values as Float32Array;
-        const bv = backend.data.get(b.dataId).values as Float32Array;
+        const av = float32Store(backend, a);
+        const bv = float32Store(backend, b);
         if (transposeA) {
           const out = arena.alloc(m * n);
           // Aᵀ·B = Σ over the rows of A and B: the filter gradient of a 1x1x1 conv of ar voxels.

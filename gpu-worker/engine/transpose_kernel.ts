@@ -7,13 +7,8 @@
  * shim is loaded, large transposes run its threaded copy (elementwise_native.c, the same loop).
  */
 import * as tf from "@tensorflow/tfjs";
+import { asCpu, float32Store } from "./cpu_backend.ts";
 import { type OneDnn, threadedLoops } from "./onednn/library.ts";
-
-interface CpuBackend {
-  data: { get(dataId: object): { values: unknown } };
-  incRef(dataId: object): void;
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-}
 
 /** x (shape `shape`) with its axes permuted by `perm`. */
 function permute(x: Float32Array, shape: number[], perm: number[]): Float32Array {
@@ -61,12 +56,12 @@ export function transposeKernelConfig(
       if (x.dtype !== "float32" || x.shape.length === 0) {
         return stock.get(tf.Transpose)!.kernelFunc(args) as tf.TensorInfo;
       }
-      const backend = args.backend as unknown as CpuBackend;
+      const backend = asCpu(args.backend);
       if (perm.every((p, i) => p === i)) {
         backend.incRef(x.dataId);
         return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
       }
-      const values = backend.data.get(x.dataId).values as Float32Array;
+      const values = float32Store(backend, x);
       const threaded = threadedLoops(native, values.length, [values]);
       let out: Float32Array;
       if (threaded) {

@@ -13,7 +13,7 @@ import {
   fusedBatchNormRelu,
   inverseStd,
 } from "../engine/batch_norm_relu.ts";
-import { cpuStore } from "../engine/eager_release.ts";
+import { cpuStore } from "../engine/cpu_backend.ts";
 import { fastKernelsRegistered } from "../engine/register.ts";
 import "./conv3d_transpose_grad.ts";
 

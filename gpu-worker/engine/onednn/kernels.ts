@@ -7,20 +7,15 @@
  * WebAssembly one).
  */
 import * as tf from "@tensorflow/tfjs";
+import { asCpu, storeOf } from "../cpu_backend.ts";
 import { type Conv3DInfo, conv3dInfoOf, convParams, supported } from "../conv3d_kernels.ts";
 import { allFloat32, ConvKind, type OneDnn } from "./library.ts";
-
-/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
-interface CpuBackend {
-  data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-}
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** A tensor's store: a Float32Array, or for a float32 cast from bool or int32 not (see allFloat32). */
 function values(args: KernelArgs, info: tf.TensorInfo): unknown {
-  return (args.backend as unknown as CpuBackend).data.get(info.dataId).values;
+  return storeOf(asCpu(args.backend), info);
 }
 
 /**
@@ -40,7 +35,7 @@ function runConv(
   const out = new Float32Array(tf.util.sizeFromShape(outShape));
   const params = Int32Array.from(convParams(c));
   if (!dnn.conv3d(kind, params, inputs[0], inputs[1], out)) return undefined;
-  return (args.backend as unknown as CpuBackend).makeTensorInfo(outShape, "float32", out);
+  return asCpu(args.backend).makeTensorInfo(outShape, "float32", out);
 }
 
 /** The shape of a single-batch matMul (any leading dims of size 1), or undefined. */
@@ -119,7 +114,7 @@ export function oneDnnKernelConfigs(
         const out = new Float32Array(m * n);
         const [x, y] = inputs;
         const ok = dnn.sgemm(attrs.transposeA, attrs.transposeB, m, n, k, x, y, out);
-        const backend = args.backend as unknown as CpuBackend;
+        const backend = asCpu(args.backend);
         return orElse(
           tf.BatchMatMul,
           args,
