@@ -8,12 +8,14 @@
 # dropout) on a 120x120x88 volume, 112x112x80 windows at stride 18x18x4 (12 windows).
 # usage: /usr/bin/python3 train_torch.py <reps> <row>...   rows: cotrain, supervised, sliding
 # Prints one JSON object per row, as engine_torch.py.
-import math, sys
+import math, os, sys
 args = sys.argv[1:]  # engine_torch replaces sys.argv to import the reference module
 import torch, torch.nn as nn, torch.nn.functional as F
 from engine_torch import ref, timed
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from lineage import cutmix, cutmix_mask, supervised_loss, usl  # one copy, shared with train_reference.py
 
-T1, T2, EPS, BETA, UNSUP_WEIGHT = 0.70, 0.05, 1e-8, 0.1, 0.1
+BETA, UNSUP_WEIGHT = 0.1, 0.1
 PATCH = (32, 48, 32)
 
 class HippocampusVNet(ref.VNet):
@@ -28,24 +30,6 @@ class HippocampusVNet(ref.VNet):
         x6 = self.b6(self.u5(x5) + x4); x7 = self.b7(self.u6(x6) + x3); x8 = self.b8(self.u7(x7) + x2)
         return self.out(self.drop(self.b9(self.u8(x8) + x1)))
 
-def dice_loss(score, target):  # UA-MT code/utils/losses.py
-    smooth = 1e-5
-    intersect = torch.sum(score * target); y_sum = torch.sum(target * target); z_sum = torch.sum(score * score)
-    return 1 - (2 * intersect + smooth) / (z_sum + y_sum + smooth)
-
-def supervised(logits, y):
-    return F.cross_entropy(logits, y) + dice_loss(F.softmax(logits, 1)[:, 1], y.float())
-
-def usl(p, q):  # docs/METHOD.md 5, classes on dim 1 (as make_fixture.py)
-    qmax, star = q.max(1); qmin = q.min(1)[0]
-    w1 = qmax * (qmax > T1).float(); w2 = (1 - qmin) * (qmin < T2).float()
-    w3 = ((qmin > T2) & (qmax < T1)).float()
-    pos = -torch.log(p.gather(1, star.unsqueeze(1)).squeeze(1) + EPS)
-    others = 1 - F.one_hot(star, p.shape[1]).permute(0, 4, 1, 2, 3).float()
-    neg = -(others * torch.log(1 - p + EPS)).sum(1)
-    mse = ((p - q) ** 2).mean(1)
-    return (w1 * pos + w2 * neg + w3 * mse).mean()
-
 def member():
     net = HippocampusVNet().train()
     return net, torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
@@ -53,22 +37,17 @@ def member():
 def batch():
     x = torch.randn(4, 1, *PATCH) + torch.rand(4, 1, *PATCH) * 0.4 - 0.2
     y = torch.zeros(2, *PATCH, dtype=torch.long); y[:, 8:24, 12:36, 8:24] = 1
-    mask = torch.zeros(2, 1, *PATCH)
-    side = [math.floor(p * 2 / 3) for p in PATCH]
-    for n in range(2):
-        c = [int(torch.randint(0, p - s, (1,))) for p, s in zip(PATCH, side)]
-        mask[n, :, c[0]:c[0] + side[0], c[1]:c[1] + side[1], c[2]:c[2] + side[2]] = 1
-    return x, y, mask
+    return x, y, cutmix_mask(2, PATCH, lambda high: int(torch.randint(0, high, (1,))))
 
 def cotrain_row(reps):
     (a, opt_a), (b, opt_b) = member(), member()
     e = torch.randn(768) * 0.5
     x, y, mask = batch()
-    mix = lambda v: (1 - mask) * v + mask * v[[1, 0]]
+    mix = lambda v: cutmix(v, mask)
     def step():
         xb = torch.cat([x[:2], mix(x[2:])])
         log_a, log_b = a(x, e), b(xb, e)
-        ls = supervised(log_a[:2], y) + supervised(log_b[:2], y)
+        ls = supervised_loss(log_a[:2], y) + supervised_loss(log_b[:2], y)
         pa = mix(F.softmax(log_a[2:], 1)); pb = F.softmax(log_b[2:], 1)
         lu = usl(pa, pb.detach()) + usl(pb, pa.detach())
         loss = ls + UNSUP_WEIGHT * lu
@@ -81,7 +60,7 @@ def supervised_row(reps):
     e = torch.randn(768) * 0.5
     x, y, _ = batch()
     def step():
-        loss = supervised(a(x[:2], e), y)
+        loss = supervised_loss(a(x[:2], e), y)
         opt.zero_grad(); loss.backward(); opt.step()
         return loss.item()
     timed("supervised", step, reps)

@@ -1,18 +1,22 @@
 """The lineage's pieces in PyTorch, for reference runs and fixtures (never used at run time).
 
 V-Net (yulequan/UA-MT code/networks/vnet.py, batch norm, Dropout3d p 0.5 on x5 and x9) with the
-LLM text branch at the bottleneck (docs/METHOD.md 3.3: x5 <- dropout(x5) + beta * MLP(e)), the
-lineage's transforms (code/dataloaders/la_heart.py RandomCrop, RandomRotFlip; the per-axis
-RandomFlip of the hippocampus reference recipe), losses (code/utils/losses.py dice_loss) and
-sliding-window inference (code/test_util.py test_single_case).
+LLM text branch at the bottleneck (docs/METHOD.md 3.3: x5 <- dropout(x5) + beta * MLP(e)) and
+llmseg's stand-in for its knowledge vector e, the lineage's transforms (code/dataloaders/la_heart.py
+RandomCrop, RandomRotFlip; the per-axis RandomFlip of the hippocampus reference recipe), llmseg's
+CutMix box (METHOD.md 4), losses (code/utils/losses.py dice_loss; METHOD.md 5's USL), the sigmoid
+ramp-up (code/utils/ramps.py) and sliding-window inference (code/test_util.py test_single_case).
 
 Run with Debian's python3-torch (/usr/bin/python3).
 """
-import math
+import hashlib, json, math
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+from xoshiro import Rng
 
 
 class ConvBlock(nn.Module):
@@ -139,9 +143,65 @@ def supervised_loss(logits, label):
     return F.cross_entropy(logits, label) + dice_loss(F.softmax(logits, 1)[:, 1], label.float())
 
 
+def usl(p, q, t1=0.70, t2=0.05, eps=1e-8):
+    """USL(pred p, target q) of docs/METHOD.md 5 (gpu-worker/losses/usl.ts), classes on dim 1, mean
+    over all voxels; q is used as given (detach it for the stop-gradient)."""
+    qmax, star = q.max(1)
+    qmin = q.min(1)[0]
+    w1 = qmax * (qmax > t1).float()
+    w2 = (1 - qmin) * (qmin < t2).float()
+    w3 = ((qmin > t2) & (qmax < t1)).float()
+    pos = -torch.log(p.gather(1, star.unsqueeze(1)).squeeze(1) + eps)
+    others = 1 - F.one_hot(star, p.shape[1]).movedim(-1, 1).float()
+    neg = -(others * torch.log(1 - p + eps)).sum(1)
+    mse = ((p - q) ** 2).mean(1)
+    return (w1 * pos + w2 * neg + w3 * mse).mean()
+
+
+def cutmix_mask(count, patch, draw, fraction=2 / 3):
+    """gpu-worker/transforms/cutmix.ts drawCutMix + cutMixMask: one box per sample, sides
+    floor(fraction * patch side), corner draw(patch side - box side) per axis; M [count, 1, *patch]
+    is 1 inside the box (the voxels taken from the partner)."""
+    side = [math.floor(p * fraction) for p in patch]
+    mask = torch.zeros(count, 1, *patch)
+    for n in range(count):
+        a, b, c = [draw(max(p - s, 1)) for p, s in zip(patch, side)]
+        mask[n, :, a:a + side[0], b:b + side[1], c:c + side[2]] = 1
+    return mask
+
+
+def cutmix(values, mask):
+    """mix(v)[i] = (1 - M_i) v[i] + M_i v[(i + 1) % n] (METHOD.md 4; a swap for two samples), for
+    images and probabilities alike; differentiable in `values`."""
+    return (1 - mask) * values + mask * torch.roll(values, -1, 0)
+
+
+def sigmoid_rampup(t, length):
+    """The lineage's exp(-5 (1 - clip(t, 0, L)/L)^2) (gpu-worker/training/schedules.ts)."""
+    phase = 1 - min(max(t, 0), length) / length
+    return math.exp(-5 * phase * phase)
+
+
+def stand_in_knowledge(descriptor_set):
+    """llmseg's knowledge vector e without a BERT folder (shared/knowledge/knowledge_vector.ts
+    standInKnowledge): 768 N(0, 0.5^2) draws (Box-Muller) of the project's Rng seeded by the first
+    32 bits of the sha256 of the set's descriptors as JSON."""
+    descriptors = json.load(open(descriptor_set))["descriptors"]
+    text = json.dumps(descriptors, ensure_ascii=False, separators=(",", ":"))
+    rng = Rng(int(hashlib.sha256(text.encode()).hexdigest()[:8], 16))
+
+    def normal():
+        u = 1 - rng.uniform()
+        return math.sqrt(-2 * math.log(u)) * math.cos(2 * math.pi * rng.uniform())
+
+    return torch.tensor([0.5 * normal() for _ in range(768)], dtype=torch.float32)
+
+
 @torch.no_grad()
-def sliding_window(net, image, patch, stride, e=None, classes=2):
-    """test_single_case: pad to the patch, average window probabilities, argmax, crop back."""
+def sliding_window(nets, image, patch, stride, e=None, classes=2):
+    """test_single_case: pad to the patch, average window probabilities, argmax, crop back. With
+    several networks each window's probabilities are their mean softmax (llmseg infer --network
+    average)."""
     pad = [max(p - s, 0) for s, p in zip(image.shape, patch)]
     lo = [q // 2 for q in pad]
     padded = np.pad(image, [(l, q - l) for l, q in zip(lo, pad)], mode="constant")
@@ -157,7 +217,7 @@ def sliding_window(net, image, patch, stride, e=None, classes=2):
                 c = min(stride[2] * k, shape[2] - patch[2])
                 window = padded[a:a + patch[0], b:b + patch[1], c:c + patch[2]]
                 x = torch.from_numpy(np.ascontiguousarray(window))[None, None].float()
-                y = F.softmax(net(x, e), 1)[0].numpy()
+                y = sum(F.softmax(net(x, e), 1)[0] for net in nets).numpy() / len(nets)
                 score[:, a:a + patch[0], b:b + patch[1], c:c + patch[2]] += y
                 count[a:a + patch[0], b:b + patch[1], c:c + patch[2]] += 1
     label = np.argmax(score / count[None], 0)
