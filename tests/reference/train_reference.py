@@ -78,6 +78,11 @@ def load(case, with_label=True):
 
 labelled = [load(c) for c in description["split"]["labelled"]]
 test = [load(c) for c in description["split"]["test"]]
+if args.cotrain and not description["split"].get("unlabelled"):
+    sys.exit(f"{args.data}: --cotrain needs a split.unlabelled id list")
+# The unlabelled cases' labels are never read: a zero placeholder rides through the transforms.
+unlabelled = [(image, np.zeros(image.shape, np.uint8)) for image in
+              (load(c, with_label=False) for c in description["split"]["unlabelled"])] if args.cotrain else []
 
 
 def one_axis_flip(image, label, draw):
@@ -132,11 +137,6 @@ def train_supervised():
 
 def train_cotrain():
     """gpu-worker/training/batch.ts drawBatch + step.ts cotrainStep, iteration by iteration."""
-    if not description["split"].get("unlabelled"):
-        sys.exit(f"{args.data}: --cotrain needs a split.unlabelled id list")
-    # The unlabelled cases' labels are never read: a zero placeholder rides through the transforms.
-    unlabelled = [(image, np.zeros(image.shape, np.uint8))
-                  for image in (load(c, with_label=False) for c in description["split"]["unlabelled"])]
     e = stand_in_knowledge(os.path.join(REPO, "prompts", "descriptors", "hippocampus.json"))
     (a, optimizer_a), (b, optimizer_b) = member(0.1), member(0.1)
     labelled_order, unlabelled_order = [], []
