@@ -221,11 +221,6 @@ export interface NormStatistics {
   fromBatch: boolean;
 }
 
-/** The backend's array of a cpu tensor (no copy, left releasable: eager_release.ts). */
-function cpuValues(t: tf.Tensor): Float32Array {
-  return cpuStore(t) as Float32Array;
-}
-
 /**
  * Fused (bias +) batch norm (+ ReLU) on the cpu backend: `x [N, X, Y, Z, C]`, `gamma`, `beta` and
  * the optional `bias` `[C]` → `[N, X, Y, Z, C]`, normalising `x + bias` (stats are its statistics),
@@ -244,8 +239,8 @@ export function fusedBatchNormRelu(
   const inputs = bias ? [x, gamma, beta, bias] : [x, gamma, beta];
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, gammaIn, betaIn, biasIn] = args.slice(0, inputs.length) as tf.Tensor[];
-    const [xv, gv, bv] = [xIn, gammaIn, betaIn].map(cpuValues);
-    const biasValues = biasIn && cpuValues(biasIn);
+    const [xv, gv, bv] = [xIn, gammaIn, betaIn].map(cpuStore);
+    const biasValues = biasIn && cpuStore(biasIn);
     const loops = activeBatchNormLoops();
     const value = cpuTensor(
       loops
@@ -258,9 +253,9 @@ export function fusedBatchNormRelu(
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, gs, ys] = saved.map(cpuValues);
+        const [xs, gs, ys] = saved.map(cpuStore);
         const grads = normalizeAffineGrad(
-          cpuValues(dy),
+          cpuStore(dy),
           xs,
           biasValues,
           ys,

@@ -52,12 +52,12 @@ export function float32Store(backend: CpuBackend, info: { dataId: object }): Flo
 }
 
 /**
- * The cpu backend's own array of `t`, without copying and without handing it out (unlike
+ * The cpu backend's own array of a float32 `t`, without copying and without handing it out (unlike
  * `dataSync`, it leaves the array releasable, see eager_release.ts): for reading inside an op, not
  * for keeping.
  */
-export function cpuStore(t: tf.Tensor): Store {
-  return cpuBackend().data.get(t.dataId)?.values ?? t.dataSync();
+export function cpuStore(t: tf.Tensor): Float32Array {
+  return (cpuBackend().data.get(t.dataId)?.values ?? t.dataSync()) as Float32Array;
 }
 
 /**

@@ -228,9 +228,9 @@ export class BatchNorm3d {
     const channels = x.shape[4];
     // Batch statistics rounded as tf.moments on the registered kernels would round them.
     const rounding = fastKernelsRegistered() ? "sum-then-scale" : "divide-then-sum";
-    const biasValues = convBias && cpuStore(convBias) as Float32Array;
+    const biasValues = convBias && cpuStore(convBias);
     const { mean, variance } = training
-      ? channelMoments(cpuStore(x) as Float32Array, biasValues, channels, rounding)
+      ? channelMoments(cpuStore(x), biasValues, channels, rounding)
       : {
         mean: (this.runningMean.dataSync() as Float32Array).slice(),
         variance: (this.runningVar.dataSync() as Float32Array).slice(),
