@@ -145,8 +145,8 @@ export const EXPERIMENTS: ExperimentDefinition[] = [
       overlay: true,
     },
     {
-      // Not in the paper: its eq 1 weighs L_u by 1, where the co-trained rows fell behind; the
-      // UA-MT / SSL4MIS-CPS lineage ramps L_u up to 0.1 (docs/METHOD.md 2.3), now the presets' default.
+      // Not in the paper: its eq 1 weighs L_u by 1; the UA-MT / SSL4MIS-CPS lineage ramps L_u up to
+      // 0.1 (docs/METHOD.md 2.3), the presets' default. docs/results.md compares the two.
       name: `${task}-weight01`,
       task,
       label: "LLM-SegNet, L_u weight 0.1 (lineage; the default)",

@@ -58,7 +58,7 @@ switches (override the preset):
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
   --rampup N             ramp-up length in iterations
   --unsup-weight W       largest weight of L_u, where the schedule ends (presets: 0.1, the
-                         lineage's; 1 is the paper's eq 1, which fell behind here)
+                         lineage's; 1 is the paper's eq 1: docs/results.md compares both)
   --beta B               text weight (eq 7); 0 disables the text branch
   --t1 T --t2 T          USL thresholds
   --labeled N            labelled cases (the first N of the list)
