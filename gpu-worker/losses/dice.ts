@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { pseudoLabelOneHot } from "./pseudo_label.ts";
 
 /** Smoothing of the lineage's `dice_loss` (yulequan/UA-MT code/utils/losses.py). */
 export const DICE_SMOOTH = 1e-5;
@@ -23,4 +24,53 @@ export function softDiceLoss(foreground: tf.Tensor, labels: tf.Tensor): tf.Scala
     );
     return tf.sub(1, ratio) as tf.Scalar;
   });
+}
+
+/**
+ * {@link softDiceLoss}'s numerator `2Σp·y + s` and denominator `Σp² + Σy + s` for every class at
+ * once (classes last; y one-hot, so Σy² = Σy), sums over the whole (sub-)batch.
+ *
+ * @returns two [K] tensors.
+ */
+export function classDiceTerms(
+  probabilities: tf.Tensor,
+  oneHot: tf.Tensor,
+): { numerator: tf.Tensor1D; denominator: tf.Tensor1D } {
+  const voxelAxes = Array.from({ length: probabilities.rank - 1 }, (_, i) => i);
+  return {
+    numerator: tf.add(tf.mul(tf.sum(tf.mul(probabilities, oneHot), voxelAxes), 2), DICE_SMOOTH),
+    denominator: tf.add(
+      tf.add(tf.sum(tf.square(probabilities), voxelAxes), tf.sum(oneHot, voxelAxes)),
+      DICE_SMOOTH,
+    ),
+  };
+}
+
+/**
+ * Mean over the foreground classes c ≥ 1 of {@link softDiceLoss}(p[..., c], y[..., c]): the Dice
+ * term of eq 3, here for a one-hot target given as a tensor (for K = 2 the lineage's foreground Dice).
+ *
+ * @param probabilities [N, X, Y, Z, K] (gradient flows here).
+ * @param oneHot [N, X, Y, Z, K] the target classes, one-hot.
+ * @returns scalar loss.
+ */
+export function foregroundDiceLoss(probabilities: tf.Tensor, oneHot: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const classes = probabilities.shape[probabilities.rank - 1];
+    const { numerator, denominator } = classDiceTerms(probabilities, oneHot);
+    const dice = tf.sub(1, tf.div(numerator, denominator)).slice([1], [classes - 1]);
+    return tf.div(tf.sum(dice), classes - 1) as tf.Scalar;
+  });
+}
+
+/**
+ * Dice against the partner's hard pseudo-labels: {@link foregroundDiceLoss}(prediction,
+ * onehot(argmax target)), the `usl+dice` L_u's second term. Unlike the voxel-mean USL it weighs the
+ * small foreground as much as the background (the take-over issue #12 saw with 4 labelled cases).
+ *
+ * @param prediction [N, X, Y, Z, K] probabilities (gradient flows here).
+ * @param target [N, X, Y, Z, K] the other network's probabilities (a constant).
+ */
+export function pseudoLabelDiceLoss(prediction: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => foregroundDiceLoss(prediction, pseudoLabelOneHot(target)));
 }

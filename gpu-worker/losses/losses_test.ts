@@ -4,6 +4,7 @@ import { Rng } from "@llmseg/shared";
 import {
   crossEntropy,
   meanSquaredError,
+  pseudoLabelDiceLoss,
   pseudoLabelNll,
   softDiceLoss,
   supervisedSegmentationLoss,
@@ -200,4 +201,26 @@ Deno.test("USL's hand-written gradient equals autodiff of its definition; the ta
   assert.throws(() =>
     tf.grad((q: tf.Tensor) => unifiedSegmentationLoss(p, q, { t1: 0.7, t2: 0.05 }))(target)
   );
+});
+
+Deno.test("pseudo-label Dice is eq 3's Dice against argmax(target), and its gradient passes the check", () => {
+  const rng = new Rng(10);
+  const logits = tf.tensor(Array.from({ length: 48 }, () => rng.normal() * 2), [2, 2, 2, 2, 3]);
+  const target = tf.softmax(
+    tf.tensor(Array.from({ length: 48 }, () => rng.normal() * 3), [2, 2, 2, 2, 3]),
+  );
+  const labels = tf.argMax(target, -1);
+  const p = tf.softmax(logits);
+  // Eq 3's Dice (the supervised loss with hard labels) is the same value from the logits.
+  const expected = supervisedSegmentationLoss(logits, labels, "dice").dataSync()[0];
+  const actual = pseudoLabelDiceLoss(p, target).dataSync()[0];
+  assert.ok(Math.abs(actual - expected) < 1e-6, `${actual} vs ${expected}`);
+  const one = tf.unstack(p, -1), y = tf.unstack(tf.oneHot(labels, 3), -1);
+  const perClass =
+    (softDiceLoss(one[1], y[1]).dataSync()[0] + softDiceLoss(one[2], y[2]).dataSync()[0]) / 2;
+  assert.ok(Math.abs(actual - perClass) < 1e-6);
+  // Only the argmax of the target matters: sharpening it changes nothing.
+  const sharper = tf.softmax(tf.mul(tf.log(target), 4));
+  assert.ok(Math.abs(pseudoLabelDiceLoss(p, sharper).dataSync()[0] - actual) < 1e-6);
+  assert.ok(gradientError((x) => pseudoLabelDiceLoss(tf.softmax(x), target), logits) < 1e-2);
 });

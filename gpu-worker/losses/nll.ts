@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { pseudoLabelOneHot } from "./pseudo_label.ts";
 
 /** Guards log(0) (docs/METHOD.md 5 DEFAULT). */
 export const LOG_EPS = 1e-8;
@@ -13,8 +14,7 @@ export const LOG_EPS = 1e-8;
  */
 export function voxelPseudoLabelNll(prediction: tf.Tensor, target: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const classes = prediction.shape[prediction.rank - 1];
-    const pseudo = tf.oneHot(tf.argMax(target, -1).flatten(), classes).reshape(prediction.shape);
+    const pseudo = pseudoLabelOneHot(target);
     return tf.neg(tf.log(tf.add(tf.sum(tf.mul(pseudo, prediction), -1), LOG_EPS)));
   });
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { DICE_SMOOTH } from "./dice.ts";
+import { classDiceTerms } from "./dice.ts";
 
 /** Which terms of eq 3 (docs/METHOD.md 1.1) the supervised loss sums. */
 export type SupervisedTerms = "ce" | "dice" | "ce+dice";
@@ -23,7 +23,6 @@ export function supervisedSegmentationLoss(
   terms: SupervisedTerms,
 ): tf.Scalar {
   const classes = logits.shape[logits.rank - 1];
-  const voxelAxes = Array.from({ length: logits.rank - 1 }, (_, i) => i);
   const voxels = logits.size / classes;
   const loss = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const z = inputs[0] as tf.Tensor, save = inputs[1] as tf.GradSaveFunc;
@@ -34,11 +33,7 @@ export function supervisedSegmentationLoss(
       parts.push(tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(z)), -1))));
     }
     // Per class: 2I + s and D; class 0 (background) takes no part in Dice.
-    const numerator = tf.add(tf.mul(tf.sum(tf.mul(p, target), voxelAxes), 2), DICE_SMOOTH);
-    const denominator = tf.add(
-      tf.add(tf.sum(tf.square(p), voxelAxes), tf.sum(target, voxelAxes)),
-      DICE_SMOOTH,
-    );
+    const { numerator, denominator } = classDiceTerms(p, target);
     if (terms !== "ce") {
       const dice = tf.sub(1, tf.div(numerator, denominator)).slice([1], [classes - 1]);
       parts.push(tf.div(tf.sum(dice), classes - 1));

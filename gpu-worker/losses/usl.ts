@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { LOG_EPS } from "./nll.ts";
 import { voxelSquaredError } from "./mse.ts";
+import { pseudoLabelOneHot } from "./pseudo_label.ts";
 
 /** [x > t] as float. */
 function above(x: tf.Tensor, t: number): tf.Tensor {
@@ -48,7 +49,7 @@ export function unifiedSegmentationLoss(
     const w1 = tf.mul(qMax, above(qMax, t1));
     const w2 = tf.mul(tf.sub(1, qMin), below(qMin, t2));
     const w3 = tf.mul(above(qMin, t2), below(qMax, t1));
-    const pseudo = tf.oneHot(tf.argMax(target, -1).flatten(), classes).reshape(p.shape);
+    const pseudo = pseudoLabelOneHot(target);
     const others = tf.sub(1, pseudo);
     const atPseudo = tf.add(tf.sum(tf.mul(pseudo, p), -1), LOG_EPS);
     const positive = tf.neg(tf.log(atPseudo));

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   meanSquaredError,
+  pseudoLabelDiceLoss,
   pseudoLabelNll,
   supervisedSegmentationLoss,
   unifiedSegmentationLoss,
@@ -29,7 +30,8 @@ export function supervisedLoss(
 
 /**
  * Unsupervised loss of a pair in the cut-mixed space (eq 5, docs/METHOD.md 5):
- * `L_u(pA, sg(pB)) + L_u(pB, sg(pA))` with L_u = USL, pseudo-label NLL or MSE.
+ * `L_u(pA, sg(pB)) + L_u(pB, sg(pA))` with L_u = USL, pseudo-label NLL or MSE, or the named
+ * variant USL + Dice against the pseudo-labels.
  *
  * @param pA [U, X, Y, Z, K] network A's probabilities, already mixed into B's geometry.
  * @param pB [U, X, Y, Z, K] network B's probabilities on the mixed images.
@@ -45,6 +47,11 @@ export function unsupervisedLoss(
       switch (config.unsupLoss) {
         case "usl":
           return unifiedSegmentationLoss(prediction, fixed, config);
+        case "usl+dice":
+          return tf.add(
+            unifiedSegmentationLoss(prediction, fixed, config),
+            pseudoLabelDiceLoss(prediction, fixed),
+          );
         case "nll":
           return pseudoLabelNll(prediction, fixed);
         case "mse":

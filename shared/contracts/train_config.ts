@@ -39,8 +39,11 @@ export const trainConfigFields = z.strictObject({
   mode: z.enum(["cotrain", "supervised"]),
   /** L_s of eq 3 and its Table 6 ablations. */
   supLoss: z.enum(["ce+dice", "ce", "dice"]),
-  /** L_u of eq 5 and its Table 7 ablations. */
-  unsupLoss: z.enum(["usl", "nll", "mse"]),
+  /**
+   * L_u of eq 5 and its Table 7 ablations; `usl+dice` adds a foreground Dice against the partner's
+   * hard pseudo-labels to USL (a named variant of issue #12, not the paper's).
+   */
+  unsupLoss: z.enum(["usl", "nll", "mse", "usl+dice"]),
   /** USL thresholds (docs/METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
   t1: z.number().min(0).max(1),
   t2: z.number().min(0).max(1),

@@ -54,7 +54,8 @@ switches (override the preset):
   --supervised-only      one network, labelled data only, no input noise (with --beta 0:
                          the plain backbone baseline of Tables 2-4)
   --sup-loss ce|dice|ce+dice      L_s (Table 6)
-  --unsup-loss usl|nll|mse        L_u (Table 7)
+  --unsup-loss usl|nll|mse|usl+dice   L_u (Table 7; usl+dice adds a Dice term against the
+                         partner's pseudo-labels, a named variant, docs/results.md)
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
   --rampup N             ramp-up length in iterations
   --unsup-weight W       largest weight of L_u, where the schedule ends (presets: 0.1, the
@@ -145,7 +146,7 @@ export const trainCommand: Command = {
         unsupLoss: parseChoice(
           values["unsup-loss"],
           "--unsup-loss",
-          ["usl", "nll", "mse"] as const,
+          ["usl", "nll", "mse", "usl+dice"] as const,
         ),
         unsupSchedule: parseChoice(
           values["unsup-schedule"],
