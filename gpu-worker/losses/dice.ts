@@ -66,7 +66,8 @@ export function foregroundDiceLoss(probabilities: tf.Tensor, oneHot: tf.Tensor):
 /**
  * Dice against the partner's hard pseudo-labels: {@link foregroundDiceLoss}(prediction,
  * onehot(argmax target)), the `usl+dice` L_u's second term. Unlike the voxel-mean USL it weighs the
- * small foreground as much as the background (the take-over issue #12 saw with 4 labelled cases).
+ * small foreground as much as the background (docs/results.md: it lifts network A at 14 labelled
+ * cases, but does not stop the collapse at 4 labelled with weight 1).
  *
  * @param prediction [N, X, Y, Z, K] probabilities (gradient flows here).
  * @param target [N, X, Y, Z, K] the other network's probabilities (a constant).
