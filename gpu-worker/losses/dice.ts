@@ -47,6 +47,16 @@ export function classDiceTerms(
 }
 
 /**
+ * `mean over c ≥ 1 of 1 − numerator[c]/denominator[c]` from {@link classDiceTerms}: class 0
+ * (background) takes no part in Dice.
+ */
+export function meanForegroundDice(numerator: tf.Tensor1D, denominator: tf.Tensor1D): tf.Scalar {
+  const classes = numerator.shape[0];
+  const dice = tf.sub(1, tf.div(numerator, denominator)).slice([1], [classes - 1]);
+  return tf.div(tf.sum(dice), classes - 1) as tf.Scalar;
+}
+
+/**
  * Mean over the foreground classes c ≥ 1 of {@link softDiceLoss}(p[..., c], y[..., c]): the Dice
  * term of eq 3, here for a one-hot target given as a tensor (for K = 2 the lineage's foreground Dice).
  *
@@ -56,10 +66,8 @@ export function classDiceTerms(
  */
 export function foregroundDiceLoss(probabilities: tf.Tensor, oneHot: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const classes = probabilities.shape[probabilities.rank - 1];
     const { numerator, denominator } = classDiceTerms(probabilities, oneHot);
-    const dice = tf.sub(1, tf.div(numerator, denominator)).slice([1], [classes - 1]);
-    return tf.div(tf.sum(dice), classes - 1) as tf.Scalar;
+    return meanForegroundDice(numerator, denominator);
   });
 }
 

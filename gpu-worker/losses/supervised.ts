@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { classDiceTerms } from "./dice.ts";
+import { classDiceTerms, meanForegroundDice } from "./dice.ts";
 
 /** Which terms of eq 3 (docs/METHOD.md 1.1) the supervised loss sums. */
 export type SupervisedTerms = "ce" | "dice" | "ce+dice";
@@ -34,10 +34,7 @@ export function supervisedSegmentationLoss(
     }
     // Per class: 2I + s and D; class 0 (background) takes no part in Dice.
     const { numerator, denominator } = classDiceTerms(p, target);
-    if (terms !== "ce") {
-      const dice = tf.sub(1, tf.div(numerator, denominator)).slice([1], [classes - 1]);
-      parts.push(tf.div(tf.sum(dice), classes - 1));
-    }
+    if (terms !== "ce") parts.push(meanForegroundDice(numerator, denominator));
     save([p, target, numerator, denominator]);
     return {
       value: tf.addN(parts) as tf.Scalar,
