@@ -56,17 +56,19 @@ export function unifiedSegmentationLoss(
     const complement = tf.add(tf.sub(1, p), LOG_EPS);
     const negative = tf.neg(tf.sum(tf.mul(others, tf.log(complement)), -1));
     const mse = voxelSquaredError(p, target);
-    save([p, w1, w2, w3, pseudo, others, atPseudo, complement]);
+    // Saved, not captured: the target's own memory may be freed before the backward pass.
+    const residual = tf.sub(p, target);
+    save([w1, w2, w3, pseudo, others, atPseudo, complement, residual]);
     return {
       value: tf.mean(tf.addN([tf.mul(w1, positive), tf.mul(w2, negative), tf.mul(w3, mse)])),
       // ∂USL/∂p = (1/V)·(−w1·[c = c*]/(p[c*] + ε) + w2·[c ≠ c*]/(1 − p + ε) + w3·2(p − q)/K).
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [p, w1, w2, w3, pseudo, others, atPseudo, complement] = saved;
+        const [w1, w2, w3, pseudo, others, atPseudo, complement, residual] = saved;
         const column = (t: tf.Tensor) => tf.expandDims(t, -1);
         const grad = tf.addN([
           tf.mul(pseudo, column(tf.neg(tf.div(w1, atPseudo)))),
           tf.div(tf.mul(others, column(w2)), complement),
-          tf.mul(tf.sub(p, target), column(tf.mul(w3, 2 / classes))),
+          tf.mul(residual, column(tf.mul(w3, 2 / classes))),
         ]);
         return [tf.mul(grad, tf.div(dy, voxels))];
       },

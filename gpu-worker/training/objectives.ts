@@ -11,6 +11,7 @@ import {
 } from "../losses/mod.ts";
 import type { TrainConfig } from "./config.ts";
 import { stopGradient } from "./stop_gradient.ts";
+import type { PairMember, TargetAlignment } from "./target_alignment.ts";
 
 /**
  * Supervised loss of one network: CE and/or the lineage's soft Dice (eq 3, weights 1). Dice is
@@ -35,15 +36,17 @@ export function supervisedLoss(
  *
  * @param pA [U, X, Y, Z, K] network A's probabilities, already mixed into B's geometry.
  * @param pB [U, X, Y, Z, K] network B's probabilities on the mixed images.
+ * @param alignment rescales each target before use (the named variant of {@link TargetAlignment}).
  */
 export function unsupervisedLoss(
   pA: tf.Tensor,
   pB: tf.Tensor,
   config: Pick<TrainConfig, "unsupLoss" | "t1" | "t2">,
+  alignment?: Pick<TargetAlignment, "align">,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const one = (prediction: tf.Tensor, target: tf.Tensor): tf.Scalar => {
-      const fixed = stopGradient(target);
+    const one = (prediction: tf.Tensor, target: tf.Tensor, source: PairMember): tf.Scalar => {
+      const fixed = stopGradient(alignment ? alignment.align(target, source) : target);
       switch (config.unsupLoss) {
         case "usl":
           return unifiedSegmentationLoss(prediction, fixed, config);
@@ -58,6 +61,6 @@ export function unsupervisedLoss(
           return meanSquaredError(prediction, fixed);
       }
     };
-    return tf.add(one(pA, pB), one(pB, pA));
+    return tf.add(one(pA, pB, "b"), one(pB, pA, "a"));
   });
 }

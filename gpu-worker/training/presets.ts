@@ -20,6 +20,7 @@ const common = {
   mode: "cotrain",
   supLoss: "ce+dice",
   unsupLoss: "usl",
+  targetAlignment: "none",
   t1: 0.7,
   t2: 0.05,
   // REFERENCE-RUNS.md: the literal eq 1 (constant weight) collapsed with 4 labels; ramp-up default.

@@ -9,6 +9,7 @@ import { applyCutMix } from "../transforms/mod.ts";
 import type { TrainConfig } from "./config.ts";
 import { supervisedLoss, unsupervisedLoss } from "./objectives.ts";
 import type { Sgd } from "./sgd.ts";
+import { classMeans, type TargetAlignment } from "./target_alignment.ts";
 
 /** A network with its own optimiser (SSL4MIS-CPS: one optimiser per network). */
 export interface Member {
@@ -40,6 +41,8 @@ export interface StepSettings {
   unsupWeight: number;
   /** Dropout masks come from here. */
   rng: Rng;
+  /** Rescales the pseudo-label targets, and learns this batch's class fractions after the step. */
+  alignment?: TargetAlignment;
 }
 
 /** Splits `[B, ...]` into the first `labeled` samples and the rest. */
@@ -63,6 +66,7 @@ export async function cotrainStep(
   const { mask, partner } = batch.cutmix;
   const labeled = batch.labels.shape[0];
   const parts: tf.Scalar[] = [];
+  const fractions: tf.Tensor1D[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const [xLabeled, xUnlabeled] = split(batch.inputs, labeled);
     const xB = tf.concat([xLabeled, applyCutMix(xUnlabeled, mask, partner)], 0) as tf.Tensor5D;
@@ -79,13 +83,33 @@ export async function cotrainStep(
       supervisedLoss(logBLabeled, batch.labels, s.config.supLoss),
     );
     const pA = applyCutMix(tf.softmax(logAUnlabeled), mask, partner);
-    const lu = unsupervisedLoss(pA, tf.softmax(logBUnlabeled), s.config);
+    const pB = tf.softmax(logBUnlabeled);
+    const lu = unsupervisedLoss(pA, pB, s.config, s.alignment);
     parts.push(tf.keep(ls), tf.keep(lu));
+    if (s.alignment) {
+      const classes = pA.shape[pA.rank - 1];
+      const labeledOneHot = tf.oneHot(batch.labels.flatten(), classes);
+      fractions.push(...[labeledOneHot, pA, pB].map((x) => tf.keep(classMeans(x))));
+    }
     return tf.add(ls, tf.mul(lu, s.unsupWeight));
   }, [...a.network.trainableVariables, ...b.network.trainableVariables]);
   a.optimizer.step(grads, s.lr);
   b.optimizer.step(grads, s.lr);
-  return await collect(value, grads, parts);
+  const losses = await collect(value, grads, parts);
+  if (s.alignment) await observe(s.alignment, fractions);
+  return losses;
+}
+
+/**
+ * Folds the batch's class fractions (labelled, A's, B's) into the alignment's averages, after the
+ * step: this batch's targets were aligned with the averages of the batches before it.
+ */
+async function observe(alignment: TargetAlignment, fractions: tf.Tensor1D[]): Promise<void> {
+  const [prior, marginalA, marginalB] = await Promise.all(
+    fractions.map(async (t) => [...await t.data()]),
+  );
+  tf.dispose(fractions);
+  alignment.observe({ prior, marginals: { a: marginalA, b: marginalB } });
 }
 
 /** The supervised-only baseline: one network, L_s on the labelled batch, one SGD step. */

@@ -38,6 +38,11 @@ import { openJsonLinesLog } from "./progress.ts";
 import { polyLearningRate, unsupervisedWeight } from "./schedules.ts";
 import { Sgd } from "./sgd.ts";
 import { cotrainStep, type Member, supervisedStep } from "./step.ts";
+import {
+  TargetAlignment,
+  type TargetAlignmentState,
+  TargetAlignmentStateSchema,
+} from "./target_alignment.ts";
 
 /** File names inside the model folder. */
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
@@ -110,6 +115,18 @@ async function readCheckpoint(path: string): Promise<LoadedTrainingCheckpoint> {
   return await loadTrainingCheckpoint(path);
 }
 
+/** The alignment's averages saved with the checkpoint (absent before the first step). */
+function savedAlignment(saved: LoadedTrainingCheckpoint): TargetAlignmentState | undefined {
+  const parsed = TargetAlignmentStateSchema.optional().safeParse(saved.info.alignment);
+  if (!parsed.success) {
+    throw new UserError(
+      "invalid_checkpoint",
+      `the checkpoint's target alignment is invalid (${configProblems(parsed.error)})`,
+    );
+  }
+  return parsed.data;
+}
+
 function savedConfig(saved: LoadedTrainingCheckpoint, path: string): TrainConfig {
   const parsed = trainConfigSchema.safeParse(saved.info.config);
   if (!parsed.success) {
@@ -126,6 +143,8 @@ class Run {
   readonly members: { a: Member; b?: Member };
   readonly rng: Rng;
   readonly sampler: TwoStreamSampler;
+  /** Present with `targetAlignment: class-prior` in co-training. */
+  readonly alignment?: TargetAlignment;
   iteration: number;
   /** Best validation Dice so far (−1 before any validation). */
   bestDice = -1;
@@ -177,11 +196,20 @@ class Run {
       this.sampler = sampler(saved.info.sampler as TwoStreamState);
       this.iteration = saved.iteration;
       if (typeof saved.info.bestDice === "number") this.bestDice = saved.info.bestDice;
+      this.alignment = this.#alignment(savedAlignment(saved));
     } else {
       this.rng = new Rng(config.seed);
       this.sampler = sampler();
       this.iteration = 0;
+      this.alignment = this.#alignment();
     }
+  }
+
+  #alignment(state?: TargetAlignmentState): TargetAlignment | undefined {
+    const { config } = this;
+    return config.mode === "cotrain" && config.targetAlignment === "class-prior"
+      ? new TargetAlignment(state)
+      : undefined;
   }
 
   #named(): [string, Member][] {
@@ -281,6 +309,7 @@ class Run {
         lr: polyLearningRate(config.baseLr, it, config.maxIterations, config.lrPower),
         unsupWeight: unsupervisedWeight(config, it),
         rng: this.rng,
+        alignment: this.alignment,
       };
       return await (members.b
         ? cotrainStep(members.a, members.b, batch, settings)
@@ -336,7 +365,12 @@ class Run {
       iteration: this.iteration,
       rngStates: { train: this.rng.state },
       groups,
-      info: { config: this.config, sampler: this.sampler.state, bestDice: this.bestDice },
+      info: {
+        config: this.config,
+        sampler: this.sampler.state,
+        bestDice: this.bestDice,
+        alignment: this.alignment?.state,
+      },
     });
   }
 

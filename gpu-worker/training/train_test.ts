@@ -11,6 +11,7 @@ import {
   resolveConfig,
   train,
   type TrainConfig,
+  type TrainResult,
 } from "./mod.ts";
 
 await tf.setBackend("cpu");
@@ -60,8 +61,19 @@ Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical 
   assert.equal(log.length, 4);
   assert.equal(log[0].kind, "iteration");
 
+  await assertResumeMatches(straight, whole, interrupted, overrides);
+});
+
+/** Trains into `interrupted` with `runOverrides`, aborts after one iteration, resumes, and
+ * compares the end with the uninterrupted run `whole` in `straight`; removes both folders. */
+async function assertResumeMatches(
+  straight: string,
+  whole: TrainResult,
+  interrupted: string,
+  runOverrides: Partial<TrainConfig>,
+): Promise<void> {
   const controller = new AbortController();
-  const first = await train({ preset: "smoke", out: interrupted, overrides }, {
+  const first = await train({ preset: "smoke", out: interrupted, overrides: runOverrides }, {
     onProgress: (e) => e.kind === "iteration" && e.iteration === 1 && controller.abort(),
     signal: controller.signal,
   });
@@ -75,6 +87,19 @@ Deno.test("train: an aborted run resumed from its checkpoint ends bit-identical 
   for (const [name, values] of a) assert.deepEqual(b.get(name), values, name);
   await Deno.remove(straight, { recursive: true });
   await Deno.remove(interrupted, { recursive: true });
+}
+
+Deno.test("train: target alignment's running averages travel with the checkpoint", async () => {
+  const straight = await Deno.makeTempDir(), interrupted = await Deno.makeTempDir();
+  const aligned = { ...overrides, targetAlignment: "class-prior", unsupMaxWeight: 1 } as const;
+  const whole = await train({ preset: "smoke", out: straight, overrides: aligned });
+  const plain = await train({ preset: "smoke", out: interrupted, overrides });
+  // The second step's targets are aligned, so the run differs from the plain one (which it would
+  // not if the averages were never applied) ...
+  assert.notEqual(whole.finalLoss, plain.finalLoss);
+  await Deno.remove(interrupted, { recursive: true });
+  // ... and a run resumed after the first step applies the same averages.
+  await assertResumeMatches(straight, whole, await Deno.makeTempDir(), aligned);
 });
 
 Deno.test("train: timers run between iterations, not only at checkpoints", async () => {

@@ -44,6 +44,12 @@ export const trainConfigFields = z.strictObject({
    * hard pseudo-labels to USL (a named variant of issue #12, not the paper's).
    */
   unsupLoss: z.enum(["usl", "nll", "mse", "usl+dice"]),
+  /**
+   * `class-prior` rescales each partner's probabilities by the labelled class fractions over that
+   * partner's running mean before they become the L_u target (distribution alignment, a named
+   * variant of issue #12, not the paper's). Defaults to `none` (model folders written before it).
+   */
+  targetAlignment: z.enum(["none", "class-prior"]).default("none"),
   /** USL thresholds (docs/METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
   t1: z.number().min(0).max(1),
   t2: z.number().min(0).max(1),
@@ -106,7 +112,10 @@ export function configProblems(error: z.ZodError): string {
  * `descriptorSetId` (the tenant's own or a shipped set), never by a path the worker would open.
  */
 export const TrainOverrides = trainConfigFields.omit({ descriptors: true })
-  // Without its default: an override left out must leave the preset's value, not fill in 1.
-  .extend({ unsupMaxWeight: z.number().min(0) })
+  // Without their defaults: an override left out must leave the preset's value, not fill one in.
+  .extend({
+    unsupMaxWeight: z.number().min(0),
+    targetAlignment: z.enum(["none", "class-prior"]),
+  })
   .partial();
 export type TrainOverrides = z.infer<typeof TrainOverrides>;

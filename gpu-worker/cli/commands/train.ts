@@ -56,6 +56,9 @@ switches (override the preset):
   --sup-loss ce|dice|ce+dice      L_s (Table 6)
   --unsup-loss usl|nll|mse|usl+dice   L_u (Table 7; usl+dice adds a Dice term against the
                          partner's pseudo-labels, a named variant, docs/results.md)
+  --target-alignment none|class-prior   rescale the partner's probabilities to the labelled
+                         class fractions before they become pseudo-labels (a named variant,
+                         docs/results.md)
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
   --rampup N             ramp-up length in iterations
   --unsup-weight W       largest weight of L_u, where the schedule ends (presets: 0.1, the
@@ -117,6 +120,7 @@ export const trainCommand: Command = {
       "supervised-only": { type: "boolean", default: false },
       "sup-loss": { type: "string" },
       "unsup-loss": { type: "string" },
+      "target-alignment": { type: "string" },
       "unsup-schedule": { type: "string" },
       rampup: { type: "string" },
       "unsup-weight": { type: "string" },
@@ -147,6 +151,11 @@ export const trainCommand: Command = {
           values["unsup-loss"],
           "--unsup-loss",
           ["usl", "nll", "mse", "usl+dice"] as const,
+        ),
+        targetAlignment: parseChoice(
+          values["target-alignment"],
+          "--target-alignment",
+          ["none", "class-prior"] as const,
         ),
         unsupSchedule: parseChoice(
           values["unsup-schedule"],
