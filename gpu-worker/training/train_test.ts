@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
-import { readSafetensors, toFloat32 } from "../checkpoint/safetensors.ts";
+import { readSafetensors, toFloat32, writeSafetensors } from "../checkpoint/safetensors.ts";
 import {
   BEST_MODEL_DIR,
+  CHECKPOINT_FILE,
   LOG_FILE,
   presets,
   type ProgressEvent,
@@ -100,6 +101,26 @@ Deno.test("train: target alignment's running averages travel with the checkpoint
   await Deno.remove(interrupted, { recursive: true });
   // ... and a run resumed after the first step applies the same averages.
   await assertResumeMatches(straight, whole, await Deno.makeTempDir(), aligned);
+});
+
+Deno.test("train: a checkpoint whose alignment averages are no class fractions is refused on resume", async () => {
+  const out = await Deno.makeTempDir();
+  const aligned = { ...overrides, maxIterations: 1, targetAlignment: "class-prior" } as const;
+  await train({ preset: "smoke", out, overrides: aligned });
+  const path = join(out, CHECKPOINT_FILE);
+  const file = await readSafetensors(path);
+  const info = JSON.parse(file.metadata.info);
+  assert.equal(info.alignment.prior.length, 2, "the checkpoint holds the averages");
+  info.alignment.prior = [1.5, -0.5];
+  await writeSafetensors(path, {
+    ...file,
+    metadata: { ...file.metadata, info: JSON.stringify(info) },
+  });
+  await assert.rejects(
+    train({ preset: "smoke", out, resume: true }),
+    (e) => e instanceof UserError && /target alignment is invalid.*prior/.test(e.message),
+  );
+  await Deno.remove(out, { recursive: true });
 });
 
 Deno.test("train: timers run between iterations, not only at checkpoints", async () => {
