@@ -3,9 +3,10 @@
  * #12's named variant `--target-alignment class-prior`, not the paper's: before a partner's
  * probabilities p become the other network's L_u target they are rescaled per class by π / m and
  * renormalised per voxel, where π is the running class fraction of the labelled patches and m the
- * running mean of that partner's probabilities on the unlabelled patches. A pair that drifts
- * towards one class (with 4 labelled hippocampus cases at weight 1 it over-segments, 1.2-1.9 times
- * the true volume) then no longer teaches the drift to its partner.
+ * running mean of that partner's probabilities on the unlabelled patches. Aimed at a pair that
+ * drifts towards one class (with 4 labelled hippocampus cases at weight 1 it over-segments, 1.2-1.9
+ * times the true volume): there it slowed the breakdown without stopping it, and it changed nothing
+ * where nothing broke down (docs/results.md).
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
