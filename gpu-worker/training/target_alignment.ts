@@ -11,16 +11,18 @@
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 
+const classFractions = z.array(z.number().min(0).max(1)).min(2);
+
 /** Running averages of the alignment, as saved in a training checkpoint. */
 export const TargetAlignmentStateSchema = z.strictObject({
   /** π: class fractions of the labelled patches' labels. */
-  prior: z.array(z.number().min(0).max(1)).min(2),
+  prior: classFractions,
   /** m: mean class probabilities of each network on the unlabelled patches. */
-  marginals: z.strictObject({
-    a: z.array(z.number().min(0).max(1)).min(2),
-    b: z.array(z.number().min(0).max(1)).min(2),
-  }),
-});
+  marginals: z.strictObject({ a: classFractions, b: classFractions }),
+}).refine(
+  (s) => s.marginals.a.length === s.prior.length && s.marginals.b.length === s.prior.length,
+  { message: "prior and marginals must have one fraction per class each" },
+);
 export type TargetAlignmentState = z.infer<typeof TargetAlignmentStateSchema>;
 
 /** One batch's class fractions, each `[K]`. */

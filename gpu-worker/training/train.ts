@@ -207,9 +207,14 @@ class Run {
 
   #alignment(state?: TargetAlignmentState): TargetAlignment | undefined {
     const { config } = this;
-    return config.mode === "cotrain" && config.targetAlignment === "class-prior"
-      ? new TargetAlignment(state)
-      : undefined;
+    if (config.mode !== "cotrain" || config.targetAlignment !== "class-prior") return undefined;
+    if (state && state.prior.length !== config.classes) {
+      throw new UserError(
+        "invalid_checkpoint",
+        `the checkpoint's target alignment has ${state.prior.length} classes, the run ${config.classes}`,
+      );
+    }
+    return new TargetAlignment(state);
   }
 
   #named(): [string, Member][] {

@@ -103,7 +103,7 @@ Deno.test("train: target alignment's running averages travel with the checkpoint
   await assertResumeMatches(straight, whole, await Deno.makeTempDir(), aligned);
 });
 
-Deno.test("train: a checkpoint whose alignment averages are no class fractions is refused on resume", async () => {
+Deno.test("train: a checkpoint whose alignment averages are not the run's class fractions is refused on resume", async () => {
   const out = await Deno.makeTempDir();
   const aligned = { ...overrides, maxIterations: 1, targetAlignment: "class-prior" } as const;
   await train({ preset: "smoke", out, overrides: aligned });
@@ -111,15 +111,20 @@ Deno.test("train: a checkpoint whose alignment averages are no class fractions i
   const file = await readSafetensors(path);
   const info = JSON.parse(file.metadata.info);
   assert.equal(info.alignment.prior.length, 2, "the checkpoint holds the averages");
-  info.alignment.prior = [1.5, -0.5];
-  await writeSafetensors(path, {
-    ...file,
-    metadata: { ...file.metadata, info: JSON.stringify(info) },
-  });
-  await assert.rejects(
-    train({ preset: "smoke", out, resume: true }),
-    (e) => e instanceof UserError && /target alignment is invalid.*prior/.test(e.message),
-  );
+  const three = [0.5, 0.3, 0.2];
+  const corruptions: [unknown, RegExp][] = [
+    [{ ...info.alignment, prior: [1.5, -0.5] }, /target alignment is invalid.*prior/],
+    [{ prior: three, marginals: { a: three, b: [0.5, 0.5] } }, /one fraction per class/],
+    [{ prior: three, marginals: { a: three, b: three } }, /has 3 classes, the run 2/],
+  ];
+  for (const [alignment, message] of corruptions) {
+    const metadata = { ...file.metadata, info: JSON.stringify({ ...info, alignment }) };
+    await writeSafetensors(path, { ...file, metadata });
+    await assert.rejects(
+      train({ preset: "smoke", out, resume: true }),
+      (e) => e instanceof UserError && message.test(e.message),
+    );
+  }
   await Deno.remove(out, { recursive: true });
 });
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
 const triple = z.tuple([positiveInt, positiveInt, positiveInt]);
+const targetAlignment = z.enum(["none", "class-prior"]);
 
 /** The fields of {@link TrainConfig}, each checked alone (the cross-field rules are below). */
 export const trainConfigFields = z.strictObject({
@@ -49,7 +50,7 @@ export const trainConfigFields = z.strictObject({
    * partner's running mean before they become the L_u target (distribution alignment, a named
    * variant of issue #12, not the paper's). Defaults to `none` (model folders written before it).
    */
-  targetAlignment: z.enum(["none", "class-prior"]).default("none"),
+  targetAlignment: targetAlignment.default("none"),
   /** USL thresholds (docs/METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
   t1: z.number().min(0).max(1),
   t2: z.number().min(0).max(1),
@@ -113,9 +114,6 @@ export function configProblems(error: z.ZodError): string {
  */
 export const TrainOverrides = trainConfigFields.omit({ descriptors: true })
   // Without their defaults: an override left out must leave the preset's value, not fill one in.
-  .extend({
-    unsupMaxWeight: z.number().min(0),
-    targetAlignment: z.enum(["none", "class-prior"]),
-  })
+  .extend({ unsupMaxWeight: z.number().min(0), targetAlignment })
   .partial();
 export type TrainOverrides = z.infer<typeof TrainOverrides>;
