@@ -33,16 +33,16 @@ export function supervisedSegmentationLoss(
       parts.push(tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(z)), -1))));
     }
     // Per class: 2I + s and D; class 0 (background) takes no part in Dice.
-    const { numerator, denominator } = classDiceTerms(p, target);
-    if (terms !== "ce") parts.push(meanForegroundDice(numerator, denominator));
-    save([p, target, numerator, denominator]);
+    const dice = terms === "ce" ? undefined : classDiceTerms(p, target);
+    if (dice) parts.push(meanForegroundDice(dice.numerator, dice.denominator));
+    save(dice ? [p, target, dice.numerator, dice.denominator] : [p, target]);
     return {
       value: tf.addN(parts) as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [p, target, numerator, denominator] = saved;
         const grads: tf.Tensor[] = [];
         if (terms !== "dice") grads.push(tf.div(tf.sub(p, target), voxels));
-        if (terms !== "ce") {
+        if (numerator && denominator) {
           const foreground = tf.tensor1d(
             Array.from({ length: classes }, (_, c) => (c === 0 ? 0 : 1 / (classes - 1))),
           );
