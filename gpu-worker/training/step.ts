@@ -95,8 +95,11 @@ export async function cotrainStep(
   }, [...a.network.trainableVariables, ...b.network.trainableVariables]);
   a.optimizer.step(grads, s.lr);
   b.optimizer.step(grads, s.lr);
-  const losses = await collect(value, grads, parts);
-  if (s.alignment) await observe(s.alignment, fractions);
+  // One wait for both reads (a device round trip each under WebGPU).
+  const [losses] = await Promise.all([
+    collect(value, grads, parts),
+    s.alignment && observe(s.alignment, fractions),
+  ]);
   return losses;
 }
 
