@@ -29,23 +29,29 @@ export function supervisedLoss(
   return supervisedSegmentationLoss(logits, labels, kind);
 }
 
+/** One tensor per network of the pair. */
+export type Pair = Record<PairMember, tf.Tensor>;
+
 /**
  * Unsupervised loss of a pair in the cut-mixed space (eq 5, docs/METHOD.md 5):
- * `L_u(pA, sg(pB)) + L_u(pB, sg(pA))` with L_u = USL, pseudo-label NLL or MSE, or the named
- * variant USL + Dice against the pseudo-labels.
+ * `L_u(pA, sg(tB)) + L_u(pB, sg(tA))` with L_u = USL, pseudo-label NLL or MSE, or the named
+ * variant USL + Dice against the pseudo-labels. The targets t are the predictions themselves (the
+ * paper) or, in the mean-teacher variant, the probabilities of each network's average.
  *
- * @param pA [U, X, Y, Z, K] network A's probabilities, already mixed into B's geometry.
- * @param pB [U, X, Y, Z, K] network B's probabilities on the mixed images.
+ * @param predictions [U, X, Y, Z, K] each: A's already mixed into B's geometry, B's on the mixed
+ *   images.
+ * @param targets the same shapes and geometry: `targets.a` teaches B, `targets.b` teaches A.
  * @param alignment rescales each target before use (the named variant of {@link TargetAlignment}).
  */
 export function unsupervisedLoss(
-  pA: tf.Tensor,
-  pB: tf.Tensor,
+  predictions: Pair,
+  targets: Pair,
   config: Pick<TrainConfig, "unsupLoss" | "t1" | "t2">,
   alignment?: Pick<TargetAlignment, "align">,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const one = (prediction: tf.Tensor, target: tf.Tensor, source: PairMember): tf.Scalar => {
+    const one = (prediction: tf.Tensor, source: PairMember): tf.Scalar => {
+      const target = targets[source];
       const fixed = stopGradient(alignment ? alignment.align(target, source) : target);
       switch (config.unsupLoss) {
         case "usl":
@@ -61,6 +67,6 @@ export function unsupervisedLoss(
           return meanSquaredError(prediction, fixed);
       }
     };
-    return tf.add(one(pA, pB, "b"), one(pB, pA, "a"));
+    return tf.add(one(predictions.a, "b"), one(predictions.b, "a"));
   });
 }

@@ -21,6 +21,8 @@ const common = {
   supLoss: "ce+dice",
   unsupLoss: "usl",
   targetAlignment: "none",
+  pseudoLabels: "partner",
+  emaDecay: 0.99,
   t1: 0.7,
   t2: 0.05,
   // REFERENCE-RUNS.md: the literal eq 1 (constant weight) collapsed with 4 labels; ramp-up default.

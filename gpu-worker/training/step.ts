@@ -9,6 +9,7 @@ import { applyCutMix } from "../transforms/mod.ts";
 import type { TrainConfig } from "./config.ts";
 import { supervisedLoss, unsupervisedLoss } from "./objectives.ts";
 import type { Sgd } from "./sgd.ts";
+import type { EmaTeacher } from "./ema_teacher.ts";
 import { classMeans, type TargetAlignment } from "./target_alignment.ts";
 
 /** A network with its own optimiser (SSL4MIS-CPS: one optimiser per network). */
@@ -43,6 +44,8 @@ export interface StepSettings {
   rng: Rng;
   /** Rescales the pseudo-label targets, and learns this batch's class fractions after the step. */
   alignment?: TargetAlignment;
+  /** The networks' averages, whose probabilities become the partner's targets (mean teacher). */
+  teachers?: { a: EmaTeacher; b: EmaTeacher };
 }
 
 /** Splits `[B, ...]` into the first `labeled` samples and the rest. */
@@ -65,11 +68,18 @@ export async function cotrainStep(
   if (!batch.cutmix) throw new Error("cotrainStep needs the CutMix of the unlabelled samples");
   const { mask, partner } = batch.cutmix;
   const labeled = batch.labels.shape[0];
+  const [xLabeled, xUnlabeled] = split(batch.inputs, labeled);
+  const xUnlabeledMixed = applyCutMix(xUnlabeled, mask, partner) as tf.Tensor5D;
+  // Outside the tape: the targets carry no gradient.
+  const teachers = s.teachers;
+  const teacherTargets = teachers && tf.tidy(() => ({
+    a: applyCutMix(teachers.a.predict(xUnlabeled), mask, partner),
+    b: teachers.b.predict(xUnlabeledMixed),
+  }));
   const parts: tf.Scalar[] = [];
   const fractions: tf.Tensor1D[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const [xLabeled, xUnlabeled] = split(batch.inputs, labeled);
-    const xB = tf.concat([xLabeled, applyCutMix(xUnlabeled, mask, partner)], 0) as tf.Tensor5D;
+    const xB = tf.concat([xLabeled, xUnlabeledMixed], 0) as tf.Tensor5D;
     const [logALabeled, logAUnlabeled] = split(
       a.network.apply(batch.inputs, { training: true, rng: s.rng }),
       labeled,
@@ -84,15 +94,19 @@ export async function cotrainStep(
     );
     const pA = applyCutMix(tf.softmax(logAUnlabeled), mask, partner);
     const pB = tf.softmax(logBUnlabeled);
-    const lu = unsupervisedLoss(pA, pB, s.config, s.alignment);
+    const targets = teacherTargets ?? { a: pA, b: pB };
+    const lu = unsupervisedLoss({ a: pA, b: pB }, targets, s.config, s.alignment);
     parts.push(tf.keep(ls), tf.keep(lu));
     if (s.alignment) {
       const classes = pA.shape[pA.rank - 1];
       const labeledOneHot = tf.oneHot(batch.labels.flatten(), classes);
-      fractions.push(...[labeledOneHot, pA, pB].map((x) => tf.keep(classMeans(x))));
+      fractions.push(
+        ...[labeledOneHot, targets.a, targets.b].map((x) => tf.keep(classMeans(x))),
+      );
     }
     return tf.add(ls, tf.mul(lu, s.unsupWeight));
   }, [...a.network.trainableVariables, ...b.network.trainableVariables]);
+  tf.dispose([xLabeled, xUnlabeled, xUnlabeledMixed, teacherTargets]);
   a.optimizer.step(grads, s.lr);
   b.optimizer.step(grads, s.lr);
   // One wait for both reads (a device round trip each under WebGPU).

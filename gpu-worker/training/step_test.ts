@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "@llmseg/shared";
 import { createNetwork, NetworkConfigSchema } from "../networks/mod.ts";
 import { cutMixMask, drawCutMix } from "../transforms/mod.ts";
+import { EmaTeacher } from "./ema_teacher.ts";
 import { cotrainStep, type Member, type StepBatch, supervisedStep } from "./step.ts";
 import { Sgd } from "./sgd.ts";
 import { stopGradient } from "./stop_gradient.ts";
@@ -11,12 +12,15 @@ await tf.setBackend("cpu");
 
 const settingsConfig = { supLoss: "ce+dice", unsupLoss: "usl", t1: 0.7, t2: 0.05 } as const;
 
-function member(seed: number): Member {
-  const network = createNetwork(
+const createNetworkFor = (seed: number) =>
+  createNetwork(
     NetworkConfigSchema.parse({ arch: "vnet", width: 1, beta: 0.1, textHidden: 8 }),
     seed,
     new Float32Array(768).fill(0.01),
   );
+
+function member(seed: number): Member {
+  const network = createNetworkFor(seed);
   const trainable = new Map(
     [...network.namedState()].filter(([, v]) => v.trainable),
   );
@@ -52,29 +56,40 @@ Deno.test("stopGradient passes values and blocks gradients", () => {
   assert.deepEqual(Array.from(g.dataSync()), [2, 3, 4]);
 });
 
-Deno.test("co-training step: finite losses, both networks move, no tensors leak", async () => {
-  const a = member(1), b = member(2);
-  const data = batch(3);
-  const rng = new Rng(4);
-  const before = a.network.trainableVariables[0].dataSync().slice();
-  const beforeB = b.network.trainableVariables[0].dataSync().slice();
-  const counts: number[] = [];
-  for (let it = 0; it < 3; it++) {
-    const losses = await cotrainStep(a, b, data, {
-      config: settingsConfig,
-      lr: 0.05,
-      unsupWeight: 1,
-      rng,
-    });
-    assert.ok(Number.isFinite(losses.total) && losses.unsupervised > 0 && losses.supervised > 0);
-    assert.ok(Math.abs(losses.total - losses.supervised - losses.unsupervised) < 1e-4);
-    counts.push(tf.memory().numTensors);
-  }
-  // The first step creates the momentum buffers; afterwards the count must not grow.
-  assert.equal(counts[2], counts[1]);
-  assert.notDeepEqual(a.network.trainableVariables[0].dataSync(), before);
-  assert.notDeepEqual(b.network.trainableVariables[0].dataSync(), beforeB);
-});
+for (const mean of [false, true]) {
+  Deno.test(`co-training step${mean ? " with mean teachers" : ""}: finite losses, both networks move, no tensors leak`, async () => {
+    const a = member(1), b = member(2);
+    const teachers = mean
+      ? {
+        a: new EmaTeacher(createNetworkFor(1), 0.99),
+        b: new EmaTeacher(createNetworkFor(2), 0.99),
+      }
+      : undefined;
+    const data = batch(3);
+    const rng = new Rng(4);
+    const before = a.network.trainableVariables[0].dataSync().slice();
+    const beforeB = b.network.trainableVariables[0].dataSync().slice();
+    const counts: number[] = [];
+    for (let it = 0; it < 3; it++) {
+      const losses = await cotrainStep(a, b, data, {
+        config: settingsConfig,
+        lr: 0.05,
+        unsupWeight: 1,
+        rng,
+        teachers,
+      });
+      teachers?.a.follow(a.network, it);
+      teachers?.b.follow(b.network, it);
+      assert.ok(Number.isFinite(losses.total) && losses.unsupervised > 0 && losses.supervised > 0);
+      assert.ok(Math.abs(losses.total - losses.supervised - losses.unsupervised) < 1e-4);
+      counts.push(tf.memory().numTensors);
+    }
+    // The first step creates the momentum buffers; afterwards the count must not grow.
+    assert.equal(counts[2], counts[1]);
+    assert.notDeepEqual(a.network.trainableVariables[0].dataSync(), before);
+    assert.notDeepEqual(b.network.trainableVariables[0].dataSync(), beforeB);
+  });
+}
 
 Deno.test("supervised-only step lowers the loss on a fixed batch and leaks nothing", async () => {
   const a = member(5);

@@ -90,10 +90,11 @@ Deno.test("L_u with alignment is L_u against the aligned targets, each direction
   const alignment = new TargetAlignment();
   alignment.observe({ prior: [0.85, 0.15], marginals: { a: [0.7, 0.3], b: [0.5, 0.5] } });
   const thresholds = { t1: 0.7, t2: 0.05 };
-  const aligned = unsupervisedLoss(pA, pB, { unsupLoss: "usl", ...thresholds }, alignment);
+  const pair = { a: pA, b: pB };
+  const aligned = unsupervisedLoss(pair, pair, { unsupLoss: "usl", ...thresholds }, alignment);
   const byHand = unifiedSegmentationLoss(pA, alignment.align(pB, "b"), thresholds).dataSync()[0] +
     unifiedSegmentationLoss(pB, alignment.align(pA, "a"), thresholds).dataSync()[0];
-  const plain = unsupervisedLoss(pA, pB, { unsupLoss: "usl", ...thresholds }).dataSync()[0];
+  const plain = unsupervisedLoss(pair, pair, { unsupLoss: "usl", ...thresholds }).dataSync()[0];
   close([aligned.dataSync()[0]], [byHand], 1e-5);
   assert.ok(Math.abs(plain - byHand) > 1e-3, `the alignment changes the loss: ${plain}`);
 });

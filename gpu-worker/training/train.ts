@@ -37,6 +37,7 @@ import { resolveConfig } from "./presets.ts";
 import { openJsonLinesLog } from "./progress.ts";
 import { polyLearningRate, unsupervisedWeight } from "./schedules.ts";
 import { Sgd } from "./sgd.ts";
+import { EmaTeacher } from "./ema_teacher.ts";
 import { cotrainStep, type Member, supervisedStep } from "./step.ts";
 import {
   TargetAlignment,
@@ -145,6 +146,8 @@ class Run {
   readonly sampler: TwoStreamSampler;
   /** Present with `targetAlignment: class-prior` in co-training. */
   readonly alignment?: TargetAlignment;
+  /** Present with `pseudoLabels: partner-ema` in co-training: A's and B's averages. */
+  readonly teachers?: { a: EmaTeacher; b: EmaTeacher };
   iteration: number;
   /** Best validation Dice so far (−1 before any validation). */
   bestDice = -1;
@@ -179,6 +182,12 @@ class Run {
       a: member(config.seed),
       b: config.mode === "cotrain" ? member(config.seed + 1) : undefined,
     };
+    // Built from the students' seeds: each teacher starts as a copy of its student (UA-MT).
+    if (config.mode === "cotrain" && config.pseudoLabels === "partner-ema") {
+      const teacher = (seed: number) =>
+        new EmaTeacher(createNetwork(network, seed, vector), config.emaDecay);
+      this.teachers = { a: teacher(config.seed), b: teacher(config.seed + 1) };
+    }
     const unlabeledPerBatch = config.mode === "cotrain"
       ? config.batchSize - config.labeledBatchSize
       : 0;
@@ -221,17 +230,26 @@ class Run {
     return Object.entries(this.members).filter((e): e is [string, Member] => e[1] !== undefined);
   }
 
+  /** The teachers under their checkpoint group names (`ema-a`, `ema-b`). */
+  #namedTeachers(): [string, EmaTeacher][] {
+    return Object.entries(this.teachers ?? {}).map(([name, t]) => [`ema-${name}`, t]);
+  }
+
   restore(saved: LoadedTrainingCheckpoint): void {
+    const group = (name: string) => {
+      const entries = saved.groups[name];
+      if (!entries) throw new UserError("invalid_checkpoint", `checkpoint lacks network ${name}`);
+      return entries;
+    };
     for (const [name, member] of this.#named()) {
-      const state = saved.groups[name];
-      const buffers = saved.groups[`sgd-${name}`];
-      if (!state || !buffers) {
-        throw new UserError("invalid_checkpoint", `checkpoint lacks network ${name}`);
-      }
+      const [state, buffers] = [group(name), group(`sgd-${name}`)];
       loadState(member.network.namedState(), state, `checkpoint (${name})`);
       member.optimizer.loadBuffers(
         new Map([...buffers].map(([k, e]) => [k, tf.tensor(toFloat32(e), e.shape, "float32")])),
       );
+    }
+    for (const [name, teacher] of this.#namedTeachers()) {
+      loadState(teacher.network.namedState(), group(name), `checkpoint (${name})`);
     }
   }
 
@@ -315,10 +333,13 @@ class Run {
         unsupWeight: unsupervisedWeight(config, it),
         rng: this.rng,
         alignment: this.alignment,
+        teachers: this.teachers,
       };
-      return await (members.b
-        ? cotrainStep(members.a, members.b, batch, settings)
-        : supervisedStep(members.a, batch, settings));
+      if (!members.b) return await supervisedStep(members.a, batch, settings);
+      const losses = await cotrainStep(members.a, members.b, batch, settings);
+      this.teachers?.a.follow(members.a.network, it);
+      this.teachers?.b.follow(members.b.network, it);
+      return losses;
     } finally {
       disposeBatch(batch);
     }
@@ -366,6 +387,9 @@ class Run {
       groups[name] = member.network.namedState();
       groups[`sgd-${name}`] = member.optimizer.buffers;
     }
+    for (const [name, teacher] of this.#namedTeachers()) {
+      groups[name] = teacher.network.namedState();
+    }
     await saveTrainingCheckpoint(checkpointPath, {
       iteration: this.iteration,
       rngStates: { train: this.rng.state },
@@ -404,5 +428,6 @@ class Run {
       member.network.dispose();
       member.optimizer.dispose();
     }
+    for (const [, teacher] of this.#namedTeachers()) teacher.network.dispose();
   }
 }

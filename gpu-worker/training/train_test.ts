@@ -103,6 +103,24 @@ Deno.test("train: target alignment's running averages travel with the checkpoint
   await assertResumeMatches(straight, whole, await Deno.makeTempDir(), aligned);
 });
 
+Deno.test("train: mean-teacher averages travel with the checkpoint", async () => {
+  const straight = await Deno.makeTempDir(), plainDir = await Deno.makeTempDir();
+  const ema = { ...overrides, pseudoLabels: "partner-ema", unsupMaxWeight: 1 } as const;
+  const whole = await train({ preset: "smoke", out: straight, overrides: ema });
+  const plain = await train({
+    preset: "smoke",
+    out: plainDir,
+    overrides: { ...ema, pseudoLabels: "partner" },
+  });
+  // The teachers' targets are not the partners' own, so the run differs from the plain one ...
+  assert.notEqual(whole.finalLoss, plain.finalLoss);
+  await Deno.remove(plainDir, { recursive: true });
+  const groups = (await readSafetensors(join(straight, CHECKPOINT_FILE))).tensors;
+  assert.ok([...groups.keys()].some((name) => name.startsWith("ema-b/")), "teachers are saved");
+  // ... and a run resumed after the first step continues with the same teachers.
+  await assertResumeMatches(straight, whole, await Deno.makeTempDir(), ema);
+});
+
 Deno.test("train: a checkpoint whose alignment averages are not the run's class fractions is refused on resume", async () => {
   const out = await Deno.makeTempDir();
   const aligned = { ...overrides, maxIterations: 1, targetAlignment: "class-prior" } as const;

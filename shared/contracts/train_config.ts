@@ -9,6 +9,8 @@ import { z } from "zod";
 const positiveInt = z.number().int().positive();
 const triple = z.tuple([positiveInt, positiveInt, positiveInt]);
 const targetAlignment = z.enum(["none", "class-prior"]);
+const pseudoLabels = z.enum(["partner", "partner-ema"]);
+const emaDecay = z.number().min(0).max(1);
 
 /** The fields of {@link TrainConfig}, each checked alone (the cross-field rules are below). */
 export const trainConfigFields = z.strictObject({
@@ -51,6 +53,14 @@ export const trainConfigFields = z.strictObject({
    * variant of issue #12, not the paper's). Defaults to `none` (model folders written before it).
    */
   targetAlignment: targetAlignment.default("none"),
+  /**
+   * Where each network's L_u target comes from: its partner (the paper), or `partner-ema`, an
+   * exponential moving average of the partner's weights (mean teacher, a named variant of issue
+   * #12). Defaults to `partner` (model folders written before it).
+   */
+  pseudoLabels: pseudoLabels.default("partner"),
+  /** Weight of the past in the `partner-ema` average (UA-MT's 0.99). */
+  emaDecay: emaDecay.default(0.99),
   /** USL thresholds (docs/METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
   t1: z.number().min(0).max(1),
   t2: z.number().min(0).max(1),
@@ -114,6 +124,6 @@ export function configProblems(error: z.ZodError): string {
  */
 export const TrainOverrides = trainConfigFields.omit({ descriptors: true })
   // Without their defaults: an override left out must leave the preset's value, not fill one in.
-  .extend({ unsupMaxWeight: z.number().min(0), targetAlignment })
+  .extend({ unsupMaxWeight: z.number().min(0), targetAlignment, pseudoLabels, emaDecay })
   .partial();
 export type TrainOverrides = z.infer<typeof TrainOverrides>;

@@ -8,6 +8,7 @@ import { listCases, readDatasetMetadata } from "../../../shared/dataset/mod.ts";
 import { readKnowledgeRecord, toKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
 import { pathExists } from "../../../shared/path_exists.ts";
 import type { KnowledgeFile } from "../../checkpoint/model_manifest.ts";
+import { trainConfigFields } from "../../training/config.ts";
 import { initEngine } from "../../engine/mod.ts";
 import {
   CHECKPOINT_FILE,
@@ -59,6 +60,10 @@ switches (override the preset):
   --target-alignment none|class-prior   rescale the partner's probabilities to the labelled
                          class fractions before they become pseudo-labels (a named variant,
                          docs/results.md)
+  --pseudo-labels partner|partner-ema   each network learns from its partner (the paper) or
+                         from an average of the partner's weights (mean teacher, a named
+                         variant, docs/results.md)
+  --ema-decay D          weight of the past in that average (default 0.99, UA-MT's)
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
   --rampup N             ramp-up length in iterations
   --unsup-weight W       largest weight of L_u, where the schedule ends (presets: 0.1, the
@@ -85,6 +90,9 @@ function parseNumber(text: string | undefined, flag: string, integer = false): n
   }
   return n;
 }
+
+/** The contract's fields: the switches accept exactly the choices the configuration does. */
+const choices = trainConfigFields.shape;
 
 function parseChoice<T extends string>(
   text: string | undefined,
@@ -121,6 +129,8 @@ export const trainCommand: Command = {
       "sup-loss": { type: "string" },
       "unsup-loss": { type: "string" },
       "target-alignment": { type: "string" },
+      "pseudo-labels": { type: "string" },
+      "ema-decay": { type: "string" },
       "unsup-schedule": { type: "string" },
       rampup: { type: "string" },
       "unsup-weight": { type: "string" },
@@ -146,21 +156,23 @@ export const trainCommand: Command = {
     const overrides: Partial<TrainConfig> = Object.fromEntries(
       Object.entries({
         mode: values["supervised-only"] ? "supervised" : undefined,
-        supLoss: parseChoice(values["sup-loss"], "--sup-loss", ["ce", "dice", "ce+dice"] as const),
-        unsupLoss: parseChoice(
-          values["unsup-loss"],
-          "--unsup-loss",
-          ["usl", "nll", "mse", "usl+dice"] as const,
-        ),
+        supLoss: parseChoice(values["sup-loss"], "--sup-loss", choices.supLoss.options),
+        unsupLoss: parseChoice(values["unsup-loss"], "--unsup-loss", choices.unsupLoss.options),
         targetAlignment: parseChoice(
           values["target-alignment"],
           "--target-alignment",
-          ["none", "class-prior"] as const,
+          choices.targetAlignment.unwrap().options,
         ),
+        pseudoLabels: parseChoice(
+          values["pseudo-labels"],
+          "--pseudo-labels",
+          choices.pseudoLabels.unwrap().options,
+        ),
+        emaDecay: parseNumber(values["ema-decay"], "--ema-decay"),
         unsupSchedule: parseChoice(
           values["unsup-schedule"],
           "--unsup-schedule",
-          ["constant", "sigmoid-rampup"] as const,
+          choices.unsupSchedule.options,
         ),
         rampupIterations: parseNumber(values.rampup, "--rampup", true),
         unsupMaxWeight: parseNumber(values["unsup-weight"], "--unsup-weight"),
