@@ -1,12 +1,13 @@
 /**
  * Mean-teacher pseudo-labels (Tarvainen & Valpola 2017; the UA-MT lineage's EMA update), issue #12's
- * named variant `--pseudo-labels ema`, not the paper's: each network's L_u target comes from an
+ * named variant `--pseudo-labels partner-ema`, not the paper's: each network's L_u target comes from an
  * exponential moving average of its partner's weights instead of the partner itself. Aimed at the
  * 4-labelled weight-1 breakdown, where each network confirms its partner's latest errors: an
  * average over about the last 1 / (1 − decay) steps changes more slowly than either network.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SegmentationNetwork } from "../networks/mod.ts";
+import type { PairMember } from "./target_alignment.ts";
 
 /** An averaged copy of one network, predicting in eval mode (running statistics, no dropout). */
 export class EmaTeacher {
@@ -37,3 +38,6 @@ export class EmaTeacher {
     return tf.tidy(() => tf.softmax(this.network.apply(x, { training: false })));
   }
 }
+
+/** A's and B's averages. */
+export type TeacherPair = Record<PairMember, EmaTeacher>;

@@ -9,7 +9,7 @@ import { applyCutMix } from "../transforms/mod.ts";
 import type { TrainConfig } from "./config.ts";
 import { supervisedLoss, unsupervisedLoss } from "./objectives.ts";
 import type { Sgd } from "./sgd.ts";
-import type { EmaTeacher } from "./ema_teacher.ts";
+import type { TeacherPair } from "./ema_teacher.ts";
 import { classMeans, type TargetAlignment } from "./target_alignment.ts";
 
 /** A network with its own optimiser (SSL4MIS-CPS: one optimiser per network). */
@@ -45,7 +45,7 @@ export interface StepSettings {
   /** Rescales the pseudo-label targets, and learns this batch's class fractions after the step. */
   alignment?: TargetAlignment;
   /** The networks' averages, whose probabilities become the partner's targets (mean teacher). */
-  teachers?: { a: EmaTeacher; b: EmaTeacher };
+  teachers?: TeacherPair;
 }
 
 /** Splits `[B, ...]` into the first `labeled` samples and the rest. */

@@ -37,7 +37,7 @@ import { resolveConfig } from "./presets.ts";
 import { openJsonLinesLog } from "./progress.ts";
 import { polyLearningRate, unsupervisedWeight } from "./schedules.ts";
 import { Sgd } from "./sgd.ts";
-import { EmaTeacher } from "./ema_teacher.ts";
+import { EmaTeacher, type TeacherPair } from "./ema_teacher.ts";
 import { cotrainStep, type Member, supervisedStep } from "./step.ts";
 import {
   TargetAlignment,
@@ -147,7 +147,7 @@ class Run {
   /** Present with `targetAlignment: class-prior` in co-training. */
   readonly alignment?: TargetAlignment;
   /** Present with `pseudoLabels: partner-ema` in co-training: A's and B's averages. */
-  readonly teachers?: { a: EmaTeacher; b: EmaTeacher };
+  readonly teachers?: TeacherPair;
   iteration: number;
   /** Best validation Dice so far (−1 before any validation). */
   bestDice = -1;
