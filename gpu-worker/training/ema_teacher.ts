@@ -14,7 +14,7 @@ export class EmaTeacher {
   /**
    * @param network the student's initial state (UA-MT starts the teacher as a copy: build it from
    *   the student's seed) or the teacher a checkpoint saved.
-   * @param decay weight of the past in the average (UA-MT: 0.99).
+   * @param decay weight of the past in the average (the contract's default: UA-MT's).
    */
   constructor(readonly network: SegmentationNetwork, readonly decay: number) {}
 

@@ -3,7 +3,12 @@
  * states them, the lineage's DEFAULTs elsewhere.
  */
 import { UserError } from "../../shared/errors.ts";
-import { configProblems, type TrainConfig, trainConfigSchema } from "./config.ts";
+import {
+  configProblems,
+  DEFAULT_EMA_DECAY,
+  type TrainConfig,
+  trainConfigSchema,
+} from "./config.ts";
 import type { PresetName } from "./events.ts";
 
 /** Settings every preset shares: docs/METHOD.md 5 with t1 0.70, t2 0.05, batch 2 + 2. */
@@ -22,7 +27,7 @@ const common = {
   unsupLoss: "usl",
   targetAlignment: "none",
   pseudoLabels: "partner",
-  emaDecay: 0.99,
+  emaDecay: DEFAULT_EMA_DECAY,
   t1: 0.7,
   t2: 0.05,
   // REFERENCE-RUNS.md: the literal eq 1 (constant weight) collapsed with 4 labels; ramp-up default.

@@ -12,6 +12,9 @@ const targetAlignment = z.enum(["none", "class-prior"]);
 const pseudoLabels = z.enum(["partner", "partner-ema"]);
 const emaDecay = z.number().min(0).max(1);
 
+/** Weight of the past in the mean-teacher average: UA-MT's. */
+export const DEFAULT_EMA_DECAY = 0.99;
+
 /** The fields of {@link TrainConfig}, each checked alone (the cross-field rules are below). */
 export const trainConfigFields = z.strictObject({
   /** Backbone: the lineage V-Net (docs/METHOD.md 3.1) or the SSL4MIS 3D U-Net (3.2). */
@@ -59,8 +62,8 @@ export const trainConfigFields = z.strictObject({
    * #12). Defaults to `partner` (model folders written before it).
    */
   pseudoLabels: pseudoLabels.default("partner"),
-  /** Weight of the past in the `partner-ema` average (UA-MT's 0.99). */
-  emaDecay: emaDecay.default(0.99),
+  /** Weight of the past in the `partner-ema` average. */
+  emaDecay: emaDecay.default(DEFAULT_EMA_DECAY),
   /** USL thresholds (docs/METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
   t1: z.number().min(0).max(1),
   t2: z.number().min(0).max(1),

@@ -8,7 +8,7 @@ import { listCases, readDatasetMetadata } from "../../../shared/dataset/mod.ts";
 import { readKnowledgeRecord, toKnowledgeRecord } from "../../../shared/knowledge/mod.ts";
 import { pathExists } from "../../../shared/path_exists.ts";
 import type { KnowledgeFile } from "../../checkpoint/model_manifest.ts";
-import { trainConfigFields } from "../../training/config.ts";
+import { DEFAULT_EMA_DECAY, trainConfigFields } from "../../training/config.ts";
 import { initEngine } from "../../engine/mod.ts";
 import {
   CHECKPOINT_FILE,
@@ -63,7 +63,7 @@ switches (override the preset):
   --pseudo-labels partner|partner-ema   each network learns from its partner (the paper) or
                          from an average of the partner's weights (mean teacher, a named
                          variant, docs/results.md)
-  --ema-decay D          weight of the past in that average (default 0.99, UA-MT's)
+  --ema-decay D          weight of the past in that average (default ${DEFAULT_EMA_DECAY}, UA-MT's)
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
   --rampup N             ramp-up length in iterations
   --unsup-weight W       largest weight of L_u, where the schedule ends (presets: 0.1, the
