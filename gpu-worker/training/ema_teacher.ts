@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SegmentationNetwork } from "../networks/mod.ts";
-import type { PairMember } from "./target_alignment.ts";
+import type { Member as PairMember } from "../checkpoint/model_manifest.ts";
 
 /** An averaged copy of one network, predicting in eval mode (running statistics, no dropout). */
 export class EmaTeacher {

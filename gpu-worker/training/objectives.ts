@@ -11,7 +11,8 @@ import {
 } from "../losses/mod.ts";
 import type { TrainConfig } from "./config.ts";
 import { stopGradient } from "./stop_gradient.ts";
-import type { PairMember, TargetAlignment } from "./target_alignment.ts";
+import type { Member as PairMember } from "../checkpoint/model_manifest.ts";
+import type { TargetAlignment } from "./target_alignment.ts";
 
 /**
  * Supervised loss of one network: CE and/or the lineage's soft Dice (eq 3, weights 1). Dice is

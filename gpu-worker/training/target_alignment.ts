@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
+import type { Member as PairMember } from "../checkpoint/model_manifest.ts";
 
 const classFractions = z.array(z.number().min(0).max(1)).min(2);
 
@@ -27,9 +28,6 @@ export type TargetAlignmentState = z.infer<typeof TargetAlignmentStateSchema>;
 
 /** One batch's class fractions, each `[K]`. */
 export type AlignmentObservation = TargetAlignmentState;
-
-/** Which network's probabilities a target is. */
-export type PairMember = keyof TargetAlignmentState["marginals"];
 
 /** Weight of the past in the running averages: about the last 100 batches count (ReMixMatch: 128). */
 const MOMENTUM = 0.99;
