@@ -1,5 +1,5 @@
 /**
- * The BatchMatMul, element-wise, reduction, gather and Transpose kernels against tfjs's stock cpu kernels,
+ * The BatchMatMul, element-wise, reduction, gather, Transpose and Reverse kernels against tfjs's stock cpu kernels,
  * including the shapes they hand back to the stock kernels (which must still be right).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -58,6 +58,10 @@ const OPS: Record<string, Op> = {
     tf.unsortedSegmentSum(rand([4, 3, 2], 56), tf.tensor1d([0, 2, -1, 2], "int32"), 3),
   "transpose last axis moved": () => tf.transpose(rand([3, 5, 4], 30), [2, 0, 1]),
   "transpose up-conv weight": () => tf.transpose(rand([2, 2, 2, 3, 5], 57), [4, 0, 1, 2, 3]),
+  "reverse a window's spatial axes": () => tf.reverse(rand([1, 3, 4, 5, 2], 61), [1, 2, 3]),
+  "reverse the last axis": () => tf.reverse(rand([2, 3, 7], 62), -1),
+  "reverse a middle axis of rank 5": () => tf.reverse(rand([2, 3, 4, 5, 6], 63), [2]),
+  "reverse int32 (stock)": () => tf.reverse(tf.range(0, 12, 1, "int32").reshape([3, 4]), 1),
   "transpose identity": () => tf.transpose(rand([2, 3, 4], 58), [0, 1, 2]),
   "transpose 1-D": () => tf.transpose(rand([7], 59)),
 };
@@ -72,7 +76,7 @@ function run(): Map<string, { shape: number[]; values: Float32Array }> {
   return out;
 }
 
-Deno.test("matMul, element-wise, reduction, gather and transpose kernels match the stock cpu kernels", async () => {
+Deno.test("matMul, element-wise, reduction, gather, transpose and reverse kernels match the stock cpu kernels", async () => {
   await tf.setBackend("cpu");
   const stock = run();
   try {

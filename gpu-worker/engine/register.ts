@@ -5,7 +5,7 @@ import { conv3dKernelConfigs } from "./conv3d_kernels.ts";
 import { elementwiseKernelConfigs } from "./elementwise_kernels.ts";
 import { gatherKernelConfigs } from "./gather_kernels.ts";
 import { matMulKernelConfig } from "./matmul_kernel.ts";
-import { transposeKernelConfig } from "./transpose_kernel.ts";
+import { reverseKernelConfig, transposeKernelConfig } from "./transpose_kernel.ts";
 import type { OneDnn } from "./onednn/library.ts";
 import { withOneDnnKernels } from "./onednn/kernels.ts";
 
@@ -30,6 +30,7 @@ export function registerFastKernels(engine: CpuEngine, native?: OneDnn): string[
     ...elementwiseKernelConfigs(stock, native),
     ...gatherKernelConfigs(stock),
     transposeKernelConfig(stock, native),
+    reverseKernelConfig(stock),
   ];
   const configs = native ? withOneDnnKernels(native, wasm) : wasm;
   for (const config of configs) {

@@ -5,8 +5,11 @@
  */
 import type { Volume } from "../../shared/volume/volume.ts";
 import { resampleToGrid, resampleToSpacing } from "../../shared/volume/resample.ts";
+import { UserError } from "@llmseg/shared";
+import { trainConfigFields } from "../../shared/contracts/train_config.ts";
 import { loadModelFolder } from "../checkpoint/model_folder.ts";
-import { sampleFromVolumes, toVolumeLayout } from "../transforms/mod.ts";
+import type { ModelManifest } from "../checkpoint/model_manifest.ts";
+import { augmentationFlipAxes, sampleFromVolumes, toVolumeLayout } from "../transforms/mod.ts";
 import { inputWarnings, refuseLabelMap } from "./input_checks.ts";
 import type { InferOptions, InferResult } from "./options.ts";
 import { preprocessForModel } from "./preprocess.ts";
@@ -18,12 +21,12 @@ import { keepLargestComponent } from "./largest_component.ts";
  * Segments `volume` with the model in `modelDir`: the training run's intensity normalisation
  * ({@link preprocessForModel}), resampling to the training spacing when the model records one,
  * the model's knowledge vector (loaded with the weights), sliding window (default: the model's
- * training patch and stride), network A unless told otherwise. Outputs share the input's shape,
- * spacing, affine and source.
+ * training patch and stride), network A unless told otherwise, optionally mirrored
+ * ({@link mirrorAxes}). Outputs share the input's shape, spacing, affine and source.
  *
  * @throws UserError for a channel count the model does not take, a label map given as the scan,
  *   a bad patch or stride, or a single-network model asked for B, the average or the
- *   uncertainty map.
+ *   uncertainty map, or mirroring for a model trained without flips.
  */
 export async function inferVolume(
   modelDir: string,
@@ -52,6 +55,7 @@ export async function inferVolume(
         network: options.network ?? "a",
         largestComponent: largestComponent && !resample,
         uncertainty: options.uncertainty ?? false,
+        mirrorAxes: options.tta ? mirrorAxes(manifest) : [],
       },
     );
     let { labels, foreground, uncertainty } = result;
@@ -86,4 +90,25 @@ export async function inferVolume(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The axes test-time mirroring flips: those the model's training augmentation flipped, so the
+ * network only sees orientations it learned; all three for a model without a training record
+ * (an import), as nnU-Net mirrors.
+ *
+ * @throws UserError for a model trained without flips.
+ */
+function mirrorAxes(manifest: ModelManifest): (0 | 1 | 2)[] {
+  const augment = trainConfigFields.shape.augment.safeParse(manifest.training?.augment);
+  if (!augment.success) return [0, 1, 2];
+  const axes = augmentationFlipAxes(augment.data);
+  if (axes.length === 0) {
+    throw new UserError(
+      "bad_option",
+      `this model was trained without flips (augment ${augment.data}): mirroring would show it ` +
+        "orientations it never learned",
+    );
+  }
+  return axes;
 }

@@ -3,8 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng, UserError } from "@llmseg/shared";
 import type { Volume } from "../../shared/volume/volume.ts";
 import { saveModelFolder } from "../checkpoint/model_folder.ts";
-import { createNetwork, NetworkConfigSchema } from "../networks/mod.ts";
-import type { Shape3 } from "../transforms/mod.ts";
+import type { ModelManifest } from "../checkpoint/model_manifest.ts";
+import { createNetwork, NetworkConfigSchema, type SegmentationNetwork } from "../networks/mod.ts";
+import { sampleFromVolumes, type Shape3, toVolumeLayout } from "../transforms/mod.ts";
 import {
   argmaxLabels,
   inferVolume,
@@ -134,21 +135,32 @@ Deno.test("inferVolume writes a mask in the input's geometry, with maps, and ref
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("a single-network model refuses network b, the average and the uncertainty map", async () => {
-  const dir = await Deno.makeTempDir();
-  const network = NetworkConfigSchema.parse({ arch: "vnet", width: 1, dropout: false });
-  const net = createNetwork(network, 1);
-  await saveModelFolder(dir, {
+/** Saves `net` as a one-network model folder: one 16³ window, no normalisation. */
+function saveSingleNetwork(
+  dir: string,
+  net: SegmentationNetwork,
+  origin: ModelManifest["origin"],
+  training?: Record<string, unknown>,
+): Promise<void> {
+  return saveModelFolder(dir, {
     schema: "llmseg.model/v1",
-    network,
+    network: net.config,
     members: ["a"],
     patch: [16, 16, 16],
     stride: [16, 16, 16],
     preprocessing: { normalization: { zscore: "none" } },
     knowledge: null,
-    origin: { kind: "imported", from: "test" },
+    origin,
+    training,
     createdAt: new Date().toISOString(),
   }, new Map([["a" as const, net]]));
+}
+
+Deno.test("a single-network model refuses network b, the average and the uncertainty map", async () => {
+  const dir = await Deno.makeTempDir();
+  const network = NetworkConfigSchema.parse({ arch: "vnet", width: 1, dropout: false });
+  const net = createNetwork(network, 1);
+  await saveSingleNetwork(dir, net, { kind: "imported", from: "test" });
   const scan = volume([16, 16, 16], 1);
   assert.equal((await inferVolume(dir, scan)).mask.data.length, 4096);
   for (
@@ -158,6 +170,45 @@ Deno.test("a single-network model refuses network b, the average and the uncerta
   ) {
     await assert.rejects(inferVolume(dir, scan, options), /co-trained pair/);
   }
+  net.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("--tta averages each window over the flips its training augmentation made, no others", async () => {
+  const dir = await Deno.makeTempDir();
+  const network = NetworkConfigSchema.parse({ arch: "vnet", width: 2, dropout: false });
+  const net = createNetwork(network, 3);
+  const save = (augment: string) =>
+    saveSingleNetwork(dir, net, { kind: "trained", iteration: 0 }, { augment });
+  await save("rot-flip");
+  const scan = volume([16, 16, 16], 1);
+  const foreground = async (tta: boolean) =>
+    (await inferVolume(dir, scan, { tta, probabilities: true })).probabilities!.data;
+  // One window: the mean over flips of axes 0 and 1 (rot-flip never flips axis 2), by hand.
+  const mirrored = (axes: number[][]) =>
+    tf.tidy(() => {
+      const x = tf.tensor5d(sampleFromVolumes(scan).image, [1, 16, 16, 16, 1]);
+      const maps = axes.map((dims) =>
+        tf.reverse(tf.softmax(net.apply(tf.reverse(x, dims), { training: false })), dims)
+      );
+      const values = tf.sub(1, tf.addN(maps).div(axes.length)).slice(
+        [0, 0, 0, 0, 0],
+        [1, 16, 16, 16, 1],
+      ).dataSync();
+      const out = new Float32Array(values.length);
+      toVolumeLayout(values, [16, 16, 16], 1, out);
+      return out;
+    });
+  const expected = mirrored([[], [1], [2], [1, 2]]);
+  const allEight = mirrored([[], [1], [2], [3], [1, 2], [1, 3], [2, 3], [1, 2, 3]]);
+  const actual = await foreground(true), plain = await foreground(false);
+  const maxDiff = (p: Float32Array, q: Float32Array) =>
+    p.reduce((m, v, i) => Math.max(m, Math.abs(v - q[i])), 0);
+  assert.ok(maxDiff(actual, expected) < 1e-5, `mirrored: ${maxDiff(actual, expected)}`);
+  assert.ok(maxDiff(actual, plain) > 1e-4, "mirroring changes an untrained network's output");
+  assert.ok(maxDiff(actual, allEight) > 1e-4, "axis 2, never flipped in training, stays unflipped");
+  await save("none");
+  await assert.rejects(foreground(true), /trained without flips/);
   net.dispose();
   await Deno.remove(dir, { recursive: true });
 });

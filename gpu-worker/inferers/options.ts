@@ -13,6 +13,11 @@ export interface InferOptions {
   network?: EvaluatedNetwork;
   /** Keep only the largest 26-connected foreground component (docs/METHOD.md 6.5); default false. */
   largestComponent?: boolean;
+  /**
+   * Average each window's softmax over its flips along the axes the training augmentation flipped
+   * (test-time augmentation; 2^axes predictions per window); default false.
+   */
+  tta?: boolean;
   /** Also return the foreground probability (float32, averaged over windows). */
   probabilities?: boolean;
   /** Also return |p_A − p_B| of the foreground probability (needs a co-trained model). */

@@ -1,6 +1,7 @@
 /**
  * Segments one scan already in network layout with one network or the co-trained pair
- * (docs/METHOD.md 6): sliding-window softmax, argmax, optional largest component, and the maps.
+ * (docs/METHOD.md 6): sliding-window softmax (optionally averaged over flips of each window),
+ * argmax, optional largest component, and the maps.
  */
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
@@ -17,6 +18,11 @@ export interface SegmentOptions {
   largestComponent: boolean;
   /** Compute |p_A − p_B| of the foreground (needs `b`). */
   uncertainty: boolean;
+  /**
+   * Window axes (0-2) to mirror: each window's softmax is averaged over every combination of
+   * their flips, unflipped back (test-time augmentation, nnU-Net's mirroring); default none.
+   */
+  mirrorAxes?: readonly (0 | 1 | 2)[];
 }
 
 /** Label map and maps, `[X, Y, Z]` row-major. */
@@ -59,9 +65,10 @@ export async function segment(
   const useB = options.network !== "a" || options.uncertainty;
   const members = [...(useA ? [a] : []), ...(useB && b ? [b] : [])];
   const classes = a.config.classes;
+  const flips = axisSubsets(options.mirrorAxes ?? []);
   const maps = await slidingWindow(
     input,
-    (window) => members.map((net) => tf.softmax(net.apply(window, { training: false }))),
+    (window) => members.map((net) => mirroredSoftmax(net, window, flips)),
     options.patch,
     options.stride,
     classes,
@@ -82,6 +89,25 @@ export async function segment(
     uncertainty = backgroundComplement(pA!, classes).map((p, v) => Math.abs(p - fgB[v]));
   }
   return { labels, probabilities: chosen, foreground, uncertainty };
+}
+
+/** Every subset of `axes`, the empty one (no flip) first. */
+function axisSubsets(axes: readonly number[]): number[][] {
+  return axes.reduce<number[][]>((sets, axis) => [...sets, ...sets.map((s) => [...s, axis])], [[]]);
+}
+
+/** `net`'s softmax of `window` averaged over `flips` (sets of window axes), each flipped back. */
+function mirroredSoftmax(
+  net: SegmentationNetwork,
+  window: tf.Tensor5D,
+  flips: number[][],
+): tf.Tensor5D {
+  const maps = flips.map((axes) => {
+    if (axes.length === 0) return tf.softmax(net.apply(window, { training: false }));
+    const dims = axes.map((axis) => axis + 1); // past the batch axis
+    return tf.reverse(tf.softmax(net.apply(tf.reverse(window, dims), { training: false })), dims);
+  });
+  return (maps.length === 1 ? maps[0] : tf.div(tf.addN(maps), maps.length)) as tf.Tensor5D;
 }
 
 /** 1 − p(background) per voxel: the foreground probability (any class > 0). */

@@ -10,7 +10,12 @@ export {
   rot90Map,
   type VoxelMap,
 } from "./spatial.ts";
-export { randomFlipMap, randomRotFlip, randomRotFlipMap } from "./rot_flip.ts";
+export {
+  augmentationFlipAxes,
+  randomFlipMap,
+  randomRotFlip,
+  randomRotFlipMap,
+} from "./rot_flip.ts";
 export { cropPadding, randomCrop, randomCropMap } from "./random_crop.ts";
 export { applyCutMix, type CutMixBoxes, cutMixMask, drawCutMix } from "./cutmix.ts";
 export { uniformNoise } from "./noise.ts";

@@ -1,4 +1,5 @@
 import type { Rng } from "@llmseg/shared";
+import type { TrainConfig } from "../../shared/contracts/train_config.ts";
 import type { Sample } from "./sample.ts";
 import { flipMap, identityMap, materialize, rot90Map, type VoxelMap } from "./spatial.ts";
 
@@ -31,4 +32,13 @@ export function randomFlipMap(map: VoxelMap, rng: Rng): VoxelMap {
 /** {@link randomRotFlipMap} applied to a sample. */
 export function randomRotFlip(sample: Sample, rng: Rng): Sample {
   return materialize(sample, randomRotFlipMap(identityMap(sample.shape), rng));
+}
+
+/**
+ * The axes an augmentation flips, so test-time mirroring stays among orientations the network
+ * was trained on: all three for `flip`; 0 and 1 for `rot-flip` (flipping both is its half turn;
+ * axis 2 is never flipped); none for `none`.
+ */
+export function augmentationFlipAxes(augment: TrainConfig["augment"]): (0 | 1 | 2)[] {
+  return augment === "flip" ? [0, 1, 2] : augment === "rot-flip" ? [0, 1] : [];
 }

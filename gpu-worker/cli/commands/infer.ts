@@ -23,7 +23,7 @@ const usage = `usage: llmseg infer --model <model-dir> --input <volume> [--input
                     --output <mask.nii.gz> [--probabilities <file>] [--uncertainty <file>]
        llmseg infer --model <model-dir> -i <scan-folder> -o <mask-folder>
                     [--patch X,Y,Z] [--stride X,Y,Z] [--network a|b|average]
-                    [--largest-component]
+                    [--largest-component] [--tta]
 
 A model that records its training spacing (model.json "dataset") gets each scan resampled to it
 and the class probabilities resampled back before the argmax, as nnU-Net does; an input unlike the
@@ -46,7 +46,10 @@ label map given as the scan is refused.
   --patch X,Y,Z           window (default: the model's training patch)
   --stride X,Y,Z          window stride (default: the model's)
   --network a|b|average   which network predicts (default a)
-  --largest-component     keep only the largest connected foreground component`;
+  --largest-component     keep only the largest connected foreground component
+  --tta                   average each window over its flips along the axes the training
+                          augmentation flipped (hippocampus: 8 flips, LA: 4), as nnU-Net's
+                          mirroring; that many times slower`;
 
 export const inferCommand: Command = {
   name: "infer",
@@ -65,6 +68,7 @@ export const inferCommand: Command = {
       stride: { type: "string" },
       network: { type: "string", default: "a" },
       "largest-component": { type: "boolean", default: false },
+      tta: { type: "boolean", default: false },
     }, usage);
     rejectPositionals(positionals, usage);
     const model = required(values.model, "--model", usage);
@@ -79,6 +83,7 @@ export const inferCommand: Command = {
       stride: values.stride === undefined ? undefined : parseTriple(values.stride, "--stride"),
       network: values.network as EvaluatedNetwork,
       largestComponent: values["largest-component"],
+      tta: values.tta,
       probabilities: values.probabilities !== undefined,
       uncertainty: values.uncertainty !== undefined,
     };
