@@ -67,13 +67,15 @@ export async function cotrainStep(
 ): Promise<StepLosses> {
   if (!batch.cutmix) throw new Error("cotrainStep needs the CutMix of the unlabelled samples");
   const { mask, partner } = batch.cutmix;
+  // Into B's geometry: its unlabelled inputs, and what A and A's teacher predict on the unmixed.
+  const mix = (x: tf.Tensor): tf.Tensor => applyCutMix(x, mask, partner);
   const labeled = batch.labels.shape[0];
   const [xLabeled, xUnlabeled] = split(batch.inputs, labeled);
-  const xUnlabeledMixed = applyCutMix(xUnlabeled, mask, partner) as tf.Tensor5D;
+  const xUnlabeledMixed = mix(xUnlabeled) as tf.Tensor5D;
   // Outside the tape: the targets carry no gradient.
   const teachers = s.teachers;
   const teacherTargets = teachers && tf.tidy(() => ({
-    a: applyCutMix(teachers.a.predict(xUnlabeled), mask, partner),
+    a: mix(teachers.a.predict(xUnlabeled)),
     b: teachers.b.predict(xUnlabeledMixed),
   }));
   const parts: tf.Scalar[] = [];
@@ -92,7 +94,7 @@ export async function cotrainStep(
       supervisedLoss(logALabeled, batch.labels, s.config.supLoss),
       supervisedLoss(logBLabeled, batch.labels, s.config.supLoss),
     );
-    const pA = applyCutMix(tf.softmax(logAUnlabeled), mask, partner);
+    const pA = mix(tf.softmax(logAUnlabeled));
     const pB = tf.softmax(logBUnlabeled);
     const targets = teacherTargets ?? { a: pA, b: pB };
     const lu = unsupervisedLoss({ a: pA, b: pB }, targets, s.config, s.alignment);
