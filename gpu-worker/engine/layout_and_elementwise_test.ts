@@ -1,6 +1,7 @@
 /**
- * The BatchMatMul, element-wise, reduction, gather, Transpose and Reverse kernels against tfjs's stock cpu kernels,
- * including the shapes they hand back to the stock kernels (which must still be right).
+ * The BatchMatMul, element-wise, reduction, gather, Transpose and Reverse kernels against tfjs's
+ * stock cpu kernels, including the shapes they hand back to the stock kernels (which must still be
+ * right).
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";

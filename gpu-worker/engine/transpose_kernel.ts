@@ -1,10 +1,11 @@
 /**
  * tfjs cpu-backend Transpose and Reverse for float32: the output is written in order while the
  * input is read by strides (an odometer over the output's leading axes, no per-element index
- * arithmetic as in the stock kernels). Where the last axis stays in place each output row is a contiguous copy;
- * where it moves, a strided gather. The identity permutation (the
- * gather gradient's) shares the input's data. Other dtypes go to the stock kernels. Where the oneDNN
- * shim is loaded, large transposes run its threaded copy (elementwise_native.c, the same loop).
+ * arithmetic as in the stock kernels). Where the last axis keeps its place and direction each
+ * output row is a contiguous copy; otherwise a strided gather. The identity permutation (the
+ * gather gradient's) shares the input's data. Other dtypes go to the stock kernels. Where the
+ * oneDNN shim is loaded, large transposes run its threaded copy (elementwise_native.c, the same
+ * loop).
  */
 import * as tf from "@tensorflow/tfjs";
 import { asCpu, float32Store } from "./cpu_backend.ts";

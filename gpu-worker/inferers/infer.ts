@@ -94,8 +94,8 @@ export async function inferVolume(
 
 /**
  * The axes test-time mirroring flips: those the model's training augmentation flipped, so the
- * network only sees orientations it learned; all three for a model without a training record
- * (an import), as nnU-Net mirrors.
+ * network only sees orientations it learned; all three for a model whose record names no
+ * augmentation (an import), as nnU-Net mirrors.
  *
  * @throws UserError for a model trained without flips.
  */
