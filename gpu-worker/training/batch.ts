@@ -16,6 +16,7 @@ import {
   type Sample,
   type TwoStreamSampler,
   uniformNoise,
+  withLabelledPartners,
 } from "../transforms/mod.ts";
 import type { TrainConfig } from "./config.ts";
 import type { StepBatch } from "./step.ts";
@@ -65,11 +66,15 @@ export function drawBatch(
   }
   const labels = new Int32Array(indices.labeled.length * voxels);
   samples.slice(0, indices.labeled.length).forEach((s, n) => labels.set(s.label!, n * voxels));
-  const boxes = cotrain ? drawCutMix(indices.unlabeled.length, config.patch, rng) : undefined;
+  const drawn = cotrain ? drawCutMix(indices.unlabeled.length, config.patch, rng) : undefined;
+  const source = config.cutmixPartner;
+  const boxes = drawn && source === "labelled"
+    ? withLabelledPartners(drawn, indices.labeled.length)
+    : drawn;
   return {
     inputs: tf.tensor5d(inputs, [samples.length, ...config.patch, config.inChannels]),
     labels: tf.tensor4d(labels, [indices.labeled.length, ...config.patch], "int32"),
-    cutmix: boxes && { mask: cutMixMask(boxes, config.patch), partner: boxes.partner },
+    cutmix: boxes && { mask: cutMixMask(boxes, config.patch), partner: boxes.partner, source },
   };
 }
 

@@ -71,7 +71,15 @@ Deno.test("co-training iteration matches the PyTorch reference (losses, weights,
     Int32Array.from(toFloat32(yEntry)),
     yEntry.shape as [number, number, number, number],
   );
-  const batch = { inputs, labels, cutmix: { mask: channelsLast(t("mask")), partner: [1, 0] } };
+  const batch = {
+    inputs,
+    labels,
+    cutmix: {
+      mask: channelsLast(t("mask")),
+      partner: [1, 0],
+      source: "unlabelled" as const,
+    },
+  };
   const lrs = toFloat32(t("lr"));
   const expectedLosses = toFloat32(t("losses"));
   const settings = {

@@ -28,6 +28,7 @@ const common = {
   targetAlignment: "none",
   pseudoLabels: "partner",
   emaDecay: DEFAULT_EMA_DECAY,
+  cutmixPartner: "unlabelled",
   t1: 0.7,
   t2: 0.05,
   // REFERENCE-RUNS.md: the literal eq 1 (constant weight) collapsed with 4 labels; ramp-up default.

@@ -24,8 +24,11 @@ export interface StepBatch {
   inputs: tf.Tensor5D;
   /** Labels of the first L samples, int32 `[L, X, Y, Z]`. */
   labels: tf.Tensor4D;
-  /** CutMix of the unlabelled samples (co-training): mask `[U, X, Y, Z, 1]` and partner π. */
-  cutmix?: { mask: tf.Tensor5D; partner: number[] };
+  /**
+   * CutMix of the unlabelled samples (co-training): mask `[U, X, Y, Z, 1]`, partner π, and whether
+   * π indexes the unlabelled samples or the labelled ones.
+   */
+  cutmix?: { mask: tf.Tensor5D; partner: number[]; source: TrainConfig["cutmixPartner"] };
 }
 
 /** Scalar values of one step. */
@@ -57,7 +60,8 @@ function split<T extends tf.Tensor>(x: T, labeled: number): [T, T] {
 /**
  * The co-training iteration of docs/METHOD.md 5: A sees `inputs`; B sees the labelled part as-is and
  * the unlabelled part cut-mixed; L = L_s(A) + L_s(B) + w·L_u in the mixed space; one SGD step on
- * each network with its own optimiser.
+ * each network with its own optimiser. Where the partners are labelled samples, A's predictions on
+ * them fill the boxes of A's mixed predictions, and their labels those of B's targets.
  */
 export async function cotrainStep(
   a: Member,
@@ -66,16 +70,21 @@ export async function cotrainStep(
   s: StepSettings,
 ): Promise<StepLosses> {
   if (!batch.cutmix) throw new Error("cotrainStep needs the CutMix of the unlabelled samples");
-  const { mask, partner } = batch.cutmix;
-  // Into B's geometry: its unlabelled inputs, and what A and A's teacher predict on the unmixed.
-  const mix = (x: tf.Tensor): tf.Tensor => applyCutMix(x, mask, partner);
+  const { mask, partner, source } = batch.cutmix;
+  // Into B's geometry: its unlabelled inputs, and what A and A's teacher predict on the unmixed;
+  // `labelled` is the labelled samples' counterpart, used where the partners are labelled.
+  const mix = (unlabelled: tf.Tensor, labelled: () => tf.Tensor): tf.Tensor =>
+    applyCutMix(unlabelled, mask, partner, source === "labelled" ? labelled() : unlabelled);
   const labeled = batch.labels.shape[0];
   const [xLabeled, xUnlabeled] = split(batch.inputs, labeled);
-  const xUnlabeledMixed = mix(xUnlabeled) as tf.Tensor5D;
+  const xUnlabeledMixed = mix(xUnlabeled, () => xLabeled) as tf.Tensor5D;
+  const classes = a.network.config.classes;
+  const labelsOneHot = () =>
+    tf.oneHot(batch.labels.flatten(), classes).toFloat().reshape([...batch.labels.shape, classes]);
   // Outside the tape: the targets carry no gradient.
   const teachers = s.teachers;
   const teacherTargets = teachers && tf.tidy(() => ({
-    a: mix(teachers.a.predict(xUnlabeled)),
+    a: mix(teachers.a.predict(xUnlabeled), labelsOneHot),
     b: teachers.b.predict(xUnlabeledMixed),
   }));
   const parts: tf.Scalar[] = [];
@@ -94,16 +103,16 @@ export async function cotrainStep(
       supervisedLoss(logALabeled, batch.labels, s.config.supLoss),
       supervisedLoss(logBLabeled, batch.labels, s.config.supLoss),
     );
-    const pA = mix(tf.softmax(logAUnlabeled));
+    const probAUnlabeled = tf.softmax(logAUnlabeled);
+    const pA = mix(probAUnlabeled, () => tf.softmax(logALabeled));
     const pB = tf.softmax(logBUnlabeled);
-    const targets = teacherTargets ?? { a: pA, b: pB };
+    const targets = teacherTargets ??
+      { a: source === "labelled" ? mix(probAUnlabeled, labelsOneHot) : pA, b: pB };
     const lu = unsupervisedLoss({ a: pA, b: pB }, targets, s.config, s.alignment);
     parts.push(tf.keep(ls), tf.keep(lu));
     if (s.alignment) {
-      const classes = pA.shape[pA.rank - 1];
-      const labeledOneHot = tf.oneHot(batch.labels.flatten(), classes);
       fractions.push(
-        ...[labeledOneHot, targets.a, targets.b].map((x) => tf.keep(classMeans(x))),
+        ...[labelsOneHot(), targets.a, targets.b].map((x) => tf.keep(classMeans(x))),
       );
     }
     return tf.add(ls, tf.mul(lu, s.unsupWeight));

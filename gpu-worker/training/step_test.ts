@@ -7,20 +7,21 @@ import { EmaTeacher } from "./ema_teacher.ts";
 import { cotrainStep, type Member, type StepBatch, supervisedStep } from "./step.ts";
 import { Sgd } from "./sgd.ts";
 import { stopGradient } from "./stop_gradient.ts";
+import { unsupervisedLoss } from "./objectives.ts";
 
 await tf.setBackend("cpu");
 
 const settingsConfig = { supLoss: "ce+dice", unsupLoss: "usl", t1: 0.7, t2: 0.05 } as const;
 
-const createNetworkFor = (seed: number) =>
+const createNetworkFor = (seed: number, dropout = true) =>
   createNetwork(
-    NetworkConfigSchema.parse({ arch: "vnet", width: 1, beta: 0.1, textHidden: 8 }),
+    NetworkConfigSchema.parse({ arch: "vnet", width: 1, beta: 0.1, textHidden: 8, dropout }),
     seed,
     new Float32Array(768).fill(0.01),
   );
 
-function member(seed: number): Member {
-  const network = createNetworkFor(seed);
+function member(seed: number, dropout = true): Member {
+  const network = createNetworkFor(seed, dropout);
   const trainable = new Map(
     [...network.namedState()].filter(([, v]) => v.trainable),
   );
@@ -45,7 +46,7 @@ function batch(seed: number): StepBatch {
   return {
     inputs,
     labels,
-    cutmix: { mask: cutMixMask(boxes, [16, 16, 16]), partner: boxes.partner },
+    cutmix: { mask: cutMixMask(boxes, [16, 16, 16]), partner: boxes.partner, source: "unlabelled" },
   };
 }
 
@@ -90,6 +91,38 @@ for (const mean of [false, true]) {
     assert.notDeepEqual(b.network.trainableVariables[0].dataSync(), beforeB);
   });
 }
+
+Deno.test("co-training step with labelled partners: B's targets in the boxes are the labels", async () => {
+  // Every voxel from the partner: B sees the labelled samples where it would see unlabelled ones,
+  // and learns the labels there; A's mixed predictions are its predictions on the labelled samples.
+  const a = member(1, false), b = member(2, false);
+  const data = batch(3);
+  const ones = tf.ones([2, 16, 16, 16, 1]) as tf.Tensor5D;
+  const labelled: StepBatch = {
+    ...data,
+    cutmix: { mask: ones, partner: [0, 1], source: "labelled" },
+  };
+  const expected = tf.tidy(() => {
+    const xLabeled = data.inputs.slice([0], [2]);
+    const probA = tf.softmax(a.network.apply(data.inputs, { training: true }).slice([0], [2]));
+    const probB = tf.softmax(
+      b.network.apply(tf.concat([xLabeled, xLabeled]), { training: true }).slice([2], [2]),
+    );
+    const labels = tf.oneHot(data.labels.flatten(), 2).toFloat().reshape(probB.shape);
+    return unsupervisedLoss({ a: probA, b: probB }, { a: labels, b: probB }, settingsConfig)
+      .dataSync()[0];
+  });
+  const losses = await cotrainStep(a, b, labelled, {
+    config: settingsConfig,
+    lr: 0.05,
+    unsupWeight: 1,
+    rng: new Rng(4),
+  });
+  assert.ok(
+    Math.abs(losses.unsupervised - expected) < 1e-5,
+    `${losses.unsupervised} vs ${expected}`,
+  );
+});
 
 Deno.test("supervised-only step lowers the loss on a fixed batch and leaks nothing", async () => {
   const a = member(5);

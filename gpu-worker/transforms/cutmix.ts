@@ -8,8 +8,13 @@ export interface CutMixBoxes {
   corners: Shape3[];
   /** Box sides, `floor(2/3 · patch side)` (BCP: 74×74×53 for LA, 64³ for 96³). */
   size: Shape3;
-  /** Partner of each sample (a derangement: a swap for two, a cyclic shift otherwise). */
+  /**
+   * Partner of each sample: another unlabelled sample (a derangement: a swap for two, a cyclic
+   * shift otherwise), or a labelled one after {@link withLabelledPartners}.
+   */
   partner: number[];
+  /** Per sample: the partner fills everything but the box (BCP's outward direction). */
+  inverted?: boolean[];
 }
 
 /**
@@ -27,15 +32,35 @@ export function drawCutMix(count: number, patch: Shape3, rng: Rng, fraction = 2 
   return { corners, size, partner };
 }
 
-/** The mask M `[count, X, Y, Z, 1]`, 1 inside each sample's box (voxels taken from the partner). */
+/**
+ * Bidirectional copy-paste (Bai et al., CVPR 2023, "BCP"; issue #12's named variant
+ * `--cutmix-partner labelled`): sample i takes labelled sample `i mod labelled` as its partner,
+ * inside its box for even i and outside it for odd i, so unlabelled scans and labelled ones are seen
+ * in each other's context both ways.
+ */
+export function withLabelledPartners(boxes: CutMixBoxes, labelled: number): CutMixBoxes {
+  return {
+    ...boxes,
+    partner: boxes.partner.map((_, i) => i % labelled),
+    inverted: boxes.partner.map((_, i) => i % 2 === 1),
+  };
+}
+
+/**
+ * The mask M `[count, X, Y, Z, 1]`: 1 where a sample's voxels come from its partner (inside its
+ * box, or outside it where `inverted`).
+ */
 export function cutMixMask(boxes: CutMixBoxes, patch: Shape3): tf.Tensor5D {
   const [X, Y, Z] = patch;
-  const values = new Float32Array(boxes.corners.length * X * Y * Z);
+  const volume = X * Y * Z;
+  const values = new Float32Array(boxes.corners.length * volume);
   boxes.corners.forEach(([x0, y0, z0], n) => {
+    const inverted = boxes.inverted?.[n] ?? false;
+    if (inverted) values.fill(1, n * volume, (n + 1) * volume);
     for (let x = x0; x < x0 + boxes.size[0]; x++) {
       for (let y = y0; y < y0 + boxes.size[1]; y++) {
         const row = ((n * X + x) * Y + y) * Z;
-        values.fill(1, row + z0, row + z0 + boxes.size[2]);
+        values.fill(inverted ? 0 : 1, row + z0, row + z0 + boxes.size[2]);
       }
     }
   });
@@ -43,17 +68,24 @@ export function cutMixMask(boxes: CutMixBoxes, patch: Shape3): tf.Tensor5D {
 }
 
 /**
- * `mix(v)[i] = (1 − M_i)·v[i] + M_i·v[π(i)]` (docs/METHOD.md 4), for images, probabilities or one-hot
- * labels alike; differentiable in `v`.
+ * `mix(v)[i] = (1 − M_i)·v[i] + M_i·s[π(i)]` (docs/METHOD.md 4), for images, probabilities or one-hot
+ * labels alike; differentiable in `v` and `s`.
  *
  * @param values [count, X, Y, Z, C].
  * @param mask [count, X, Y, Z, 1] from {@link cutMixMask}.
- * @param partner π, from {@link drawCutMix}.
+ * @param partner π, from {@link drawCutMix} or {@link withLabelledPartners}.
+ * @param source where the partners' voxels come from: `values` itself (CutMix among the unlabelled
+ *   samples), or the labelled samples' counterpart of `values`.
  * @returns [count, X, Y, Z, C].
  */
-export function applyCutMix(values: tf.Tensor, mask: tf.Tensor, partner: number[]): tf.Tensor {
+export function applyCutMix(
+  values: tf.Tensor,
+  mask: tf.Tensor,
+  partner: number[],
+  source: tf.Tensor = values,
+): tf.Tensor {
   return tf.tidy(() => {
-    const partners = tf.gather(values, tf.tensor1d(partner, "int32"));
+    const partners = tf.gather(source, tf.tensor1d(partner, "int32"));
     return tf.add(tf.mul(tf.sub(1, mask), values), tf.mul(mask, partners));
   });
 }

@@ -17,6 +17,12 @@ export {
   randomRotFlipMap,
 } from "./rot_flip.ts";
 export { cropPadding, randomCrop, randomCropMap } from "./random_crop.ts";
-export { applyCutMix, type CutMixBoxes, cutMixMask, drawCutMix } from "./cutmix.ts";
+export {
+  applyCutMix,
+  type CutMixBoxes,
+  cutMixMask,
+  drawCutMix,
+  withLabelledPartners,
+} from "./cutmix.ts";
 export { uniformNoise } from "./noise.ts";
 export { TwoStreamSampler, type TwoStreamState } from "./two_stream_sampler.ts";

@@ -21,6 +21,7 @@ import {
   toVolumeLayout,
   TwoStreamSampler,
   uniformNoise,
+  withLabelledPartners,
 } from "./mod.ts";
 
 await tf.setBackend("cpu");
@@ -97,6 +98,20 @@ Deno.test("CutMix: 2/3 boxes, swap partners, and mixing commutes with argmax", (
   const inBox = probs.slice([1, x0, y0, z0, 0], [1, 1, 1, 1, 2]).dataSync();
   const mixed = applyCutMix(probs, mask, boxes.partner).slice([0, x0, y0, z0, 0], [1, 1, 1, 1, 2]);
   assert.deepEqual(Array.from(mixed.dataSync()), Array.from(inBox));
+});
+
+Deno.test("CutMix with labelled partners: sample i takes labelled i, in its box then around it", () => {
+  const patch: Shape3 = [16, 16, 16];
+  const boxes = withLabelledPartners(drawCutMix(3, patch, new Rng(5)), 2);
+  assert.deepEqual(boxes.partner, [0, 1, 0]);
+  const mask = cutMixMask(boxes, patch);
+  assert.deepEqual(Array.from(mask.sum([1, 2, 3, 4]).dataSync()), [1000, 4096 - 1000, 1000]);
+  const unlabelled = tf.fill([3, 16, 16, 16, 1], 0);
+  const labelled = tf.tensor([1, 2]).reshape([2, 1, 1, 1, 1]).tile([1, 16, 16, 16, 1]);
+  const mixed = applyCutMix(unlabelled, mask, boxes.partner, labelled);
+  // Each sample holds its partner's value exactly where its mask is 1, its own elsewhere.
+  const expected = mask.mul(tf.tensor([1, 2, 1]).reshape([3, 1, 1, 1, 1]));
+  assert.deepEqual(Array.from(mixed.dataSync()), Array.from(expected.dataSync()));
 });
 
 Deno.test("TwoStreamSampler: labelled first, epochs cover the labelled set, state resumes exactly", () => {

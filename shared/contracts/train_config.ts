@@ -10,6 +10,7 @@ const positiveInt = z.number().int().positive();
 const triple = z.tuple([positiveInt, positiveInt, positiveInt]);
 const targetAlignment = z.enum(["none", "class-prior"]);
 const pseudoLabels = z.enum(["partner", "partner-ema"]);
+const cutmixPartner = z.enum(["unlabelled", "labelled"]);
 const emaDecay = z.number().min(0).max(1);
 
 /** Weight of the past in the mean-teacher average: UA-MT's. */
@@ -64,6 +65,13 @@ export const trainConfigFields = z.strictObject({
   pseudoLabels: pseudoLabels.default("partner"),
   /** Weight of the past in the `partner-ema` average. */
   emaDecay: emaDecay.default(DEFAULT_EMA_DECAY),
+  /**
+   * What fills B's CutMix boxes: another unlabelled sample (the paper), or a labelled one whose
+   * labels are then B's target there, pasted into the box and around it in turn (bidirectional
+   * copy-paste, BCP; a named variant of issue #12). Defaults to `unlabelled` (model folders
+   * written before it).
+   */
+  cutmixPartner: cutmixPartner.default("unlabelled"),
   /** USL thresholds (docs/METHOD.md 1.2; DEFAULT t1 0.70, t2 0.05). */
   t1: z.number().min(0).max(1),
   t2: z.number().min(0).max(1),
@@ -127,6 +135,12 @@ export function configProblems(error: z.ZodError): string {
  */
 export const TrainOverrides = trainConfigFields.omit({ descriptors: true })
   // Without their defaults: an override left out must leave the preset's value, not fill one in.
-  .extend({ unsupMaxWeight: z.number().min(0), targetAlignment, pseudoLabels, emaDecay })
+  .extend({
+    unsupMaxWeight: z.number().min(0),
+    targetAlignment,
+    pseudoLabels,
+    emaDecay,
+    cutmixPartner,
+  })
   .partial();
 export type TrainOverrides = z.infer<typeof TrainOverrides>;

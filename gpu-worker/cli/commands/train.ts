@@ -64,6 +64,10 @@ switches (override the preset):
                          from an average of the partner's weights (mean teacher, a named
                          variant, docs/results.md)
   --ema-decay D          weight of the past in that average (default ${DEFAULT_EMA_DECAY}, UA-MT's)
+  --cutmix-partner unlabelled|labelled   what fills network B's CutMix boxes: another
+                         unlabelled scan (the paper), or a labelled one with its labels as the
+                         target there, inside the box and around it in turn (bidirectional
+                         copy-paste, a named variant, docs/results.md)
   --unsup-schedule constant|sigmoid-rampup   weight of L_u (eq 1 literally, or the ramp-up)
   --rampup N             ramp-up length in iterations
   --unsup-weight W       largest weight of L_u, where the schedule ends (presets: 0.1, the
@@ -131,6 +135,7 @@ export const trainCommand: Command = {
       "target-alignment": { type: "string" },
       "pseudo-labels": { type: "string" },
       "ema-decay": { type: "string" },
+      "cutmix-partner": { type: "string" },
       "unsup-schedule": { type: "string" },
       rampup: { type: "string" },
       "unsup-weight": { type: "string" },
@@ -169,6 +174,11 @@ export const trainCommand: Command = {
           choices.pseudoLabels.unwrap().options,
         ),
         emaDecay: parseNumber(values["ema-decay"], "--ema-decay"),
+        cutmixPartner: parseChoice(
+          values["cutmix-partner"],
+          "--cutmix-partner",
+          choices.cutmixPartner.unwrap().options,
+        ),
         unsupSchedule: parseChoice(
           values["unsup-schedule"],
           "--unsup-schedule",

@@ -49,6 +49,10 @@ export function cotrainBatch(config: TrainConfig, rng: Rng): StepBatch {
   return {
     inputs,
     labels,
-    cutmix: { mask: cutMixMask(boxes, config.patch), partner: boxes.partner },
+    cutmix: {
+      mask: cutMixMask(boxes, config.patch),
+      partner: boxes.partner,
+      source: config.cutmixPartner,
+    },
   };
 }
