@@ -2,6 +2,11 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { blobKeys, resultFiles } from "../../shared/blob/keys.ts";
 import { Dataset } from "../../shared/contracts/datasets.ts";
 import { JobRecord, JobRequest, ResultName } from "../../shared/contracts/jobs.ts";
+import {
+  checkInferenceSettings,
+  type InferenceAsk,
+  traitsOfTrainConfig,
+} from "../../shared/contracts/inference.ts";
 import type { Tenant } from "../../shared/contracts/tenants.ts";
 import { UserError } from "../../shared/errors.ts";
 import { getDocument } from "../../shared/queue/documents.ts";
@@ -76,9 +81,10 @@ const getResult = createRoute({
 });
 
 /**
- * Every id a request names must be the tenant's own (otherwise 404, as if it did not exist), and a
- * training's whole configuration must be valid and within the tenant's limits (422): a job that
- * would fail or overrun is refused now, not after it waited in the queue.
+ * Every id a request names must be the tenant's own (otherwise 404, as if it did not exist), a
+ * training's whole configuration must be valid and within the tenant's limits, and inference
+ * settings must suit the model (422): a job that would fail or overrun is refused now, not after
+ * it waited in the queue.
  */
 async function checkRequest(deps: EdgeDeps, tenant: Tenant, request: JobRequest): Promise<void> {
   const tenantId = tenant.id;
@@ -88,14 +94,18 @@ async function checkRequest(deps: EdgeDeps, tenant: Tenant, request: JobRequest)
       throw notFound("dataset", id);
     }
   };
-  const model = async (id: string) => {
-    if (!await models.get(tenantId, id)) throw notFound("model", id);
+  const model = async (id: string, settings: InferenceAsk) => {
+    const version = await models.get(tenantId, id);
+    if (!version) throw notFound("model", id);
+    // A record that does not say what the model is leaves the check to the worker.
+    const traits = traitsOfTrainConfig(version.lineage.config);
+    if (traits) checkInferenceSettings(traits, settings);
   };
   if (request.kind === "infer") {
     await tenantScan(deps, tenantId, request.scanId);
-    await model(request.modelId);
+    await model(request.modelId, request);
   } else if (request.kind === "evaluate") {
-    await model(request.modelId);
+    await model(request.modelId, request);
     await dataset(request.datasetId);
   } else {
     resolveTrainRequest(request, tenant.limits);

@@ -6,7 +6,8 @@
 import type { Volume } from "../../shared/volume/volume.ts";
 import { resampleToGrid, resampleToSpacing } from "../../shared/volume/resample.ts";
 import { UserError } from "@llmseg/shared";
-import { trainConfigFields } from "../../shared/contracts/train_config.ts";
+import { type TrainConfig, trainConfigFields } from "../../shared/contracts/train_config.ts";
+import { checkInferenceSettings } from "../../shared/contracts/inference.ts";
 import { loadModelFolder } from "../checkpoint/model_folder.ts";
 import type { ModelManifest } from "../checkpoint/model_manifest.ts";
 import { augmentationFlipAxes, sampleFromVolumes, toVolumeLayout } from "../transforms/mod.ts";
@@ -36,6 +37,8 @@ export async function inferVolume(
   const model = await loadModelFolder(modelDir);
   try {
     const { manifest } = model;
+    const augment = trainingAugment(manifest);
+    checkInferenceSettings({ pair: model.networks.has("b"), augment }, options);
     const normalized = preprocessForModel(volume, manifest);
     refuseLabelMap(volume);
     const fingerprint = manifest.dataset;
@@ -55,7 +58,7 @@ export async function inferVolume(
         network: options.network ?? "a",
         largestComponent: largestComponent && !resample,
         uncertainty: options.uncertainty ?? false,
-        mirrorAxes: options.tta ? mirrorAxes(manifest) : [],
+        mirrorAxes: options.tta ? mirrorAxes(augment) : [],
       },
     );
     let { labels, foreground, uncertainty } = result;
@@ -92,23 +95,17 @@ export async function inferVolume(
   }
 }
 
+/** The model's training augmentation; absent where its record names none (an import). */
+function trainingAugment(manifest: ModelManifest): TrainConfig["augment"] | undefined {
+  const augment = trainConfigFields.shape.augment.safeParse(manifest.training?.augment);
+  return augment.success ? augment.data : undefined;
+}
+
 /**
  * The axes test-time mirroring flips: those the model's training augmentation flipped, so the
  * network only sees orientations it learned; all three for a model whose record names no
  * augmentation (an import), as nnU-Net mirrors.
- *
- * @throws UserError for a model trained without flips.
  */
-function mirrorAxes(manifest: ModelManifest): (0 | 1 | 2)[] {
-  const augment = trainConfigFields.shape.augment.safeParse(manifest.training?.augment);
-  if (!augment.success) return [0, 1, 2];
-  const axes = augmentationFlipAxes(augment.data);
-  if (axes.length === 0) {
-    throw new UserError(
-      "bad_option",
-      `this model was trained without flips (augment ${augment.data}): mirroring would show it ` +
-        "orientations it never learned",
-    );
-  }
-  return axes;
+function mirrorAxes(augment: TrainConfig["augment"] | undefined): (0 | 1 | 2)[] {
+  return augment ? augmentationFlipAxes(augment) : [0, 1, 2];
 }

@@ -1,8 +1,8 @@
 /** Options and results of whole-volume inference (docs/METHOD.md 6). */
 import type { Volume } from "../../shared/volume/volume.ts";
+import type { EvaluatedNetwork } from "../../shared/contracts/inference.ts";
 
-/** Which member of the co-trained pair predicts (docs/METHOD.md 6: A by default). */
-export type EvaluatedNetwork = "a" | "b" | "average";
+export type { EvaluatedNetwork };
 
 export interface InferOptions {
   /** Window size [X, Y, Z]; default: the model's training patch. */

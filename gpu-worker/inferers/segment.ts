@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "@llmseg/shared";
+import { checkInferenceSettings } from "../../shared/contracts/inference.ts";
 import type { SegmentationNetwork } from "../networks/mod.ts";
 import type { Shape3 } from "../transforms/mod.ts";
 import type { EvaluatedNetwork } from "./options.ts";
@@ -45,13 +46,7 @@ export async function segment(
   b: SegmentationNetwork | undefined,
   options: SegmentOptions,
 ): Promise<Segmentation> {
-  const needB = options.network !== "a" || options.uncertainty;
-  if (needB && !b) {
-    throw new UserError(
-      "bad_option",
-      "this model holds one network: network b, average and the uncertainty map need a co-trained pair",
-    );
-  }
+  checkInferenceSettings({ pair: b !== undefined }, options);
   if (options.patch.some((p) => p % 16 !== 0)) {
     throw new UserError(
       "bad_option",

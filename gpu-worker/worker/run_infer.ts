@@ -24,8 +24,9 @@ function refuseNonFinite(data: VoxelArray, scanId: string): void {
 }
 
 /**
- * Inference job: the CLI's `inferVolume` on the uploaded scan with the model version; writes the
- * mask (and, when asked, the probability and uncertainty maps) as NIfTI in the scan's geometry.
+ * Inference job: the CLI's `inferVolume` on the uploaded scan with the model version and the
+ * request's settings; writes the mask (and, when asked, the probability and uncertainty maps) as
+ * NIfTI in the scan's geometry.
  */
 export async function runInfer(context: JobContext): Promise<JobOutcome> {
   const { job, blob, redis } = context;
@@ -43,10 +44,7 @@ export async function runInfer(context: JobContext): Promise<JobOutcome> {
   );
   context.signal.throwIfAborted();
   await context.progress({ type: "progress", progress: 0.2, phase: "infer" });
-  const result = await inferVolume(modelDir, volume, {
-    probabilities: request.probabilities,
-    uncertainty: request.uncertainty,
-  });
+  const result = await inferVolume(modelDir, volume, request);
   const results: ResultName[] = ["mask"];
   await blob.put(
     blobKeys.result(job.tenantId, job.id, "mask"),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { InferenceSettings } from "./inference.ts";
 import { TrainOverrides } from "./train_config.ts";
 
 export const JobKind = z.enum(["train", "infer", "evaluate"]);
@@ -17,6 +18,7 @@ export const InferRequest = z.object({
   /** Also write the foreground probability map and the co-training uncertainty map. */
   probabilities: z.boolean().default(false),
   uncertainty: z.boolean().default(false),
+  ...InferenceSettings.shape,
 });
 
 /** Preset names of the learning core (`gpu-worker/training/presets.ts`). */
@@ -35,11 +37,12 @@ export const TrainRequest = z.object({
   descriptorSetId: z.string().min(1).optional(),
 });
 
-/** Evaluation of a model version on a dataset's test pairs. */
+/** Evaluation of a model version on a dataset's test pairs, segmented as an inference job would. */
 export const EvaluateRequest = z.object({
   kind: z.literal("evaluate"),
   modelId: z.string().min(1),
   datasetId: z.string().min(1),
+  ...InferenceSettings.shape,
 });
 
 /** Body of `POST /v1/jobs`. */

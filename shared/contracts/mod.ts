@@ -4,6 +4,7 @@ export * from "./tenants.ts";
 export * from "./scans.ts";
 export * from "./datasets.ts";
 export * from "./jobs.ts";
+export * from "./inference.ts";
 export * from "./events.ts";
 export * from "./queue.ts";
 export * from "./models.ts";

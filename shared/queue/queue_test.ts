@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { JobRequest } from "../contracts/jobs.ts";
+import { InferRequest } from "../contracts/jobs.ts";
 import { JobStore } from "./jobs.ts";
 import { ModelRegistry } from "./models.ts";
 import type { RedisClient } from "./redis.ts";
@@ -9,13 +9,7 @@ import { startRedisServer } from "./testing.ts";
 import { startUpstashShim } from "./upstash_shim.ts";
 import { WorkStreams } from "./work_stream.ts";
 
-const request: JobRequest = {
-  kind: "infer",
-  scanId: "scan_1",
-  modelId: "model_1",
-  probabilities: false,
-  uncertainty: false,
-};
+const request = InferRequest.parse({ kind: "infer", scanId: "scan_1", modelId: "model_1" });
 
 /** Runs `body` once over TCP and once over the Upstash REST protocol (shim over the same server). */
 async function withBothTransports(body: (redis: RedisClient) => Promise<void>): Promise<void> {

@@ -109,7 +109,30 @@ Deno.test({
           `/v1/jobs/${inferJob.id}/results/probabilities`,
         );
         assert.equal(probabilities.status, 200);
-        await probabilities.body?.cancel();
+        const probabilitiesPlain = new Uint8Array(await probabilities.arrayBuffer());
+        // The job's inference settings reach the inferer: the mirrored map is another map.
+        const mirroredJob = await submitJob(service, key, {
+          kind: "infer",
+          scanId: scan.id,
+          modelId: trained.modelId!,
+          probabilities: true,
+          tta: true,
+        });
+        assert.equal(finalStatus(await readEvents(service, key, mirroredJob.id)), "completed");
+        const mirrored = await api(
+          service,
+          key,
+          `/v1/jobs/${mirroredJob.id}/results/probabilities`,
+        );
+        const [plain, ofMirrored] = await Promise.all(
+          [probabilitiesPlain, new Uint8Array(await mirrored.arrayBuffer())].map((b) =>
+            decodeVolume(b, "p.nii.gz")
+          ),
+        );
+        assert.deepEqual(ofMirrored.shape, plain.shape);
+        const largest = Array.from(plain.data, (v, i) => Math.abs(v - ofMirrored.data[i]))
+          .reduce((m, d) => Math.max(m, d), 0);
+        assert.ok(largest > 1e-4, `plain and mirrored maps agree to ${largest}`);
         const missing = await api(service, key, `/v1/jobs/${inferJob.id}/results/uncertainty`);
         assert.equal(missing.status, 409);
         await missing.body?.cancel();

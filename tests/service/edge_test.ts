@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { sharedData, sharedDataPath } from "../../shared/testing/data.ts";
 import { decodeVolume, encodeNifti } from "../../shared/volume/mod.ts";
-import { api, createTenant, filesUnder, startService, tinyNifti, upload } from "./harness.ts";
+import { ModelRegistry } from "../../shared/queue/models.ts";
+import {
+  api,
+  createTenant,
+  filesUnder,
+  startService,
+  tinyNifti,
+  upload,
+  uploadScan,
+} from "./harness.ts";
 
 Deno.test("edge: OpenAPI document, admin and tenant auth are separate", async () => {
   const service = await startService();
@@ -100,6 +109,50 @@ Deno.test("edge: scan upload answers geometry; bad uploads get 4xx and leave not
     const gone = await api(service, key, `/v1/scans/${scan.id}`);
     assert.equal(gone.status, 404);
     await gone.body?.cancel();
+  } finally {
+    await service.close();
+  }
+});
+
+Deno.test("edge: inference settings a model cannot honour are refused at submit with a reason", async () => {
+  const service = await startService();
+  try {
+    const { tenant, key } = await createTenant(service);
+    const scan = await uploadScan(service, key, "a.nii.gz", tinyNifti());
+    const registry = new ModelRegistry(service.redis);
+    const version = (id: string, config: Record<string, unknown>) =>
+      registry.create(tenant.id, id, { jobId: `job_${id}`, config, metrics: {} }, `m/${id}`);
+    const single = await version("single", { mode: "supervised", augment: "flip" });
+    const unflipped = await version("unflipped", { mode: "cotrain", augment: "none" });
+    const submit = (json: Record<string, unknown>) =>
+      api(service, key, "/v1/jobs", {
+        method: "POST",
+        json: { kind: "infer", scanId: scan.id, ...json },
+      });
+    for (
+      const [json, reason] of [
+        [{ modelId: single.id, network: "average" }, /holds one network/],
+        [{ modelId: single.id, uncertainty: true }, /holds one network/],
+        [{ modelId: unflipped.id, tta: true }, /trained without flips/],
+      ] as const
+    ) {
+      const res = await submit(json);
+      assert.equal(res.status, 422, JSON.stringify(json));
+      const { error } = await res.json();
+      assert.equal(error.code, "bad_option");
+      assert.match(error.message, reason);
+    }
+    assert.equal(Number(await service.redis.send("XLEN", "q:infer")), 0);
+    const accepted = [
+      { modelId: single.id, tta: true, largestComponent: true },
+      { modelId: unflipped.id, network: "average" },
+    ];
+    for (const json of accepted) {
+      const res = await submit(json);
+      assert.equal(res.status, 202, JSON.stringify(json));
+      await res.body?.cancel();
+    }
+    assert.equal(Number(await service.redis.send("XLEN", "q:infer")), 2);
   } finally {
     await service.close();
   }
