@@ -5,7 +5,6 @@
  */
 import type { Volume } from "../../shared/volume/volume.ts";
 import { resampleToGrid, resampleToSpacing } from "../../shared/volume/resample.ts";
-import { UserError } from "@llmseg/shared";
 import { type TrainConfig, trainConfigFields } from "../../shared/contracts/train_config.ts";
 import { checkInferenceSettings } from "../../shared/contracts/inference.ts";
 import { loadModelFolder } from "../checkpoint/model_folder.ts";
