@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { asCpu, float32Store } from "./cpu_backend.ts";
 import type { CpuEngine } from "./cpu_engine.ts";
 import type { Region } from "./wasm_arena.ts";
+import { runStock, type StockKernels } from "./stock_kernels.ts";
 
 /** tfjs's description of a 3-D convolution. */
 export type Conv3DInfo = ReturnType<typeof tf.backend_util.computeConv3DInfo>;
@@ -145,10 +146,8 @@ function putTransposedFilter(engine: CpuEngine, w: Float32Array, c: Conv3DInfo):
 /** The three kernel configs; `stock` holds the kernels they replace, for the uncovered cases. */
 export function conv3dKernelConfigs(
   engine: CpuEngine,
-  stock: Map<string, tf.KernelConfig>,
+  stock: StockKernels,
 ): tf.KernelConfig[] {
-  const fallback = (name: string, args: Parameters<tf.KernelFunc>[0]) =>
-    stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
   return [
     {
       kernelName: tf.Conv3D,
@@ -156,7 +155,7 @@ export function conv3dKernelConfigs(
       kernelFunc: (args) => {
         const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
         const c = conv3dInfoOf[tf.Conv3D](args);
-        if (!supported(c, [x.dtype, filter.dtype])) return fallback(tf.Conv3D, args);
+        if (!supported(c, [x.dtype, filter.dtype])) return runStock(stock, tf.Conv3D, args);
         const backend = asCpu(args.backend);
         return engine.arena.scope(() => {
           const a = engine.arena;
@@ -182,7 +181,7 @@ export function conv3dKernelConfigs(
         const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
         const c = conv3dInfoOf[tf.Conv3DBackpropInputV2](args);
         if (!supported(c, [dy.dtype, filter.dtype])) {
-          return fallback(tf.Conv3DBackpropInputV2, args);
+          return runStock(stock, tf.Conv3DBackpropInputV2, args);
         }
         const backend = asCpu(args.backend);
         const unitStride = c.strideDepth === 1 && c.strideHeight === 1 && c.strideWidth === 1;
@@ -246,7 +245,9 @@ export function conv3dKernelConfigs(
         const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
         const { filterShape } = args.attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
         const c = conv3dInfoOf[tf.Conv3DBackpropFilterV2](args);
-        if (!supported(c, [x.dtype, dy.dtype])) return fallback(tf.Conv3DBackpropFilterV2, args);
+        if (!supported(c, [x.dtype, dy.dtype])) {
+          return runStock(stock, tf.Conv3DBackpropFilterV2, args);
+        }
         const backend = asCpu(args.backend);
         return engine.arena.scope(() => {
           const a = engine.arena;

@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { asCpu, float32Store } from "./cpu_backend.ts";
 import { BinaryOp, type OneDnn, threadedLoops } from "./onednn/library.ts";
+import { runStock, type StockKernels } from "./stock_kernels.ts";
 
 /**
  * How the small operand is indexed against the big one, the big one viewed as
@@ -122,8 +123,6 @@ export function broadcastOf(big: number[], small: number[]): Broadcast | undefin
   return { layout, middle, inner };
 }
 
-type StockKernels = Map<string, tf.KernelConfig>;
-
 function binaryConfig(
   name: keyof typeof BINARY_OPS,
   stock: StockKernels,
@@ -155,7 +154,7 @@ function binaryConfig(
           return backend.makeTensorInfo(big.shape, "float32", out);
         }
       }
-      return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
+      return runStock(stock, name, args);
     },
   };
 }
@@ -215,7 +214,7 @@ function reductionConfig(
       const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
       const contiguous = axes.length > 0 && axes.every((v, i) => v === axes[0] + i);
       if (x.dtype !== "float32" || !contiguous) {
-        return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
+        return runStock(stock, name, args);
       }
       const size = (dims: number[]) => tf.util.sizeFromShape(dims);
       const first = axes[0], end = axes[axes.length - 1] + 1;
@@ -250,7 +249,7 @@ function unaryConfigs(stock: StockKernels): tf.KernelConfig[] {
     backendName: "cpu",
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
-      if (x.dtype !== "float32") return stock.get(name)!.kernelFunc(args) as tf.TensorInfo;
+      if (x.dtype !== "float32") return runStock(stock, name, args);
       const backend = asCpu(args.backend);
       const out = new Float32Array(tf.util.sizeFromShape(x.shape));
       loop(float32Store(backend, x), out, args.attrs ?? {});
@@ -291,7 +290,7 @@ function softmaxConfig(stock: StockKernels): tf.KernelConfig {
       const { dim } = args.attrs as unknown as tf.SoftmaxAttrs;
       const rank = logits.shape.length;
       if (logits.dtype !== "float32" || rank === 0 || (dim !== -1 && dim !== rank - 1)) {
-        return stock.get(tf.Softmax)!.kernelFunc(args) as tf.TensorInfo;
+        return runStock(stock, tf.Softmax, args);
       }
       const backend = asCpu(args.backend);
       const x = float32Store(backend, logits);

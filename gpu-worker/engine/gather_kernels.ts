@@ -7,8 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { asCpu, type CpuBackend, float32Store, storeOf } from "./cpu_backend.ts";
-
-type StockKernels = Map<string, tf.KernelConfig>;
+import { runStock, type StockKernels } from "./stock_kernels.ts";
 
 /** The int32 indices of a rank-1 tensor, or undefined for any other. */
 function rowIndices(backend: CpuBackend, info: tf.TensorInfo): Int32Array | undefined {
@@ -31,7 +30,7 @@ function gatherConfig(stock: StockKernels): tf.KernelConfig {
       if (
         x.dtype !== "float32" || !rows || !leading || rows.some((r) => r < 0 || r >= count)
       ) {
-        return stock.get(tf.GatherV2)!.kernelFunc(args) as tf.TensorInfo;
+        return runStock(stock, tf.GatherV2, args);
       }
       const values = float32Store(backend, x);
       const row = values.length / count;
@@ -56,7 +55,7 @@ function segmentSumConfig(stock: StockKernels): tf.KernelConfig {
       const backend = asCpu(args.backend);
       const ids = rowIndices(backend, segmentIds);
       if (x.dtype !== "float32" || !ids || ids.length !== x.shape[0]) {
-        return stock.get(tf.UnsortedSegmentSum)!.kernelFunc(args) as tf.TensorInfo;
+        return runStock(stock, tf.UnsortedSegmentSum, args);
       }
       const values = float32Store(backend, x);
       const row = ids.length === 0 ? 0 : values.length / ids.length;

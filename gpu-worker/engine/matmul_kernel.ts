@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { asCpu, float32Store } from "./cpu_backend.ts";
 import type { CpuEngine } from "./cpu_engine.ts";
 import { runForward } from "./conv3d_kernels.ts";
+import { runStock, type StockKernels } from "./stock_kernels.ts";
 
 /**
  * Splits M voxels into rows × columns (columns ≤ 64 dividing M): the filter-gradient kernel sums
@@ -28,7 +29,7 @@ function pointwiseParams(m: number, k: number, n: number): number[] {
 /** The BatchMatMul kernel config; `stock` holds the kernel it replaces. */
 export function matMulKernelConfig(
   engine: CpuEngine,
-  stock: Map<string, tf.KernelConfig>,
+  stock: StockKernels,
 ): tf.KernelConfig {
   return {
     kernelName: tf.BatchMatMul,
@@ -42,7 +43,7 @@ export function matMulKernelConfig(
         b.shape.length < 2 || batch(a.shape) !== 1 || batch(b.shape) !== 1 ||
         (transposeA && transposeB)
       ) {
-        return stock.get(tf.BatchMatMul)!.kernelFunc(args) as tf.TensorInfo;
+        return runStock(stock, tf.BatchMatMul, args);
       }
       const backend = asCpu(args.backend);
       const [ar, ac] = a.shape.slice(-2);

@@ -8,8 +8,9 @@ import { matMulKernelConfig } from "./matmul_kernel.ts";
 import { reverseKernelConfig, transposeKernelConfig } from "./transpose_kernel.ts";
 import type { OneDnn } from "./onednn/library.ts";
 import { withOneDnnKernels } from "./onednn/kernels.ts";
+import type { StockKernels } from "./stock_kernels.ts";
 
-const stock = new Map<string, tf.KernelConfig>();
+const stock: StockKernels = new Map();
 /** Names of the kernels registered here, the ones with no stock counterpart (fused ops) included. */
 const registered = new Set<string>();
 /** The engine whose kernels are registered, for ops that call it directly (fused batch norm). */

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { asCpu, float32Store } from "./cpu_backend.ts";
 import { type OneDnn, threadedLoops } from "./onednn/library.ts";
+import { runStock, type StockKernels } from "./stock_kernels.ts";
 
 /** Row-major strides of `shape`. */
 function rowMajorStrides(shape: readonly number[]): number[] {
@@ -70,7 +71,7 @@ export function reverseAxes(x: Float32Array, shape: number[], axes: number[]): F
  * the large ones on its threads.
  */
 export function transposeKernelConfig(
-  stock: Map<string, tf.KernelConfig>,
+  stock: StockKernels,
   native?: OneDnn,
 ): tf.KernelConfig {
   return {
@@ -80,7 +81,7 @@ export function transposeKernelConfig(
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { perm } = args.attrs as unknown as tf.TransposeAttrs;
       if (x.dtype !== "float32" || x.shape.length === 0) {
-        return stock.get(tf.Transpose)!.kernelFunc(args) as tf.TensorInfo;
+        return runStock(stock, tf.Transpose, args);
       }
       const backend = asCpu(args.backend);
       if (perm.every((p, i) => p === i)) {
@@ -104,7 +105,7 @@ export function transposeKernelConfig(
  * per-element index arithmetic took 0.17 s per 32×48×32×2 window); `stock` holds the one it
  * replaces.
  */
-export function reverseKernelConfig(stock: Map<string, tf.KernelConfig>): tf.KernelConfig {
+export function reverseKernelConfig(stock: StockKernels): tf.KernelConfig {
   return {
     kernelName: tf.Reverse,
     backendName: "cpu",
@@ -112,7 +113,7 @@ export function reverseKernelConfig(stock: Map<string, tf.KernelConfig>): tf.Ker
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { dims } = args.attrs as unknown as tf.ReverseAttrs;
       if (x.dtype !== "float32" || x.shape.length === 0) {
-        return stock.get(tf.Reverse)!.kernelFunc(args) as tf.TensorInfo;
+        return runStock(stock, tf.Reverse, args);
       }
       const backend = asCpu(args.backend);
       const axes = tf.util.parseAxisParam(dims, x.shape).filter((axis) => x.shape[axis] > 1);
