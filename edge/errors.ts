@@ -17,7 +17,7 @@ const statusOfCode: Record<string, ContentfulStatusCode> = {
   invalid_dataset: 422,
   bad_config: 422,
   // Settings valid in themselves that the named model cannot honour (one network, no flips).
-  bad_option: 422,
+  unsupported_by_model: 422,
   limit_exceeded: 422,
   idempotency_mismatch: 422,
   invalid_webhook_url: 422,

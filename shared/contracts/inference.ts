@@ -50,7 +50,7 @@ export function traitsOfTrainConfig(config: unknown): ModelTraits | undefined {
  * Refuses what the model cannot do: B, the average or the uncertainty map from a single network,
  * and mirroring for a model trained without flips (it would be shown orientations it never learned).
  *
- * @throws UserError `bad_option`.
+ * @throws UserError `unsupported_by_model`.
  */
 export function checkInferenceSettings(
   model: ModelTraits,
@@ -59,13 +59,13 @@ export function checkInferenceSettings(
   const needsPair = (settings.network ?? "a") !== "a" || (settings.uncertainty ?? false);
   if (needsPair && !model.pair) {
     throw new UserError(
-      "bad_option",
+      "unsupported_by_model",
       "this model holds one network: network b, average and the uncertainty map need a co-trained pair",
     );
   }
   if (settings.tta && model.augment === "none") {
     throw new UserError(
-      "bad_option",
+      "unsupported_by_model",
       "this model was trained without flips (augment none): mirroring would show it orientations " +
         "it never learned",
     );

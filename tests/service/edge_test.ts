@@ -139,7 +139,7 @@ Deno.test("edge: inference settings a model cannot honour are refused at submit 
       const res = await submit(json);
       assert.equal(res.status, 422, JSON.stringify(json));
       const { error } = await res.json();
-      assert.equal(error.code, "bad_option");
+      assert.equal(error.code, "unsupported_by_model");
       assert.match(error.message, reason);
     }
     assert.equal(Number(await service.redis.send("XLEN", "q:infer")), 0);
