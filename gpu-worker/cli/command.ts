@@ -84,3 +84,19 @@ export function parsePatch(
   }
   return patch;
 }
+
+/** `text` if it is one of `choices` (a contract enum's `options`), else a bad_option error. */
+export function parseChoice<T extends string>(
+  text: string | undefined,
+  flag: string,
+  choices: readonly T[],
+): T | undefined {
+  if (text === undefined) return undefined;
+  if (!choices.includes(text as T)) {
+    throw new UserError(
+      "bad_option",
+      `${flag} must be one of ${choices.join(", ")}, not '${text}'`,
+    );
+  }
+  return text as T;
+}

@@ -7,7 +7,14 @@ import { loadModelFolder } from "../../checkpoint/model_folder.ts";
 import type { Member, ModelManifest } from "../../checkpoint/model_manifest.ts";
 import { exportOnnx } from "../../checkpoint/onnx_export.ts";
 import { writeFileAtomic } from "../../../shared/write_atomic.ts";
-import { type Command, parseOptions, rejectPositionals, required } from "../command.ts";
+import { EvaluatedNetwork } from "../../../shared/contracts/inference.ts";
+import {
+  type Command,
+  parseChoice,
+  parseOptions,
+  rejectPositionals,
+  required,
+} from "../command.ts";
 
 const usage =
   `usage: llmseg export-onnx --model <model-dir> --out <file.onnx> [--network a|b|average]
@@ -37,10 +44,7 @@ export const exportOnnxCommand: Command = {
     rejectPositionals(positionals, usage);
     const modelDir = required(values.model, "--model", usage);
     const out = required(values.out, "--out", usage);
-    const network = values.network;
-    if (network !== "a" && network !== "b" && network !== "average") {
-      throw new UserError("bad_option", `--network must be a, b or average, not '${network}'`);
-    }
+    const network = parseChoice(values.network, "--network", EvaluatedNetwork.options)!;
     if (!/\.onnx$/i.test(out)) {
       throw new UserError("bad_option", `--out ${out}: the file name must end in .onnx`);
     }

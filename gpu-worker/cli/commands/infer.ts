@@ -10,9 +10,11 @@ import { listImageFolder, readChannels } from "../../../shared/dataset/mod.ts";
 import { writeVolume } from "../../../shared/volume/mod.ts";
 import { loadModelFolder } from "../../checkpoint/model_folder.ts";
 import { initEngine } from "../../engine/mod.ts";
-import { type EvaluatedNetwork, type InferOptions, inferVolume } from "../../inferers/mod.ts";
+import { EvaluatedNetwork } from "../../../shared/contracts/inference.ts";
+import { type InferOptions, inferVolume } from "../../inferers/mod.ts";
 import {
   type Command,
+  parseChoice,
   parseOptions,
   parseTriple,
   rejectPositionals,
@@ -72,16 +74,10 @@ export const inferCommand: Command = {
     }, usage);
     rejectPositionals(positionals, usage);
     const model = required(values.model, "--model", usage);
-    if (!["a", "b", "average"].includes(values.network)) {
-      throw new UserError(
-        "bad_option",
-        `--network must be a, b or average, not '${values.network}'`,
-      );
-    }
     const options: InferOptions = {
       patch: values.patch === undefined ? undefined : parseTriple(values.patch, "--patch"),
       stride: values.stride === undefined ? undefined : parseTriple(values.stride, "--stride"),
-      network: values.network as EvaluatedNetwork,
+      network: parseChoice(values.network, "--network", EvaluatedNetwork.options),
       largestComponent: values["largest-component"],
       tta: values.tta,
       probabilities: values.probabilities !== undefined,

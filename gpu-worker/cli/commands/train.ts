@@ -20,6 +20,7 @@ import {
 } from "../../training/mod.ts";
 import {
   type Command,
+  parseChoice,
   parseOptions,
   parseTriple,
   rejectPositionals,
@@ -97,21 +98,6 @@ function parseNumber(text: string | undefined, flag: string, integer = false): n
 
 /** The contract's fields: the switches accept exactly the choices the configuration does. */
 const choices = trainConfigFields.shape;
-
-function parseChoice<T extends string>(
-  text: string | undefined,
-  flag: string,
-  choices: readonly T[],
-): T | undefined {
-  if (text === undefined) return undefined;
-  if (!choices.includes(text as T)) {
-    throw new UserError(
-      "bad_option",
-      `${flag} must be one of ${choices.join(", ")}, not '${text}'`,
-    );
-  }
-  return text as T;
-}
 
 export const trainCommand: Command = {
   name: "train",
